@@ -1,0 +1,17 @@
+import type { GraderVerdict, TargetOutput, TokenUsage } from '../results/types.js';
+import type { LoadedCase } from '../config/load.js';
+
+export interface GradeInput {
+  case: LoadedCase;
+  output: TargetOutput;
+  latencyMs: number;
+  tokens?: TokenUsage;
+  /** USD, when the price is known. */
+  cost?: number;
+}
+
+/** A compiled grader: its spec was validated (regexes compiled, schemas compiled) at load time. */
+export interface Grader {
+  readonly name: string;
+  grade(input: GradeInput): GraderVerdict | Promise<GraderVerdict>;
+}

@@ -1,0 +1,177 @@
+/**
+ * The Results document, `evalgate-results.json`: what the run stage hands to compare and
+ * report. Self-describing (Inspect's eval log is the model): it records what ran, against
+ * what, with which config, so a result can be understood without the run that made it.
+ *
+ * The JSON Schema in `schema/results.schema.json` documents every field; bump
+ * RESULTS_SCHEMA_VERSION on any change a reader could notice.
+ */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export type SampleStatus = 'pass' | 'fail' | 'error';
+
+export interface TokenUsage {
+  prompt: number;
+  completion: number;
+  total: number;
+  /** Prompt tokens served from the provider's prompt cache, where it says. */
+  cached?: number;
+}
+
+export interface ContextItem {
+  id?: string;
+  text: string;
+}
+
+export interface ToolCall {
+  name: string;
+  /** Parsed arguments; the raw string when they were not valid JSON. */
+  arguments: unknown;
+  id?: string;
+}
+
+/** What a target returned for one request, normalised across target kinds. */
+export interface TargetOutput {
+  output: string;
+  contexts?: ContextItem[];
+  citations?: string[];
+  toolCalls?: ToolCall[];
+  usage?: TokenUsage;
+  model?: string;
+  finishReason?: string;
+  systemFingerprint?: string;
+  requestId?: string;
+}
+
+export interface GraderVerdict {
+  /** The grader's type, or its `name` when given. */
+  grader: string;
+  pass: boolean;
+  /** In [0, 1]. */
+  score: number;
+  /** One line saying why. */
+  reason: string;
+  /** A grader that could not decide (e.g. a judge that timed out): never a pass. */
+  error?: boolean;
+}
+
+export interface SampleError {
+  /** timeout | http | connection | malformed | empty | rate_limit | process | config | unknown */
+  kind: string;
+  message: string;
+  status?: number;
+}
+
+export interface SampleResult {
+  index: number;
+  status: SampleStatus;
+  output?: TargetOutput;
+  graders: GraderVerdict[];
+  latencyMs?: number;
+  tokens?: TokenUsage;
+  /** USD, from the price table; absent when the model has no price. */
+  cost?: number;
+  error?: SampleError;
+  /** How many retries this sample needed. */
+  retries: number;
+  /** Served from evalgate's response cache. */
+  cached: boolean;
+  /** The deterministic refusal detector's reading of the output. */
+  refusal?: boolean;
+}
+
+export interface CaseResult {
+  id: string;
+  blocker: boolean;
+  tags: Record<string, string | string[]>;
+  /** Line of the case in its suite file (or dataset), for annotations. */
+  location?: { file: string; line: number };
+  /** pass: every graded sample passed; fail: one failed; error: no sample could be graded. */
+  status: SampleStatus;
+  samples: SampleResult[];
+}
+
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+}
+
+export interface SuiteMetrics {
+  cases: number;
+  samples: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  /** passed / (passed + failed) samples. Errors are never passes: they are left out here and counted in errorRate. */
+  passRate: number | null;
+  /** error samples / all samples. */
+  errorRate: number;
+  /** Samples the refusal detector read as refusals / graded samples. */
+  refusalRate: number | null;
+  /** Mean score per grader (by grader name), over samples where the grader ran without error. */
+  graderScores: Record<string, number>;
+  latencyMs: Percentiles | null;
+  tokens: { prompt: number; completion: number; total: number; cached: number; perCase: number };
+  /** USD; null when no sample had a known price. */
+  cost: { total: number; perCase: number } | null;
+  blockerFailures: string[];
+}
+
+export interface SuiteResult {
+  id: string;
+  description?: string;
+  tier: 'trusted' | 'monitoring';
+  kind: 'regression' | 'safety';
+  target: string;
+  file: string;
+  /** Hash of the suite's normalized content (cases and graders). */
+  contentHash: string;
+  repeat: number;
+  metrics: SuiteMetrics;
+  cases: CaseResult[];
+}
+
+export interface TargetInfo {
+  kind: 'openai' | 'http' | 'command';
+  /** Model name for openai targets. */
+  model?: string;
+  /** System version id: filled by change detection (plan stage). */
+  systemVersion?: string;
+}
+
+export interface RunInfo {
+  id: string;
+  gitSha?: string;
+  gitRef?: string;
+  startedAt: string;
+  finishedAt: string;
+  evalgateVersion: string;
+  nodeVersion: string;
+  configPath: string;
+  configHash: string;
+  /** Component version ids by component name, filled by change detection. */
+  components: Record<string, { kind: string; version: string }>;
+  targets: Record<string, TargetInfo>;
+  /** Options that shape the numbers: concurrency, cache use, filters. */
+  options: { concurrency: number; cache: boolean; suites?: string[]; filters?: string[] };
+}
+
+export interface ResultsDocument {
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  run: RunInfo;
+  summary: {
+    suites: number;
+    cases: number;
+    samples: number;
+    passed: number;
+    failed: number;
+    errors: number;
+    blockerFailures: { suite: string; case: string }[];
+    cost: number | null;
+    /** True when the run was interrupted and this document holds what had finished. */
+    partial: boolean;
+  };
+  suites: SuiteResult[];
+}

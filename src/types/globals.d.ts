@@ -1,0 +1,1 @@
+declare const __EVALGATE_VERSION__: string;
