@@ -3,6 +3,8 @@
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 
+// `node scripts/build.mjs OUTDIR` builds elsewhere: the check-dist test compares that with dist/.
+const outdir = process.argv[2] ?? 'dist';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 const common = {
@@ -20,10 +22,10 @@ const common = {
   },
 };
 
-await build({ ...common, entryPoints: { index: 'src/action/index.ts' }, outdir: 'dist' });
+await build({ ...common, entryPoints: { index: 'src/action/index.ts' }, outdir });
 await build({
   ...common,
   entryPoints: { cli: 'src/cli/index.ts' },
-  outdir: 'dist',
+  outdir,
   banner: { js: '#!/usr/bin/env node\n' + common.banner.js },
 });

@@ -13,5 +13,7 @@ export interface GradeInput {
 /** A compiled grader: its spec was validated (regexes compiled, schemas compiled) at load time. */
 export interface Grader {
   readonly name: string;
+  /** The grader takes its value from the case's `expected`, so a case without one is a config error. */
+  readonly requiresExpected?: boolean;
   grade(input: GradeInput): GraderVerdict | Promise<GraderVerdict>;
 }

@@ -1,0 +1,32 @@
+import { parseArgs } from 'node:util';
+import { loadProject } from '../../config/load.js';
+import { prepareTargets } from '../../config/targets.js';
+import type { CommandHandler } from '../types.js';
+import { resolve } from 'node:path';
+
+const HELP = `Usage: evalgate validate [--config FILE]
+
+Checks evalgate.yml and every suite: schema, case ids, graders, regexes, prompt files,
+environment variables and template variables. Calls no model. Exit 0 when valid, 2 when not.
+`;
+
+export const validateCommand: CommandHandler = async (argv, io) => {
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', short: 'c', default: 'evalgate.yml' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const project = loadProject(resolve(io.cwd, values.config));
+  for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
+  const targets = prepareTargets(project, project.suites, io.env);
+  for (const t of targets.values()) await t.close?.();
+  const cases = project.suites.reduce((n, s) => n + s.cases.length, 0);
+  io.stdout(
+    `ok: ${project.suites.length} suite${project.suites.length === 1 ? '' : 's'}, ${cases} case${cases === 1 ? '' : 's'}, ${targets.size} target${targets.size === 1 ? '' : 's'}\n`,
+  );
+  return 0;
+};

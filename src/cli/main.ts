@@ -1,0 +1,73 @@
+import { ConfigError, ConfigErrors, UsageError } from '../config/errors.js';
+import { EVALGATE_VERSION } from '../version.js';
+import type { CliIO, CommandHandler } from './types.js';
+
+interface Command {
+  summary: string;
+  load: () => Promise<CommandHandler>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  run: { summary: 'run suites against their targets and write evalgate-results.json', load: async () => (await import('./commands/run.js')).runCommand },
+  validate: { summary: 'check the config and every suite without calling any model', load: async () => (await import('./commands/validate.js')).validateCommand },
+  plan: { summary: 'show which components a change touched and which suites it affects', load: async () => (await import('./commands/plan.js')).planCommand },
+  compare: { summary: 'compare two Results documents and gate on the difference', load: async () => (await import('./commands/compare.js')).compareCommand },
+};
+
+const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes
+
+Usage: evalgate <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+
+Run 'evalgate <command> --help' for a command's options.
+Exit codes: 0 ok, 1 a blocker case or the gate failed, 2 config or usage error.
+`;
+
+/** Dispatches a command; every error a user can cause becomes a message and exit 2, never a stack trace. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(HELP);
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${EVALGATE_VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`evalgate: unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}\n`);
+    return 2;
+  }
+  try {
+    const handler = await command.load();
+    return await handler(rest, io);
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+export function reportError(e: unknown, io: CliIO): number {
+  if (e instanceof ConfigErrors) {
+    io.stderr(`evalgate: ${e.errors.length} config errors:\n`);
+    for (const err of e.errors) io.stderr(`  ${err.format(io.cwd)}\n`);
+    return 2;
+  }
+  if (e instanceof ConfigError) {
+    io.stderr(`evalgate: config error: ${e.format(io.cwd)}\n`);
+    return 2;
+  }
+  if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    io.stderr(`evalgate: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const err = e as Error;
+  io.stderr(`evalgate: internal error: ${err?.message ?? String(e)}\n`);
+  if (io.env.EVALGATE_DEBUG) io.stderr(`${err?.stack ?? ''}\n`);
+  else io.stderr('Set EVALGATE_DEBUG=1 for the stack trace, and please report it.\n');
+  return 2;
+}
