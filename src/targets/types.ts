@@ -46,14 +46,7 @@ export interface Target {
 }
 
 export type TargetErrorKind =
-  | 'timeout'
-  | 'http'
-  | 'connection'
-  | 'malformed'
-  | 'empty'
-  | 'rate_limit'
-  | 'process'
-  | 'unknown';
+  'timeout' | 'http' | 'connection' | 'malformed' | 'empty' | 'rate_limit' | 'process' | 'unknown';
 
 /** A failed request. The runner retries it when `retryable`, waiting at least `retryAfterMs`. */
 export class TargetError extends Error {
