@@ -8,10 +8,22 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  run: { summary: 'run suites against their targets and write evalgate-results.json', load: async () => (await import('./commands/run.js')).runCommand },
-  validate: { summary: 'check the config and every suite without calling any model', load: async () => (await import('./commands/validate.js')).validateCommand },
-  plan: { summary: 'show which components a change touched and which suites it affects', load: async () => (await import('./commands/plan.js')).planCommand },
-  compare: { summary: 'compare two Results documents and gate on the difference', load: async () => (await import('./commands/compare.js')).compareCommand },
+  run: {
+    summary: 'run suites against their targets and write evalgate-results.json',
+    load: async () => (await import('./commands/run.js')).runCommand,
+  },
+  validate: {
+    summary: 'check the config and every suite without calling any model',
+    load: async () => (await import('./commands/validate.js')).validateCommand,
+  },
+  plan: {
+    summary: 'show which components a change touched and which suites it affects',
+    load: async () => (await import('./commands/plan.js')).planCommand,
+  },
+  compare: {
+    summary: 'compare two Results documents and gate on the difference',
+    load: async () => (await import('./commands/compare.js')).compareCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes

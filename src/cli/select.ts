@@ -9,7 +9,9 @@ export function selectSuites(suites: LoadedSuite[], ids: string[], filters: stri
   const known = new Set(suites.map((s) => s.id));
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length) {
-    throw new UsageError(`unknown suite ${unknown.map((u) => `'${u}'`).join(', ')}; suites: ${[...known].join(', ')}`);
+    throw new UsageError(
+      `unknown suite ${unknown.map((u) => `'${u}'`).join(', ')}; suites: ${[...known].join(', ')}`,
+    );
   }
   const parsed = filters.map((f) => {
     const eq = f.indexOf('=');

@@ -34,15 +34,34 @@ describe('loadProject', () => {
     const path = project({
       'evalgate.yml': CONFIG,
       'suites/a.yml': `id: support\ntier: trusted\nvars: { lang: en }\ngraders: [{ type: contains, value: ok }]\ncases:\n  - id: first\n    vars: { q: hi }\n    blocker: true\n  - input: no id here\n    tags: { risk: high }\ndataset: more.jsonl\n`,
-      'suites/more.jsonl': '{"id":"from-jsonl","vars":{"q":"x"}}\n\n{"vars":{"q":"y"},"graders":[{"type":"not-contains","value":"bad"}]}\n',
+      'suites/more.jsonl':
+        '{"id":"from-jsonl","vars":{"q":"x"}}\n\n{"vars":{"q":"y"},"graders":[{"type":"not-contains","value":"bad"}]}\n',
     });
     const p = loadProject(path);
     expect(p.warnings).toEqual([]);
     const suite = p.suites[0]!;
-    expect(suite).toMatchObject({ id: 'support', tier: 'trusted', kind: 'regression', target: 'bot', repeat: 1 });
-    expect(suite.cases.map((c) => c.id)).toEqual(['first', expect.stringMatching(/^c-[0-9a-f]{10}$/), 'from-jsonl', expect.stringMatching(/^c-[0-9a-f]{10}$/)]);
-    expect(suite.cases[0]).toMatchObject({ vars: { lang: 'en', q: 'hi' }, blocker: true, location: { line: 6 } });
-    expect(suite.cases[1]).toMatchObject({ vars: { lang: 'en', input: 'no id here' }, tags: { risk: 'high' } });
+    expect(suite).toMatchObject({
+      id: 'support',
+      tier: 'trusted',
+      kind: 'regression',
+      target: 'bot',
+      repeat: 1,
+    });
+    expect(suite.cases.map((c) => c.id)).toEqual([
+      'first',
+      expect.stringMatching(/^c-[0-9a-f]{10}$/),
+      'from-jsonl',
+      expect.stringMatching(/^c-[0-9a-f]{10}$/),
+    ]);
+    expect(suite.cases[0]).toMatchObject({
+      vars: { lang: 'en', q: 'hi' },
+      blocker: true,
+      location: { line: 6 },
+    });
+    expect(suite.cases[1]).toMatchObject({
+      vars: { lang: 'en', input: 'no id here' },
+      tags: { risk: 'high' },
+    });
     expect(suite.cases[3]!.graders.map((g) => g.name)).toEqual(['contains', 'not-contains']);
     expect(suite.cases[3]!.location).toEqual({ file: join(dirname(path), 'suites/more.jsonl'), line: 3 });
     // Same content, same id and hash: derived ids are stable across loads.
@@ -70,7 +89,9 @@ describe('loadProject', () => {
       'suites/a.yml': 'id: s\ncases:\n  - id: one\n    graders:\n      - type: containz\n        value: x\n',
     });
     const [err] = errorsOf(path);
-    expect(err).toMatch(/^suites\/a\.yml:5:15: cases\[0\]\.graders\[0\]\.type: unknown grader type 'containz'; expected one of: equals, contains, /);
+    expect(err).toMatch(
+      /^suites\/a\.yml:5:15: cases\[0\]\.graders\[0\]\.type: unknown grader type 'containz'; expected one of: equals, contains, /,
+    );
   });
 
   it('reports an invalid regex at the grader', () => {
@@ -78,7 +99,9 @@ describe('loadProject', () => {
       'evalgate.yml': CONFIG,
       'suites/a.yml': 'id: s\ncases:\n  - id: one\n    graders: [{ type: regex, pattern: "([a-z" }]\n',
     });
-    expect(errorsOf(path)).toEqual([expect.stringMatching(/^suites\/a\.yml:4:15: cases\[0\]\.graders\[0\]: invalid regex \/\(\[a-z\/: /)]);
+    expect(errorsOf(path)).toEqual([
+      expect.stringMatching(/^suites\/a\.yml:4:15: cases\[0\]\.graders\[0\]: invalid regex \/\(\[a-z\/: /),
+    ]);
   });
 
   it('rejects duplicate case ids, naming where the first one is', () => {
@@ -87,14 +110,17 @@ describe('loadProject', () => {
       'suites/a.yml': 'id: s\ngraders: [{type: contains, value: x}]\ncases:\n  - id: dup\n  - id: dup\n',
     });
     const [err] = errorsOf(path);
-    expect(err).toMatch(/^suites\/a\.yml:5:9: cases\[1\]\.id: duplicate case id 'dup' in suite 's' \(first at .*suites\/a\.yml:4\)$/);
+    expect(err).toMatch(
+      /^suites\/a\.yml:5:9: cases\[1\]\.id: duplicate case id 'dup' in suite 's' \(first at .*suites\/a\.yml:4\)$/,
+    );
   });
 
   it('reports unknown fields, unknown targets, bad JSONL lines and graders missing their expected value together', () => {
     const path = project({
       'evalgate.yml': CONFIG,
       'suites/a.yml': 'id: s\ntarget: nope\ncases: []\n',
-      'suites/b.yml': 'id: t\ncases:\n  - id: x\n    colour: red\n    graders: [{type: contains}]\n  - id: y\n    graders: [{type: equals}]\ndataset: d.jsonl\n',
+      'suites/b.yml':
+        'id: t\ncases:\n  - id: x\n    colour: red\n    graders: [{type: contains}]\n  - id: y\n    graders: [{type: equals}]\ndataset: d.jsonl\n',
       'suites/d.jsonl': '{"id":"ok","graders":[{"type":"is-json"}]}\n{not json}\n',
     });
     expect(errorsOf(path)).toEqual([
@@ -106,7 +132,9 @@ describe('loadProject', () => {
   });
 
   it('warns about a suite glob that matches nothing and errors on a missing suite file', () => {
-    const path = project({ 'evalgate.yml': CONFIG.replace('  - suites/*.yml', '  - suites/*.yml\n  - missing.yml') });
+    const path = project({
+      'evalgate.yml': CONFIG.replace('  - suites/*.yml', '  - suites/*.yml\n  - missing.yml'),
+    });
     expect(errorsOf(path)).toEqual(['evalgate.yml:7:5: suites[1]: suite file not found: missing.yml']);
   });
 });

@@ -82,7 +82,8 @@ export function loadProject(configPath: string): LoadedProject {
   config.suites.forEach((pattern, i) => {
     const matched = expandGlob(rootDir, pattern);
     if (matched.length === 0) {
-      if (isGlob(pattern)) warnings.push(`${relative(process.cwd(), absConfig)}: suites[${i}]: '${pattern}' matches no file`);
+      if (isGlob(pattern))
+        warnings.push(`${relative(process.cwd(), absConfig)}: suites[${i}]: '${pattern}' matches no file`);
       else errors.add(doc.error(['suites', i], `suite file not found: ${pattern}`));
     }
     for (const f of matched) if (!files.includes(f)) files.push(f);
@@ -172,7 +173,8 @@ function loadSuite(
   const addCase = (raw: unknown, where: CaseWhere) => {
     const parsed = CaseSchema.safeParse(raw);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors.add(where.error(issue.path as (string | number)[], describeIssue(issue, raw)));
+      for (const issue of parsed.error.issues)
+        errors.add(where.error(issue.path as (string | number)[], describeIssue(issue, raw)));
       return;
     }
     const c = parsed.data;
@@ -181,7 +183,9 @@ function loadSuite(
     const loc = where.location();
     const previous = seen.get(id);
     if (previous) {
-      errors.add(where.error(['id'], `duplicate case id '${id}' in suite '${spec.id}' (first at ${previous})`));
+      errors.add(
+        where.error(['id'], `duplicate case id '${id}' in suite '${spec.id}' (first at ${previous})`),
+      );
       return;
     }
     seen.set(id, `${relative(process.cwd(), loc.file)}:${loc.line}`);
@@ -196,11 +200,18 @@ function loadSuite(
     if (broken) return;
     const needy = graders.find((g) => g.requiresExpected);
     if (needy && c.expected === undefined) {
-      errors.add(where.error([], `grader '${needy.name}' compares with the case's 'expected', which is missing: add 'expected' or give the grader a value`));
+      errors.add(
+        where.error(
+          [],
+          `grader '${needy.name}' compares with the case's 'expected', which is missing: add 'expected' or give the grader a value`,
+        ),
+      );
       return;
     }
     if (graders.length === 0) {
-      errors.add(where.error([], `case '${id}' has no graders: add some to the case or to the suite's 'graders'`));
+      errors.add(
+        where.error([], `case '${id}' has no graders: add some to the case or to the suite's 'graders'`),
+      );
       return;
     }
     hashInput.push([id, vars, c.expected, c.reference, c.context, c.blocker, c.repeat, c.graders]);
@@ -227,13 +238,20 @@ function loadSuite(
     });
   });
 
-  const datasets = (spec.dataset === undefined ? [] : [spec.dataset].flat()).map((d) => resolve(dirname(file), d));
+  const datasets = (spec.dataset === undefined ? [] : [spec.dataset].flat()).map((d) =>
+    resolve(dirname(file), d),
+  );
   datasets.forEach((dataset, di) => {
     let text: string;
     try {
       text = readFileSync(dataset, 'utf8');
     } catch {
-      errors.add(doc.error(['dataset', ...(Array.isArray(spec.dataset) ? [di] : [])], `dataset file not found: ${relative(dirname(file), dataset)}`));
+      errors.add(
+        doc.error(
+          ['dataset', ...(Array.isArray(spec.dataset) ? [di] : [])],
+          `dataset file not found: ${relative(dirname(file), dataset)}`,
+        ),
+      );
       return;
     }
     let lineNo = 0;
@@ -251,7 +269,8 @@ function loadSuite(
       }
       addCase(raw, {
         location: () => ({ file: dataset, line: at }),
-        error: (path, message) => new ConfigError(message, { file: dataset, line: at, field: formatField(path) || undefined }),
+        error: (path, message) =>
+          new ConfigError(message, { file: dataset, line: at, field: formatField(path) || undefined }),
       });
     }
   });
@@ -304,7 +323,9 @@ export function validate<S extends z.ZodType>(
   if (parsed.success) return parsed.data;
   const errors = parsed.error.issues
     .slice(0, MAX_ERRORS)
-    .map((issue) => doc.error([...base, ...(issue.path as (string | number)[])], describeIssue(issue, value)));
+    .map((issue) =>
+      doc.error([...base, ...(issue.path as (string | number)[])], describeIssue(issue, value)),
+    );
   throw errors.length === 1 ? errors[0]! : new ConfigErrors(errors);
 }
 
@@ -315,7 +336,8 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
   }
   if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator === 'type') {
     const path = issue.path as (string | number)[];
-    const node = valueAt(root, path.at(-1) === 'type' ? path.slice(0, -1) : path) as { type?: unknown } | undefined;
+    const node = valueAt(root, path.at(-1) === 'type' ? path.slice(0, -1) : path) as
+      { type?: unknown } | undefined;
     const isGrader = issue.path.includes('graders');
     const options = isGrader ? GRADER_TYPES : ['openai', 'http', 'command'];
     const got = node && typeof node === 'object' ? node.type : undefined;

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { GraderSpecSchema, normalizeGraderInput } from '../graders/spec.js';
+import { ComponentsSchema } from '../plan/schema.js';
+import { GatePolicySchema } from '../gate/schema.js';
 
 /** A YAML key path such as `top_k` or `retriever.embedding.model`. */
-const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'letters, digits and . _ : / - (starting with a letter or digit)');
+const id = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'letters, digits and . _ : / - (starting with a letter or digit)');
 
 export const GraderListSchema = z.array(z.preprocess(normalizeGraderInput, GraderSpecSchema));
 
@@ -14,13 +18,15 @@ const targetCommon = {
   concurrency: z.number().int().positive().optional(),
   timeoutMs: z.number().int().positive().optional(),
   retries: z.number().int().min(0).max(20).optional(),
+  /** Names of components (in `components:`) this target uses, beyond what evalgate infers. */
+  components: z.array(z.string()).optional(),
 };
 
 export const OpenAITargetSchema = z.strictObject({
   type: z.literal('openai'),
   ...targetCommon,
-  /** Base URL of any OpenAI-compatible API. Defaults to `$OPENAI_BASE_URL`, then the SDK's default. */
-  baseURL: z.string().url().optional(),
+  /** Base URL of any OpenAI-compatible API (`${env:NAME}` allowed). Defaults to `$OPENAI_BASE_URL`, then the SDK default. */
+  baseURL: z.string().min(1).optional(),
   /** Environment variable holding the API key. */
   apiKeyEnv: z.string().default('OPENAI_API_KEY'),
   /** Prompt template file: messages rendered with the case's vars. */
@@ -61,7 +67,11 @@ export const CommandTargetSchema = z.strictObject({
   env: z.record(z.string(), z.string()).optional(),
 });
 
-export const TargetSpecSchema = z.discriminatedUnion('type', [OpenAITargetSchema, HttpTargetSchema, CommandTargetSchema]);
+export const TargetSpecSchema = z.discriminatedUnion('type', [
+  OpenAITargetSchema,
+  HttpTargetSchema,
+  CommandTargetSchema,
+]);
 export type TargetSpec = z.output<typeof TargetSpecSchema>;
 export type OpenAITargetSpec = z.output<typeof OpenAITargetSchema>;
 export type HttpTargetSpec = z.output<typeof HttpTargetSchema>;
@@ -143,5 +153,8 @@ export const ProjectConfigSchema = z.strictObject({
     .default({ enabled: true, dir: '.evalgate/cache' }),
   output: z.string().default('evalgate-results.json'),
   prices: z.record(z.string(), PriceSchema).default({}),
+  /** The parts of the application a change can touch, by name; see the plan stage. */
+  components: ComponentsSchema.default({}),
+  gate: GatePolicySchema.prefault({}),
 });
 export type ProjectConfig = z.output<typeof ProjectConfigSchema>;

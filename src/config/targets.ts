@@ -50,7 +50,10 @@ export function prepareTargets(
         } catch (e) {
           const err = e instanceof ConfigError ? e : new ConfigError((e as Error).message);
           errors.push(
-            new ConfigError(`case '${c.id}': ${err.message}`, err.location?.line ? err.location : { file: c.location.file, line: c.location.line }),
+            new ConfigError(
+              `case '${c.id}': ${err.message}`,
+              err.location?.line ? err.location : { file: c.location.file, line: c.location.line },
+            ),
           );
           if (errors.length >= 25) break;
         }

@@ -31,7 +31,9 @@ export function parseYaml(text: string, file: string): PositionedDocument {
     let found: unknown = node;
     for (const key of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key));
+        const pair = node.items.find(
+          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key),
+        );
         if (!pair) break;
         // Point at the key when the value is missing or null, else at the value.
         found = pair.value && (pair.value as Node).range ? pair.value : pair.key;

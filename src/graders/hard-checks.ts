@@ -62,13 +62,24 @@ function compileCheck(spec: GraderSpec, ctx: CompileContext): Check {
         const want = spec.value !== undefined ? spec.value : c.expected;
         if (typeof want === 'string' || typeof want === 'number' || typeof want === 'boolean') {
           const ok = fold(output.output) === fold(String(want));
-          return verdict(ok, ok ? 'output equals the expected value' : `expected ${quote(String(want))}, got ${quote(output.output)}`);
+          return verdict(
+            ok,
+            ok
+              ? 'output equals the expected value'
+              : `expected ${quote(String(want))}, got ${quote(output.output)}`,
+          );
         }
         // Structured expectations compare as JSON, key order ignored.
         const parsed = parseJson(output.output);
-        if (!parsed.ok) return verdict(false, `expected JSON equal to ${short(canonicalJson(want))}, output is not JSON`);
+        if (!parsed.ok)
+          return verdict(false, `expected JSON equal to ${short(canonicalJson(want))}, output is not JSON`);
         const ok = canonicalJson(parsed.value) === canonicalJson(want);
-        return verdict(ok, ok ? 'output JSON equals the expected value' : `expected ${short(canonicalJson(want))}, got ${short(canonicalJson(parsed.value))}`);
+        return verdict(
+          ok,
+          ok
+            ? 'output JSON equals the expected value'
+            : `expected ${short(canonicalJson(want))}, got ${short(canonicalJson(parsed.value))}`,
+        );
       };
     }
     case 'contains':
@@ -101,7 +112,10 @@ function compileCheck(spec: GraderSpec, ctx: CompileContext): Check {
       try {
         re = new RegExp(spec.pattern, (spec.flags ?? '').replace(/[gy]/g, ''));
       } catch (e) {
-        throw new Error(`invalid regex /${spec.pattern}/: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}`);
+        throw new Error(
+          `invalid regex /${spec.pattern}/: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}`,
+          { cause: e },
+        );
       }
       return ({ output }) => {
         const ok = re.test(output.output);
@@ -122,12 +136,16 @@ function compileCheck(spec: GraderSpec, ctx: CompileContext): Check {
         if (!parsed.ok) return verdict(false, `output is not valid JSON: ${parsed.error}`);
         if (validateFn(parsed.value)) return verdict(true, 'output conforms to the schema');
         const err = validateFn.errors?.[0];
-        return verdict(false, `schema violation at ${err?.instancePath || '/'}: ${err?.message ?? 'invalid'}`);
+        return verdict(
+          false,
+          `schema violation at ${err?.instancePath || '/'}: ${err?.message ?? 'invalid'}`,
+        );
       };
     }
     case 'tool-calls':
       return ({ output, case: c }) => {
-        const expected = (spec.calls ?? (c.expected as { name: string; arguments?: Record<string, unknown> }[])) ?? [];
+        const expected =
+          spec.calls ?? (c.expected as { name: string; arguments?: Record<string, unknown> }[]) ?? [];
         return gradeToolCalls(expected, output.toolCalls ?? [], spec.match, spec.order);
       };
     case 'latency':
@@ -141,24 +159,50 @@ function compileCheck(spec: GraderSpec, ctx: CompileContext): Check {
       };
     case 'tokens':
       return ({ tokens }) => {
-        if (!tokens) return { pass: false, score: 0, reason: 'the target reported no token usage', error: true };
+        if (!tokens)
+          return { pass: false, score: 0, reason: 'the target reported no token usage', error: true };
         const used = tokens[spec.kind];
         const ok = used <= spec.max;
-        return { pass: ok, score: ok ? 1 : spec.max / used, reason: `${used} ${spec.kind} tokens ${ok ? '≤' : '>'} budget ${spec.max}` };
+        return {
+          pass: ok,
+          score: ok ? 1 : spec.max / used,
+          reason: `${used} ${spec.kind} tokens ${ok ? '≤' : '>'} budget ${spec.max}`,
+        };
       };
     case 'cost':
       return ({ cost }) => {
-        if (cost === undefined) return { pass: false, score: 0, reason: 'no price known for this model: add it to `prices`', error: true };
+        if (cost === undefined)
+          return {
+            pass: false,
+            score: 0,
+            reason: 'no price known for this model: add it to `prices`',
+            error: true,
+          };
         const ok = cost <= spec.maxUsd;
-        return { pass: ok, score: ok ? 1 : spec.maxUsd / cost, reason: `$${cost.toFixed(6)} ${ok ? '≤' : '>'} budget $${spec.maxUsd}` };
+        return {
+          pass: ok,
+          score: ok ? 1 : spec.maxUsd / cost,
+          reason: `$${cost.toFixed(6)} ${ok ? '≤' : '>'} budget $${spec.maxUsd}`,
+        };
       };
     case 'refusal':
       return ({ output }) => {
         const kind = classifyRefusal(output.output);
         const refused = kind !== null;
         const ok = refused === spec.expect;
-        const what = refused ? `the response is ${kind === "abstention" ? "an" : "a"} ${kind}` : "the response answers";
-        return verdict(ok, spec.expect ? (ok ? what : `expected a refusal; ${what}`) : ok ? what : `expected an answer; ${what}`);
+        const what = refused
+          ? `the response is ${kind === 'abstention' ? 'an' : 'a'} ${kind}`
+          : 'the response answers';
+        return verdict(
+          ok,
+          spec.expect
+            ? ok
+              ? what
+              : `expected a refusal; ${what}`
+            : ok
+              ? what
+              : `expected an answer; ${what}`,
+        );
       };
   }
 }
@@ -171,7 +215,12 @@ function gradeToolCalls(
 ): Omit<GraderVerdict, 'grader'> {
   if (!Array.isArray(expected) || expected.length === 0) {
     const ok = actual.length === 0;
-    return verdict(ok, ok ? 'no tool calls, as expected' : `expected no tool calls, got ${actual.map((a) => a.name).join(', ')}`);
+    return verdict(
+      ok,
+      ok
+        ? 'no tool calls, as expected'
+        : `expected no tool calls, got ${actual.map((a) => a.name).join(', ')}`,
+    );
   }
   const used = new Set<number>();
   let cursor = 0;
@@ -196,7 +245,8 @@ function gradeToolCalls(
   const extra = actual.filter((_, i) => !used.has(i)).map((a) => a.name);
   const ok = missing.length === 0 && (match === 'subset' || extra.length === 0);
   const parts: string[] = [];
-  if (missing.length) parts.push(`missing ${order === 'strict' ? 'or out of order ' : ''}${missing.join(', ')}`);
+  if (missing.length)
+    parts.push(`missing ${order === 'strict' ? 'or out of order ' : ''}${missing.join(', ')}`);
   if (match === 'exact' && extra.length) parts.push(`unexpected ${extra.join(', ')}`);
   return {
     pass: ok,
@@ -209,7 +259,10 @@ function gradeToolCalls(
 function callMatches(want: { name: string; arguments?: Record<string, unknown> }, got: ToolCall): boolean {
   if (want.name !== got.name) return false;
   if (!want.arguments) return true;
-  const args = (got.arguments && typeof got.arguments === 'object' ? got.arguments : {}) as Record<string, unknown>;
+  const args = (got.arguments && typeof got.arguments === 'object' ? got.arguments : {}) as Record<
+    string,
+    unknown
+  >;
   return Object.entries(want.arguments).every(([k, v]) => canonicalJson(args[k]) === canonicalJson(v));
 }
 
@@ -220,7 +273,12 @@ function compileSchema(schema: Record<string, unknown> | string, ctx: CompileCon
     try {
       value = JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new Error(`cannot read JSON Schema ${schema}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new Error(
+        `cannot read JSON Schema ${schema}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
     }
   }
   const ajv = new Ajv2020({ allErrors: false, strict: false });
@@ -228,7 +286,7 @@ function compileSchema(schema: Record<string, unknown> | string, ctx: CompileCon
   try {
     return ajv.compile(value as object);
   } catch (e) {
-    throw new Error(`invalid JSON Schema: ${(e as Error).message}`);
+    throw new Error(`invalid JSON Schema: ${(e as Error).message}`, { cause: e });
   }
 }
 

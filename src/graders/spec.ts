@@ -13,23 +13,65 @@ const base = {
 const textValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
 export const GraderSpecSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('equals'), ...base, value: z.unknown().optional(), ignoreCase: z.boolean().optional(), trim: z.boolean().default(true) }),
-  z.strictObject({ type: z.literal('contains'), ...base, value: textValue.optional(), ignoreCase: z.boolean().optional() }),
-  z.strictObject({ type: z.literal('contains-any'), ...base, values: z.array(textValue).min(1).optional(), ignoreCase: z.boolean().optional() }),
-  z.strictObject({ type: z.literal('contains-all'), ...base, values: z.array(textValue).min(1).optional(), ignoreCase: z.boolean().optional() }),
-  z.strictObject({ type: z.literal('regex'), ...base, pattern: z.string().min(1), flags: z.string().regex(/^[dgimsuvy]*$/, 'only JavaScript regex flags dgimsuvy').optional() }),
+  z.strictObject({
+    type: z.literal('equals'),
+    ...base,
+    value: z.unknown().optional(),
+    ignoreCase: z.boolean().optional(),
+    trim: z.boolean().default(true),
+  }),
+  z.strictObject({
+    type: z.literal('contains'),
+    ...base,
+    value: textValue.optional(),
+    ignoreCase: z.boolean().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('contains-any'),
+    ...base,
+    values: z.array(textValue).min(1).optional(),
+    ignoreCase: z.boolean().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('contains-all'),
+    ...base,
+    values: z.array(textValue).min(1).optional(),
+    ignoreCase: z.boolean().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('regex'),
+    ...base,
+    pattern: z.string().min(1),
+    flags: z
+      .string()
+      .regex(/^[dgimsuvy]*$/, 'only JavaScript regex flags dgimsuvy')
+      .optional(),
+  }),
   z.strictObject({ type: z.literal('is-json'), ...base }),
-  z.strictObject({ type: z.literal('json-schema'), ...base, schema: z.union([z.record(z.string(), z.unknown()), z.string()]) }),
+  z.strictObject({
+    type: z.literal('json-schema'),
+    ...base,
+    schema: z.union([z.record(z.string(), z.unknown()), z.string()]),
+  }),
   z.strictObject({
     type: z.literal('tool-calls'),
     ...base,
-    calls: z.array(z.strictObject({ name: z.string().min(1), arguments: z.record(z.string(), z.unknown()).optional() })).optional(),
+    calls: z
+      .array(
+        z.strictObject({ name: z.string().min(1), arguments: z.record(z.string(), z.unknown()).optional() }),
+      )
+      .optional(),
     /** exact: the calls made are exactly these; subset: these are among the calls made. */
     match: z.enum(['exact', 'subset']).default('subset'),
     order: z.enum(['strict', 'any']).default('any'),
   }),
   z.strictObject({ type: z.literal('latency'), ...base, maxMs: z.number().positive() }),
-  z.strictObject({ type: z.literal('tokens'), ...base, max: z.number().int().positive(), kind: z.enum(['total', 'prompt', 'completion']).default('total') }),
+  z.strictObject({
+    type: z.literal('tokens'),
+    ...base,
+    max: z.number().int().positive(),
+    kind: z.enum(['total', 'prompt', 'completion']).default('total'),
+  }),
   z.strictObject({ type: z.literal('cost'), ...base, maxUsd: z.number().positive() }),
   /** Deterministic refusal detector. `expect: true` passes on a refusal, `false` on an answer. */
   z.strictObject({ type: z.literal('refusal'), ...base, expect: z.boolean().default(true) }),

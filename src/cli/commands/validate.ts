@@ -13,7 +13,10 @@ environment variables and template variables. Calls no model. Exit 0 when valid,
 export const validateCommand: CommandHandler = async (argv, io) => {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string', short: 'c', default: 'evalgate.yml' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string', short: 'c', default: 'evalgate.yml' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   });
   if (values.help) {

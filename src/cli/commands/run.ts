@@ -1,0 +1,230 @@
+import { execFileSync } from 'node:child_process';
+import { relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../../config/errors.js';
+import { loadProject, type LoadedProject, type LoadedSuite } from '../../config/load.js';
+import { prepareTargets } from '../../config/targets.js';
+import {
+  planFromGit,
+  readPlan,
+  renderPlanText,
+  suitesInPlan,
+  versionsForWorkingTree,
+  type Plan,
+} from '../../plan/index.js';
+import { createDiskCache } from '../../runner/cache.js';
+import { runEval, type RunOutcome } from '../../runner/run.js';
+import { createProgress } from '../progress.js';
+import { selectSuites } from '../select.js';
+import { renderSummaryTable } from '../summary.js';
+import type { CliIO, CommandHandler } from '../types.js';
+
+const HELP = `Usage: evalgate run [options]
+
+Runs suites against their targets, grades every case, and writes the Results document.
+
+Options:
+  -c, --config FILE      project config (default: evalgate.yml)
+  -s, --suite ID         run only this suite (repeatable)
+  -f, --filter K=V       run only cases whose tag K is V, or blocker=true, id=ID (repeatable; all must match)
+  -o, --out FILE         Results document (default: the config's 'output', evalgate-results.json)
+  -j, --concurrency N    requests in flight at once (default: the config's, 8)
+      --no-cache         neither read nor write the response cache
+      --base REF         run only the suites a change since REF affects (see 'evalgate plan')
+      --head REF         with --base: the changed revision (default: HEAD)
+      --plan FILE        run the suites of a saved plan ('evalgate plan --json > plan.json')
+      --json             print the run summary as JSON on stdout
+  -h, --help
+
+Exit codes: 0 every blocker case passed, 1 a blocker case failed or errored, 2 config or usage error.
+An interrupted run (Ctrl-C, a crash) resumes where it stopped when run again with the same options.
+`;
+
+export const runCommand: CommandHandler = async (argv, io) => {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c', default: 'evalgate.yml' },
+      suite: { type: 'string', short: 's', multiple: true, default: [] },
+      filter: { type: 'string', short: 'f', multiple: true, default: [] },
+      out: { type: 'string', short: 'o' },
+      concurrency: { type: 'string', short: 'j' },
+      'no-cache': { type: 'boolean', default: false },
+      base: { type: 'string' },
+      head: { type: 'string' },
+      plan: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (
+    concurrency !== undefined &&
+    !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1024)
+  ) {
+    throw new UsageError(`--concurrency takes a whole number from 1 to 1024, got '${values.concurrency}'`);
+  }
+  if (values.plan && values.base) throw new UsageError('--plan and --base are alternatives: give one');
+  if (values.head && !values.base) throw new UsageError('--head goes with --base');
+
+  const configPath = resolve(io.cwd, values.config);
+  const project = loadProject(configPath);
+  for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
+
+  // Which suites: all, or those a change affects (a plan), then --suite / --filter.
+  let suites: LoadedSuite[] = project.suites;
+  let plan: Plan | undefined;
+  if (values.base) {
+    plan = await planFromGit({
+      cwd: io.cwd,
+      base: values.base,
+      config: configPath,
+      env: io.env,
+      ...(values.head && { head: values.head }),
+    });
+    io.stderr(renderPlanText(plan));
+  } else if (values.plan) {
+    plan = readPlan(resolve(io.cwd, values.plan));
+  }
+  if (plan) {
+    const { run, missing } = suitesInPlan(plan, project.suites);
+    if (missing.length)
+      io.stderr(`warning: the plan names suites this config does not have: ${missing.join(', ')}\n`);
+    suites = run;
+  }
+  suites = selectSuites(suites, values.suite, values.filter);
+
+  const targets = prepareTargets(project, suites, io.env);
+  try {
+    const outcome = await execute(project, suites, targets, {
+      io,
+      out: resolve(project.rootDir, values.out ?? project.config.output),
+      concurrency: concurrency ?? project.config.concurrency,
+      cache: !values['no-cache'] && project.config.cache.enabled,
+      suiteIds: values.suite,
+      filters: values.filter,
+    });
+    return report(outcome, suites, io, values.json);
+  } finally {
+    for (const t of targets.values()) await t.close?.();
+  }
+};
+
+interface ExecuteOptions {
+  io: CliIO;
+  out: string;
+  concurrency: number;
+  cache: boolean;
+  suiteIds: string[];
+  filters: string[];
+}
+
+async function execute(
+  project: LoadedProject,
+  suites: LoadedSuite[],
+  targets: Awaited<ReturnType<typeof prepareTargets>>,
+  opts: ExecuteOptions,
+): Promise<RunOutcome> {
+  const { io } = opts;
+  const versions = await versionsForWorkingTree(project);
+  const targetInfo = Object.fromEntries(
+    [...targets].map(([name, t]) => [
+      name,
+      { ...t.info, ...(versions.targets[name] && { systemVersion: versions.targets[name].systemVersion }) },
+    ]),
+  );
+  const git = gitState(project.rootDir);
+  const progress = createProgress(io.stderr, io.isTTY);
+  const abort = new AbortController();
+  // First Ctrl-C: stop starting work and write what finished; the journal lets the next run resume.
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    io.stderr('\nevalgate: interrupted: finishing up (Ctrl-C again to quit now)\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await runEval({
+      project,
+      suites,
+      targets,
+      outFile: opts.out,
+      concurrency: opts.concurrency,
+      timeoutMs: project.config.timeoutMs,
+      retries: project.config.retries,
+      cache: opts.cache ? createDiskCache(resolve(project.rootDir, project.config.cache.dir)) : null,
+      prices: project.config.prices,
+      signal: abort.signal,
+      run: {
+        ...(git.sha && { gitSha: git.sha }),
+        ...(git.ref && { gitRef: git.ref }),
+        configPath: relative(io.cwd, project.configPath) || project.configPath,
+        components: versions.components,
+        targets: targetInfo,
+        options: {
+          concurrency: opts.concurrency,
+          cache: opts.cache,
+          ...(opts.suiteIds.length && { suites: opts.suiteIds }),
+          ...(opts.filters.length && { filters: opts.filters }),
+        },
+      },
+      onEvent: (e) => {
+        if (e.type === 'run-started') progress.start(e.total, e.resumed);
+        else if (e.type === 'sample') progress.sample(e.status, e.cached);
+        else if (e.type === 'rate-limit')
+          progress.note(
+            `${e.target}: rate limited, pausing ${Math.ceil(e.pauseMs / 100) / 10}s (${e.reason})`,
+          );
+        else if (e.type === 'warning') progress.note(`warning: ${e.message}`);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.finish();
+  }
+}
+
+function report(outcome: RunOutcome, suites: LoadedSuite[], io: CliIO, json: boolean): number {
+  const { summary } = outcome;
+  const blockersFailed = summary.blockerFailures.length > 0;
+  if (json) {
+    io.stdout(`${JSON.stringify({ path: outcome.path, summary, suites: outcome.suites }, null, 2)}\n`);
+  } else if (suites.length === 0) {
+    io.stdout('Nothing to run: no suite is affected or selected.\n');
+  } else {
+    io.stdout(`\n${renderSummaryTable(outcome.suites)}\n\n`);
+    if (blockersFailed) {
+      io.stdout(`Blocker cases that did not pass (${summary.blockerFailures.length}):\n`);
+      for (const f of summary.blockerFailures.slice(0, 20)) io.stdout(`  ✗ ${f.suite} / ${f.case}\n`);
+      if (summary.blockerFailures.length > 20)
+        io.stdout(`  … and ${summary.blockerFailures.length - 20} more (see the Results document)\n`);
+    }
+    const cost = summary.cost === null ? '' : ` · $${summary.cost.toFixed(4)}`;
+    io.stdout(
+      `${summary.samples} samples: ${summary.passed} passed, ${summary.failed} failed, ${summary.errors} errors${cost}${outcome.resumed ? ` · ${outcome.resumed} resumed` : ''}\n`,
+    );
+    io.stdout(`Results: ${relative(io.cwd, outcome.path) || outcome.path}\n`);
+    if (summary.partial) io.stdout('The run was interrupted: run the same command again to resume.\n');
+  }
+  if (summary.partial) return 130;
+  return blockersFailed ? 1 : 0;
+}
+
+function gitState(cwd: string): { sha?: string; ref?: string } {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const sha = git('rev-parse', 'HEAD');
+  const ref = git('rev-parse', '--abbrev-ref', 'HEAD');
+  return { ...(sha && { sha }), ...(ref && ref !== 'HEAD' && { ref }) };
+}
