@@ -1,0 +1,211 @@
+// npm run bench: speed and memory of the bundled CLI against a local OpenAI-compatible
+// server, reported as ratios to the ideal. Not a test: it prints figures for the README.
+import { fork, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'cli.js');
+const only = process.argv.slice(2);
+const want = (name) => only.length === 0 || only.includes(name);
+const results = [];
+
+function report(name, value, ideal, limit, unit, note = '') {
+  const ratio = ideal ? value / ideal : undefined;
+  const ok = limit === undefined ? true : value <= limit;
+  results.push({ name, value, unit, ideal, ratio, limit, ok, note });
+  const r = ratio ? ` (${ratio.toFixed(3)}× ideal ${fmt(ideal, unit)})` : '';
+  const l = limit === undefined ? '' : ` — limit ${fmt(limit, unit)}: ${ok ? 'ok' : 'OVER'}`;
+  console.log(`  ${name}: ${fmt(value, unit)}${r}${l}${note ? ` ${note}` : ''}`);
+}
+
+function fmt(v, unit) {
+  if (unit === 'ms') return v >= 10_000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`;
+  if (unit === 'MB') return `${v.toFixed(0)} MB`;
+  return `${v} ${unit}`;
+}
+
+/** A project whose one target is the fake server, with `n` cases in a JSONL dataset. */
+function makeProject(dir, url, n, { cache = false } = {}) {
+  mkdirSync(join(dir, 'suites'), { recursive: true });
+  writeFileSync(
+    join(dir, 'evalgate.yml'),
+    [
+      'targets:',
+      '  bench:',
+      '    type: openai',
+      `    baseURL: ${url}`,
+      '    apiKeyEnv: BENCH_API_KEY',
+      '    prompt: prompt.md',
+      '    model: model.yaml',
+      'suites: [suites/bench.yml]',
+      `cache: { enabled: ${cache}, dir: .cache }`,
+      'retries: 2',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(join(dir, 'prompt.md'), '[system]\nYou answer support questions.\n[user]\n{{question}}\n');
+  writeFileSync(join(dir, 'model.yaml'), 'model: gpt-4o-mini\ntemperature: 0\nmax_tokens: 64\n');
+  writeFileSync(
+    join(dir, 'suites', 'bench.yml'),
+    'id: bench\ntier: trusted\ngraders:\n  - { type: contains, value: echo }\n  - { type: latency, maxMs: 5000 }\ndataset: cases.jsonl\n',
+  );
+  const lines = [];
+  for (let i = 0; i < n; i++)
+    lines.push(JSON.stringify({ id: `case-${i}`, vars: { question: `How do I do thing number ${i}?` } }));
+  writeFileSync(join(dir, 'suites', 'cases.jsonl'), lines.join('\n') + '\n');
+}
+
+function startServer(latencyMs) {
+  const child = fork(join(root, 'scripts', 'bench-server.mjs'), [String(latencyMs)], {
+    execPath: nodeWithTypeStripping(),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiters = [];
+  child.on('message', (m) => waiters.shift()?.(m));
+  const next = () => new Promise((r) => waiters.push(r));
+  return next().then(({ url }) => ({
+    url,
+    stats: () => (child.send('stats'), next()),
+    close: () => new Promise((r) => (child.on('exit', r), child.send('close'))),
+  }));
+}
+
+function nodeWithTypeStripping() {
+  const major = Number(process.versions.node.split('.')[0]);
+  return major >= 23 ? process.execPath : join(root, 'node_modules', 'node', 'bin', 'node');
+}
+
+/** Runs the CLI; returns wall time, exit code and peak RSS (VmHWM, polled from /proc). */
+function runCli(args, cwd) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd,
+      env: { ...process.env, BENCH_API_KEY: 'bench-key', CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let peakKb = 0;
+    let stderr = '';
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {
+        // exited between polls
+      }
+    }, 25);
+    child.stdout.resume();
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      resolve({ started, wallMs: Date.now() - started, code, peakMb: peakKb / 1024, stderr });
+    });
+  });
+}
+
+function header() {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(
+    `evalgate bench — ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, CLI on Node ${process.version}`,
+  );
+}
+
+async function benchStartup(work) {
+  console.log('\nCLI start-up to the first request (1 case, median of 7)');
+  const dir = join(work, 'startup');
+  // A fresh server per run, so the first request it sees is this run's.
+  const firsts = [];
+  for (let i = 0; i < 7; i++) {
+    const server = await startServer(0);
+    makeProject(dir, server.url, 1);
+    const run = await runCli(['run', '--no-cache', '--out', join(dir, 'out.json')], dir);
+    const s = await server.stats();
+    await server.close();
+    if (run.code !== 0 || s.served !== 1)
+      throw new Error(`start-up run failed (exit ${run.code}, ${s.served} requests): ${run.stderr}`);
+    firsts.push(s.firstAt - run.started);
+  }
+  firsts.sort((a, b) => a - b);
+  report(
+    'start-up to first request',
+    firsts[3],
+    undefined,
+    300,
+    'ms',
+    `(min ${firsts[0]} ms, max ${firsts[6]} ms)`,
+  );
+}
+
+async function benchThroughput(work) {
+  const n = 5000;
+  const latency = 50;
+  const concurrency = 32;
+  console.log(`\n${n} cases, concurrency ${concurrency}, ${latency} ms per request, no cache`);
+  const server = await startServer(latency);
+  const dir = join(work, 'throughput');
+  makeProject(dir, server.url, n);
+  const run = await runCli(
+    ['run', '--no-cache', '--concurrency', String(concurrency), '--out', join(dir, 'out.json')],
+    dir,
+  );
+  const stats = await server.stats();
+  await server.close();
+  if (run.code !== 0) throw new Error(`throughput run exited ${run.code}: ${run.stderr.slice(-2000)}`);
+  const doc = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
+  if (doc.summary.passed !== n) throw new Error(`expected ${n} passes, got ${JSON.stringify(doc.summary)}`);
+  const ideal = (n * latency) / concurrency;
+  report('wall time, process start to exit', run.wallMs, ideal, ideal * 1.15, 'ms');
+  report('peak RSS', run.peakMb, undefined, 250, 'MB');
+  console.log(
+    `  server saw ${stats.served} requests, at most ${stats.maxInFlight} in flight, over ${stats.connections} connections`,
+  );
+}
+
+async function benchCachedReplay(work) {
+  const n = 100_000;
+  console.log(`\n${n} cached cases replayed`);
+  const server = await startServer(0);
+  const dir = join(work, 'replay');
+  makeProject(dir, server.url, n, { cache: true });
+  const fill = await runCli(['run', '--concurrency', '64', '--out', join(dir, 'fill.json')], dir);
+  if (fill.code !== 0) throw new Error(`cache fill exited ${fill.code}: ${fill.stderr.slice(-2000)}`);
+  console.log(
+    `  (filling the cache: ${n} uncached requests took ${(fill.wallMs / 1000).toFixed(1)} s, peak RSS ${fill.peakMb.toFixed(0)} MB)`,
+  );
+  const before = (await server.stats()).served;
+  const replay = await runCli(['run', '--concurrency', '32', '--out', join(dir, 'replay.json')], dir);
+  const after = (await server.stats()).served;
+  await server.close();
+  if (replay.code !== 0) throw new Error(`replay exited ${replay.code}: ${replay.stderr.slice(-2000)}`);
+  if (after !== before)
+    throw new Error(`the replay made ${after - before} requests; a cached run must make none`);
+  report('replay wall time', replay.wallMs, undefined, 30_000, 'ms');
+  report('replay peak RSS', replay.peakMb, undefined, undefined, 'MB');
+  console.log(`  Results document: ${(statSync(join(dir, 'replay.json')).size / 2 ** 20).toFixed(0)} MB`);
+}
+
+header();
+const work = mkdtempSync(join(tmpdir(), 'evalgate-bench-'));
+try {
+  if (want('startup')) await benchStartup(work);
+  if (want('throughput')) await benchThroughput(work);
+  if (want('replay')) await benchCachedReplay(work);
+  if (want('bundle')) {
+    console.log('\nbundle');
+    for (const f of ['cli.js', 'index.js'])
+      report(`dist/${f}`, statSync(join(root, 'dist', f)).size / 2 ** 20, undefined, undefined, 'MB');
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+const over = results.filter((r) => !r.ok);
+console.log(
+  over.length
+    ? `\n${over.length} figure(s) over their limit: ${over.map((r) => r.name).join(', ')}`
+    : '\nall figures within their limits',
+);
+process.exitCode = over.length ? 1 : 0;
