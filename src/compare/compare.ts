@@ -1,0 +1,713 @@
+import type { CaseResult, ResultsDocument, SampleResult, SuiteResult } from '../results/types.js';
+import { formatInterval, formatMagnitude, formatPValue } from './format.js';
+import { pairedBootstrapMeanInterval } from './stats/bootstrap.js';
+import { mean, quantile } from './stats/descriptive.js';
+import { holmAdjust } from './stats/holm.js';
+import { mcnemarExact } from './stats/mcnemar.js';
+import { newcombePairedDifference } from './stats/newcombe.js';
+import { createRng } from './stats/rng.js';
+import { wilcoxonSignedRank } from './stats/wilcoxon.js';
+import { wilsonInterval } from './stats/wilson.js';
+import {
+  COMPARISON_SCHEMA_VERSION,
+  type ArmRates,
+  type CaseFailure,
+  type CaseOutcome,
+  type CaseTransition,
+  type CompareOptions,
+  type ComparisonDocument,
+  type Distribution,
+  type MetricComparison,
+  type MetricId,
+  type MetricThresholds,
+  type MetricVerdict,
+  type RunRef,
+  type SuiteComparison,
+  type ThresholdSettings,
+  type UsageComparison,
+  type UsageMetric,
+} from './types.js';
+
+export const DEFAULT_ALPHA = 0.05;
+/** 2 percentage points of pass rate (and the same 0.02 for every other metric unless overridden). */
+export const DEFAULT_MIN_EFFECT = 0.02;
+export const DEFAULT_SEED = 20_240_601;
+export const DEFAULT_BOOTSTRAP_RESAMPLES = 2000;
+export const DEFAULT_STALE_AFTER_DAYS = 30;
+/** Wilcoxon's exact distribution up to this many non-zero differences, the normal approximation above. */
+export const WILCOXON_EXACT_MAX_N = 50;
+/** Raw text kept per failing case in the document; the report truncates further. */
+const TEXT_LIMIT = 300;
+
+/**
+ * Compares two Results documents, pairing cases by (suite id, case id). Pure: the same two
+ * documents and options always give the same Comparison, bootstrap included (seeded).
+ *
+ * Per suite it lists comparable, new and removed cases and every case's transition, then
+ * compares each metric on the paired cases:
+ *  - pass rate (higher is better), error rate and refusal rate (lower is better): with one
+ *    graded sample per case in both runs, the exact McNemar test, Wilson intervals for each
+ *    arm and Newcombe's interval for the difference; otherwise (repeated samples) the
+ *    Wilcoxon signed-rank test on per-case fractions and a paired bootstrap interval;
+ *  - `score:<grader>` for graders whose scores are not all 0/1: Wilcoxon on per-case mean
+ *    scores and a paired bootstrap interval (binary scores would repeat the pass rate);
+ *  - latency, tokens and cost as distributions (no test: they feed budgets).
+ * Holm's correction then runs across every tested metric of every suite (monitoring suites
+ * included: a regression they report is still a claim), and each metric gets its verdict.
+ */
+export function compare(
+  baseline: ResultsDocument,
+  current: ResultsDocument,
+  options: CompareOptions = {},
+): ComparisonDocument {
+  const seed = options.seed ?? DEFAULT_SEED;
+  const resamples = options.bootstrapResamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
+  const staleAfterDays = options.staleAfterDays ?? DEFAULT_STALE_AFTER_DAYS;
+  const ctx: Context = { seed, resamples, thresholds: options.thresholds ?? {}, tested: [] };
+
+  const baselineSuites = new Map(baseline.suites.map((s) => [s.id, s]));
+  const currentIds = new Set(current.suites.map((s) => s.id));
+  const suites = current.suites.map((suite) =>
+    compareSuite(ctx, baseline, current, baselineSuites.get(suite.id), suite, options),
+  );
+
+  // Holm across the whole comparison. Tests with no informative pair (no discordant case,
+  // every difference zero) have p = 1 whatever happens and can never reject; leaving them
+  // out of the family is Tarone's (1990) refinement for discrete tests, and keeps a suite
+  // with no errors from diluting the power of its pass-rate test.
+  const informative = ctx.tested.filter((t) => t.informative > 0);
+  const adjusted = holmAdjust(informative.map((t) => t.metric.pValue ?? 1));
+  informative.forEach((t, i) => (t.metric.pAdjusted = adjusted[i]!));
+  for (const t of ctx.tested) {
+    if (t.informative === 0) t.metric.pAdjusted = 1;
+    const { verdict, reason } = judgeMetric(t.metric);
+    t.metric.verdict = verdict;
+    t.metric.reason = reason;
+  }
+
+  const days = ageInDays(baseline.run.finishedAt, current.run.finishedAt);
+  return {
+    schemaVersion: COMPARISON_SCHEMA_VERSION,
+    baseline: runRef(baseline),
+    current: runRef(current),
+    baselineAge: { days, stale: days !== null && days > staleAfterDays, staleAfterDays },
+    changes: runChanges(baseline, current),
+    method: {
+      correction: 'holm',
+      tested: informative.length,
+      seed,
+      bootstrapResamples: resamples,
+      wilcoxonZeroMethod: 'wilcox',
+      wilcoxonExactMaxN: WILCOXON_EXACT_MAX_N,
+    },
+    suites,
+    removedSuites: baseline.suites
+      .filter((s) => !currentIds.has(s.id))
+      .map((s) => ({
+        id: s.id,
+        tier: s.tier,
+        cases: s.cases.length,
+        blockers: s.cases.filter((c) => c.blocker).map((c) => c.id),
+      })),
+  };
+}
+
+/**
+ * The verdict for one metric from its numbers, with `pAdjusted` already Holm-adjusted:
+ *  - regressed: the change is worse than −minEffect AND pAdjusted < α;
+ *  - improved: the change is better than +minEffect AND pAdjusted < α;
+ *  - unchanged: the 1 − α interval lies within ±minEffect (equivalence; a 1 − α interval is
+ *    conservative for a TOST at level α);
+ *  - inconclusive: anything else — the data cannot tell.
+ */
+export function judgeMetric(m: MetricComparison): { verdict: MetricVerdict; reason: string } {
+  if (m.n === 0 || m.delta === null || m.pAdjusted === null) {
+    return { verdict: 'not-comparable', reason: m.reason || 'no case has a value in both runs' };
+  }
+  const better = m.direction === 'higher-is-better' ? m.delta : -m.delta;
+  const significant = m.pAdjusted < m.alpha;
+  const effect = formatMagnitude(m.metric, m.minEffect);
+  const p = `${formatPValue(m.pAdjusted)} after Holm`;
+  const move =
+    m.delta === 0
+      ? 'did not move'
+      : `${m.delta > 0 ? 'rose' : 'fell'} ${formatMagnitude(m.metric, Math.abs(m.delta))}`;
+  if (better < -m.minEffect && significant) {
+    return {
+      verdict: 'regressed',
+      reason: `${move}, more than the ${effect} minimum effect, ${p} < α ${m.alpha}`,
+    };
+  }
+  if (better > m.minEffect && significant) {
+    return {
+      verdict: 'improved',
+      reason: `${move}, more than the ${effect} minimum effect, ${p} < α ${m.alpha}`,
+    };
+  }
+  if (m.interval && m.interval.lower >= -m.minEffect && m.interval.upper <= m.minEffect) {
+    return {
+      verdict: 'unchanged',
+      reason: `the ${confidence(m.alpha)} interval (${formatInterval(m.metric, m.interval)}) rules out a change larger than ${effect}`,
+    };
+  }
+  if (Math.abs(m.delta) > m.minEffect) {
+    return {
+      verdict: 'inconclusive',
+      reason: `${move} but ${p} ≥ α ${m.alpha}: too few ${m.test?.method === 'mcnemar-exact' ? 'discordant cases' : 'changed cases'} to tell it from noise`,
+    };
+  }
+  return {
+    verdict: 'inconclusive',
+    reason: `${move}; the ${confidence(m.alpha)} interval (${formatInterval(m.metric, m.interval)}) still allows a change larger than ${effect}`,
+  };
+}
+
+/** Thresholds for one suite and metric: suite + metric, then suite, then metric, then top level, then defaults. */
+export function resolveThresholds(
+  settings: ThresholdSettings,
+  suite: string,
+  metric: MetricId,
+): MetricThresholds {
+  const s = settings.suites?.[suite];
+  const sm = s?.metrics?.[metric] ?? (metric.startsWith('score:') ? s?.metrics?.['score:*'] : undefined);
+  const m =
+    settings.metrics?.[metric] ?? (metric.startsWith('score:') ? settings.metrics?.['score:*'] : undefined);
+  return {
+    alpha: sm?.alpha ?? s?.alpha ?? m?.alpha ?? settings.alpha ?? DEFAULT_ALPHA,
+    minEffect: sm?.minEffect ?? s?.minEffect ?? m?.minEffect ?? settings.minEffect ?? DEFAULT_MIN_EFFECT,
+  };
+}
+
+// ---------------------------------------------------------------- suites
+
+interface Context {
+  seed: number;
+  resamples: number;
+  thresholds: ThresholdSettings;
+  tested: { metric: MetricComparison; informative: number }[];
+}
+
+function compareSuite(
+  ctx: Context,
+  baselineDoc: ResultsDocument,
+  currentDoc: ResultsDocument,
+  base: SuiteResult | undefined,
+  cur: SuiteResult,
+  options: CompareOptions,
+): SuiteComparison {
+  const curStats = cur.cases.map(caseStats);
+  const baseStats = base ? base.cases.map(caseStats) : [];
+  const baseById = new Map(baseStats.map((c) => [c.id, c]));
+  const curIds = new Set(curStats.map((c) => c.id));
+  const pairs = curStats.flatMap((c) => {
+    const b = baseById.get(c.id);
+    return b ? [{ base: b, cur: c }] : [];
+  });
+
+  const reasons: string[] = [];
+  let status: SuiteComparison['status'] = 'comparable';
+  if (!base) {
+    status = 'new';
+    reasons.push('no baseline for this suite');
+  } else {
+    if (base.contentHash !== cur.contentHash) {
+      reasons.push(
+        `suite content changed (cases or graders; contentHash ${base.contentHash} → ${cur.contentHash}): re-record the baseline`,
+      );
+    }
+    reasons.push(...(options.notComparable?.[cur.id] ?? []));
+    if (pairs.length === 0) reasons.push('no case id in common with the baseline');
+    if (reasons.length > 0) status = 'not-comparable';
+  }
+
+  const transitions: CaseTransition[] = curStats.map((c) => {
+    const b = baseById.get(c.id);
+    return {
+      id: c.id,
+      blocker: c.blocker,
+      baseline: b ? outcome(b) : null,
+      current: outcome(c),
+      change: change(b, c),
+      ...(c.failure ? { failure: c.failure } : {}),
+    };
+  });
+
+  const metrics =
+    status === 'comparable'
+      ? pairedMetrics(ctx, cur.id, pairs)
+      : descriptiveMetrics(ctx, cur.id, baseStats, curStats, reasons.join('; '));
+
+  // Usage compares like with like: over paired cases when the suite is comparable.
+  const usageBase = status === 'comparable' ? pairs.map((p) => p.base) : baseStats;
+  const usageCur = status === 'comparable' ? pairs.map((p) => p.cur) : curStats;
+
+  return {
+    id: cur.id,
+    tier: cur.tier,
+    kind: cur.kind,
+    status,
+    reasons,
+    changes: [
+      ...suiteChanges(baselineDoc, currentDoc, base, cur),
+      ...(options.fingerprintDiffs?.[cur.id] ?? []),
+    ],
+    repeat: { baseline: base?.repeat ?? null, current: cur.repeat },
+    cases: {
+      comparable: pairs.length,
+      new: curStats.filter((c) => !baseById.has(c.id)).map((c) => c.id),
+      removed: baseStats.filter((c) => !curIds.has(c.id)).map((c) => c.id),
+    },
+    transitions,
+    removedCases: baseStats
+      .filter((c) => !curIds.has(c.id))
+      .map((c) => ({ id: c.id, blocker: c.blocker, status: c.status })),
+    metrics,
+    overall: { baseline: base ? armRates(baseStats) : null, current: armRates(curStats) },
+    usage: usage(base ? usageBase : [], usageCur),
+  };
+}
+
+// ---------------------------------------------------------------- per-case aggregates
+
+interface CaseStats {
+  id: string;
+  blocker: boolean;
+  status: CaseResult['status'];
+  samples: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  refusals: number;
+  /** Graded samples the refusal detector read. */
+  refusalKnown: number;
+  /** Per grader: sum and count of scores over answered samples where the grader decided. */
+  scores: Map<string, { sum: number; n: number; continuous: boolean }>;
+  latencies: number[];
+  tokensPerCall: number | null;
+  costPerCall: number | null;
+  failure?: CaseFailure;
+}
+
+function caseStats(c: CaseResult): CaseStats {
+  const s: CaseStats = {
+    id: c.id,
+    blocker: c.blocker,
+    status: c.status,
+    samples: c.samples.length,
+    passed: 0,
+    failed: 0,
+    errors: 0,
+    refusals: 0,
+    refusalKnown: 0,
+    scores: new Map(),
+    latencies: [],
+    tokensPerCall: null,
+    costPerCall: null,
+  };
+  let tokenSum = 0;
+  let tokenCount = 0;
+  let costSum = 0;
+  let costCount = 0;
+  for (let i = 0; i < c.samples.length; i++) {
+    const sample = c.samples[i]!;
+    if (sample.status === 'error') s.errors++;
+    else if (sample.status === 'pass') s.passed++;
+    else s.failed++;
+    const t = sample.tokens?.total ?? sample.output?.usage?.total;
+    if (typeof t === 'number') {
+      tokenSum += t;
+      tokenCount++;
+    }
+    if (typeof sample.cost === 'number') {
+      costSum += sample.cost;
+      costCount++;
+    }
+    if (sample.status === 'error') continue;
+    if (typeof sample.latencyMs === 'number') s.latencies.push(sample.latencyMs);
+    if (typeof sample.refusal === 'boolean') {
+      s.refusalKnown++;
+      if (sample.refusal) s.refusals++;
+    }
+    for (let j = 0; j < sample.graders.length; j++) {
+      const g = sample.graders[j]!;
+      if (g.error) continue;
+      let acc = s.scores.get(g.grader);
+      if (!acc) s.scores.set(g.grader, (acc = { sum: 0, n: 0, continuous: false }));
+      acc.sum += g.score;
+      acc.n++;
+      if (g.score !== 0 && g.score !== 1) acc.continuous = true;
+    }
+  }
+  s.tokensPerCall = tokenCount ? tokenSum / tokenCount : null;
+  s.costPerCall = costCount ? costSum / costCount : null;
+  if (c.status !== 'pass') {
+    const failure = failureOf(c.samples);
+    if (failure) s.failure = failure;
+  }
+  return s;
+}
+
+function failureOf(samples: SampleResult[]): CaseFailure | undefined {
+  const failed = samples.find((x) => x.status === 'fail');
+  if (failed) {
+    const graders = failed.graders
+      .filter((g) => !g.pass && !g.error)
+      .map((g) => ({ grader: g.grader, reason: clip(g.reason) }));
+    return { graders, ...(failed.output ? { output: clip(failed.output.output) } : {}) };
+  }
+  const errored = samples.find((x) => x.status === 'error');
+  if (errored) {
+    const error = errored.error ?? {
+      kind: 'unknown',
+      message: errored.graders.find((g) => g.error)?.reason ?? 'no grader could decide',
+    };
+    return { graders: [], error: { kind: error.kind, message: clip(error.message) } };
+  }
+  return undefined;
+}
+
+function clip(text: string): string {
+  return text.length > TEXT_LIMIT ? `${text.slice(0, TEXT_LIMIT)}…` : text;
+}
+
+function outcome(c: CaseStats): CaseOutcome {
+  return { status: c.status, passed: c.passed, failed: c.failed, errors: c.errors };
+}
+
+function passFraction(c: CaseStats): number | null {
+  const graded = c.passed + c.failed;
+  return graded > 0 ? c.passed / graded : null;
+}
+
+function change(b: CaseStats | undefined, c: CaseStats): CaseTransition['change'] {
+  if (!b) return 'new';
+  const fb = passFraction(b);
+  const fc = passFraction(c);
+  if (fb === null || fc === null) return 'unknown';
+  return fc < fb ? 'worse' : fc > fb ? 'better' : 'same';
+}
+
+// ---------------------------------------------------------------- metrics
+
+interface MetricSpec {
+  metric: MetricId;
+  label: string;
+  direction: MetricComparison['direction'];
+  /** Proportion metrics: successes of trials per case (no value when trials is 0). */
+  successes?: (c: CaseStats) => number;
+  trials?: (c: CaseStats) => number;
+  /** Continuous metrics: a per-case value, or null. */
+  value?: (c: CaseStats) => number | null;
+}
+
+function metricSpecs(all: CaseStats[]): MetricSpec[] {
+  const specs: MetricSpec[] = [
+    {
+      metric: 'passRate',
+      label: 'pass rate',
+      direction: 'higher-is-better',
+      successes: (c) => c.passed,
+      trials: (c) => c.passed + c.failed,
+    },
+    {
+      metric: 'errorRate',
+      label: 'error rate',
+      direction: 'lower-is-better',
+      successes: (c) => c.errors,
+      trials: (c) => c.samples,
+    },
+  ];
+  if (all.some((c) => c.refusalKnown > 0)) {
+    specs.push({
+      metric: 'refusalRate',
+      label: 'refusal rate',
+      direction: 'lower-is-better',
+      successes: (c) => c.refusals,
+      trials: (c) => c.refusalKnown,
+    });
+  }
+  const continuous = new Set<string>();
+  for (const c of all) for (const [name, acc] of c.scores) if (acc.continuous) continuous.add(name);
+  for (const name of [...continuous].sort()) {
+    specs.push({
+      metric: `score:${name}`,
+      label: `${name} score`,
+      direction: 'higher-is-better',
+      value: (c) => {
+        const acc = c.scores.get(name);
+        return acc && acc.n > 0 ? acc.sum / acc.n : null;
+      },
+    });
+  }
+  return specs;
+}
+
+function caseValue(spec: MetricSpec, c: CaseStats): number | null {
+  if (spec.value) return spec.value(c);
+  const n = spec.trials!(c);
+  return n > 0 ? spec.successes!(c) / n : null;
+}
+
+function pairedMetrics(
+  ctx: Context,
+  suite: string,
+  pairs: { base: CaseStats; cur: CaseStats }[],
+): MetricComparison[] {
+  const specs = metricSpecs(pairs.flatMap((p) => [p.base, p.cur]));
+  return specs.map((spec) => {
+    const t = resolveThresholds(ctx.thresholds, suite, spec.metric);
+    const m = blankMetric(spec, t);
+    const table = spec.trials ? singleSampleTable(spec, pairs) : null;
+
+    if (table) {
+      const { both, baseOnly, curOnly, neither } = table;
+      const n = both + baseOnly + curOnly + neither;
+      const diff = newcombePairedDifference({ a: both, b: curOnly, c: baseOnly, d: neither }, t.alpha);
+      const test = mcnemarExact(baseOnly, curOnly);
+      Object.assign(m, {
+        n,
+        baseline: (both + baseOnly) / n,
+        current: (both + curOnly) / n,
+        delta: diff.estimate,
+        interval: { lower: diff.lower, upper: diff.upper, method: 'newcombe' },
+        armIntervals: {
+          baseline: wilsonInterval(both + baseOnly, n, t.alpha),
+          current: wilsonInterval(both + curOnly, n, t.alpha),
+        },
+        test: { method: 'mcnemar-exact', baselineOnly: baseOnly, currentOnly: curOnly },
+        pValue: test.pValue,
+        effectSize: test.discordant > 0 ? (curOnly - baseOnly) / test.discordant : 0,
+      } satisfies Partial<MetricComparison>);
+      ctx.tested.push({ metric: m, informative: test.discordant });
+      return m;
+    }
+
+    const base: number[] = [];
+    const diffs: number[] = [];
+    let curSum = 0;
+    for (const p of pairs) {
+      const b = caseValue(spec, p.base);
+      const c = caseValue(spec, p.cur);
+      if (b === null || c === null) continue;
+      base.push(b);
+      diffs.push(c - b);
+      curSum += c;
+    }
+    if (diffs.length === 0) {
+      m.reason = 'no case has a value in both runs';
+      return m;
+    }
+    const w = wilcoxonSignedRank(diffs, { exactMaxN: WILCOXON_EXACT_MAX_N });
+    const rng = createRng(`${ctx.seed}:${suite}:${spec.metric}`);
+    const interval = pairedBootstrapMeanInterval(diffs, { alpha: t.alpha, resamples: ctx.resamples, rng });
+    Object.assign(m, {
+      n: diffs.length,
+      baseline: mean(base),
+      current: curSum / diffs.length,
+      delta: mean(diffs),
+      interval: { ...interval, method: 'bootstrap-percentile' },
+      test: {
+        method: w.method === 'normal' ? 'wilcoxon-normal' : 'wilcoxon-exact',
+        nonZero: w.n,
+        wPlus: w.wPlus,
+        wMinus: w.wMinus,
+        ...(w.z !== undefined ? { z: w.z } : {}),
+      },
+      pValue: w.pValue,
+      effectSize: w.rankBiserial,
+    } satisfies Partial<MetricComparison>);
+    ctx.tested.push({ metric: m, informative: w.n });
+    return m;
+  });
+}
+
+/**
+ * The paired 2×2 table when every paired case has exactly one trial in both runs (the
+ * McNemar setting); null when any has more, which sends the metric to the per-case test.
+ */
+function singleSampleTable(spec: MetricSpec, pairs: { base: CaseStats; cur: CaseStats }[]) {
+  let both = 0;
+  let baseOnly = 0;
+  let curOnly = 0;
+  let neither = 0;
+  for (const p of pairs) {
+    const nb = spec.trials!(p.base);
+    const nc = spec.trials!(p.cur);
+    if (nb === 0 || nc === 0) continue;
+    if (nb !== 1 || nc !== 1) return null;
+    const b = spec.successes!(p.base) === 1;
+    const c = spec.successes!(p.cur) === 1;
+    if (b && c) both++;
+    else if (b) baseOnly++;
+    else if (c) curOnly++;
+    else neither++;
+  }
+  return both + baseOnly + curOnly + neither > 0 ? { both, baseOnly, curOnly, neither } : null;
+}
+
+/** Values side by side, no test: for suites that cannot be paired. */
+function descriptiveMetrics(
+  ctx: Context,
+  suite: string,
+  base: CaseStats[],
+  cur: CaseStats[],
+  reason: string,
+): MetricComparison[] {
+  return metricSpecs([...base, ...cur]).map((spec) => {
+    const m = blankMetric(spec, resolveThresholds(ctx.thresholds, suite, spec.metric));
+    const arm = (cases: CaseStats[]) => {
+      const v = cases.map((c) => caseValue(spec, c)).filter((x): x is number => x !== null);
+      return v.length ? mean(v) : null;
+    };
+    m.baseline = base.length ? arm(base) : null;
+    m.current = arm(cur);
+    m.delta = m.baseline !== null && m.current !== null ? m.current - m.baseline : null;
+    m.reason = reason;
+    return m;
+  });
+}
+
+function blankMetric(spec: MetricSpec, t: MetricThresholds): MetricComparison {
+  return {
+    metric: spec.metric,
+    label: spec.label,
+    direction: spec.direction,
+    n: 0,
+    baseline: null,
+    current: null,
+    delta: null,
+    interval: null,
+    test: null,
+    pValue: null,
+    pAdjusted: null,
+    effectSize: null,
+    alpha: t.alpha,
+    minEffect: t.minEffect,
+    verdict: 'not-comparable',
+    reason: '',
+  };
+}
+
+function confidence(alpha: number): string {
+  return `${+((1 - alpha) * 100).toFixed(2)}%`;
+}
+
+// ---------------------------------------------------------------- rates and usage
+
+function armRates(cases: CaseStats[]): ArmRates {
+  const fractions = cases.map(passFraction).filter((x): x is number => x !== null);
+  const samples = cases.reduce((s, c) => s + c.samples, 0);
+  const errors = cases.reduce((s, c) => s + c.errors, 0);
+  const known = cases.reduce((s, c) => s + c.refusalKnown, 0);
+  const refusals = cases.reduce((s, c) => s + c.refusals, 0);
+  return {
+    cases: cases.length,
+    samples,
+    passRate: fractions.length ? mean(fractions) : null,
+    errorRate: samples ? errors / samples : 0,
+    refusalRate: known ? refusals / known : null,
+  };
+}
+
+function usage(base: CaseStats[], cur: CaseStats[]): UsageComparison {
+  const latency = (cases: CaseStats[]) => distribution(cases.flatMap((c) => c.latencies));
+  const perCase = (cases: CaseStats[], pick: (c: CaseStats) => number | null) =>
+    distribution(cases.map(pick).filter((x): x is number => x !== null));
+  return {
+    latencyMs: usageMetric(latency(base), latency(cur)),
+    tokensPerCase: usageMetric(
+      perCase(base, (c) => c.tokensPerCall),
+      perCase(cur, (c) => c.tokensPerCall),
+    ),
+    costPerCase: usageMetric(
+      perCase(base, (c) => c.costPerCall),
+      perCase(cur, (c) => c.costPerCall),
+    ),
+  };
+}
+
+function distribution(values: number[]): Distribution | null {
+  if (values.length === 0) return null;
+  return { n: values.length, p50: quantile(values, 0.5), p95: quantile(values, 0.95), mean: mean(values) };
+}
+
+function usageMetric(baseline: Distribution | null, current: Distribution | null): UsageMetric {
+  const pct = (b: number, c: number) => (b === 0 ? (c === 0 ? 0 : null) : ((c - b) / b) * 100);
+  return {
+    baseline,
+    current,
+    changePct:
+      baseline && current
+        ? {
+            p50: pct(baseline.p50, current.p50),
+            p95: pct(baseline.p95, current.p95),
+            mean: pct(baseline.mean, current.mean),
+          }
+        : null,
+  };
+}
+
+// ---------------------------------------------------------------- fingerprints
+
+function runRef(doc: ResultsDocument): RunRef {
+  const r = doc.run;
+  return {
+    id: r.id,
+    ...(r.gitSha ? { gitSha: r.gitSha } : {}),
+    ...(r.gitRef ? { gitRef: r.gitRef } : {}),
+    finishedAt: r.finishedAt,
+    evalgateVersion: r.evalgateVersion,
+    configHash: r.configHash,
+    partial: doc.summary.partial,
+  };
+}
+
+function ageInDays(from: string, to: string): number | null {
+  const a = Date.parse(from);
+  const b = Date.parse(to);
+  if (Number.isNaN(a) || Number.isNaN(b)) return null;
+  return (b - a) / 86_400_000;
+}
+
+function runChanges(baseline: ResultsDocument, current: ResultsDocument): string[] {
+  const out: string[] = [];
+  const b = baseline.run;
+  const c = current.run;
+  if (b.evalgateVersion !== c.evalgateVersion)
+    out.push(`evalgate ${b.evalgateVersion} → ${c.evalgateVersion}`);
+  if (b.configHash !== c.configHash) out.push(`config changed (hash ${b.configHash} → ${c.configHash})`);
+  const names = [...new Set([...Object.keys(b.components), ...Object.keys(c.components)])].sort();
+  for (const name of names) {
+    const x = b.components[name];
+    const y = c.components[name];
+    if (!x) out.push(`component ${name} added (${y!.kind} ${y!.version})`);
+    else if (!y) out.push(`component ${name} removed`);
+    else if (x.version !== y.version) out.push(`component ${name} (${y.kind}) ${x.version} → ${y.version}`);
+  }
+  return out;
+}
+
+function suiteChanges(
+  baselineDoc: ResultsDocument,
+  currentDoc: ResultsDocument,
+  base: SuiteResult | undefined,
+  cur: SuiteResult,
+): string[] {
+  if (!base) return [];
+  const out: string[] = [];
+  if (base.tier !== cur.tier) out.push(`tier ${base.tier} → ${cur.tier}`);
+  if (base.kind !== cur.kind) out.push(`kind ${base.kind} → ${cur.kind}`);
+  if (base.target !== cur.target) out.push(`target ${base.target} → ${cur.target}`);
+  if (base.repeat !== cur.repeat) out.push(`repeat ${base.repeat} → ${cur.repeat}`);
+  const bt = baselineDoc.run.targets[base.target];
+  const ct = currentDoc.run.targets[cur.target];
+  if (bt && ct) {
+    if (bt.kind !== ct.kind) out.push(`target kind ${bt.kind} → ${ct.kind}`);
+    if ((bt.model ?? '') !== (ct.model ?? ''))
+      out.push(`model ${bt.model ?? '(none)'} → ${ct.model ?? '(none)'}`);
+    if ((bt.systemVersion ?? '') !== (ct.systemVersion ?? '')) {
+      out.push(`system version ${bt.systemVersion ?? '(none)'} → ${ct.systemVersion ?? '(none)'}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,242 @@
+/**
+ * The Comparison document: what compare(baseline, current) hands to the gate and the
+ * report. Plain JSON, versioned, and complete enough that the gate and the report never
+ * need the Results documents it was made from.
+ *
+ * Bump COMPARISON_SCHEMA_VERSION on any change a reader could notice.
+ */
+import type { SampleStatus } from '../results/types.js';
+
+export const COMPARISON_SCHEMA_VERSION = 1;
+
+/** `passRate`, `errorRate`, `refusalRate`, or `score:<grader>` for a grader with continuous scores. */
+export type MetricId = 'passRate' | 'errorRate' | 'refusalRate' | `score:${string}`;
+
+export type MetricVerdict = 'improved' | 'unchanged' | 'regressed' | 'inconclusive' | 'not-comparable';
+
+export interface RunRef {
+  id: string;
+  gitSha?: string;
+  gitRef?: string;
+  finishedAt: string;
+  evalgateVersion: string;
+  configHash: string;
+  /** The run was interrupted: cases it did not reach look removed (baseline) or missing. */
+  partial: boolean;
+}
+
+/** Thresholds a metric is judged with; resolved per suite and metric from the gate policy. */
+export interface MetricThresholds {
+  /** Family-wise significance level, compared with the Holm-adjusted p-value. */
+  alpha: number;
+  /** Smallest change worth acting on, in the metric's own units (0.02 = 2 percentage points). */
+  minEffect: number;
+}
+
+/**
+ * Threshold overrides, in the shape of the gate policy (`evalgate.yml` → `gate:`), so the
+ * parsed policy can be passed straight in. Most specific wins: suite + metric, suite,
+ * metric, top level.
+ */
+export interface ThresholdSettings {
+  alpha?: number;
+  minEffect?: number;
+  metrics?: Record<string, { alpha?: number; minEffect?: number }>;
+  suites?: Record<
+    string,
+    { alpha?: number; minEffect?: number; metrics?: Record<string, { alpha?: number; minEffect?: number }> }
+  >;
+}
+
+export interface CompareOptions {
+  thresholds?: ThresholdSettings;
+  /** Seed for the bootstrap; each metric derives its own stream from it, so results do not depend on order. */
+  seed?: number;
+  bootstrapResamples?: number;
+  /** A baseline older than this (days before the current run finished) is flagged stale. */
+  staleAfterDays?: number;
+  /**
+   * Hook for a richer fingerprint than the two documents show (the baseline store's):
+   * per suite id, what changed. Listed with the suite's changes; does not by itself make
+   * the suite not comparable.
+   */
+  fingerprintDiffs?: Record<string, string[]>;
+  /** Per suite id, reasons the suite must not be compared at all (e.g. a grader model changed). */
+  notComparable?: Record<string, string[]>;
+}
+
+export interface ComparisonDocument {
+  schemaVersion: typeof COMPARISON_SCHEMA_VERSION;
+  baseline: RunRef;
+  current: RunRef;
+  baselineAge: {
+    /** current.finishedAt − baseline.finishedAt, in days; null when a timestamp is unreadable. */
+    days: number | null;
+    stale: boolean;
+    staleAfterDays: number;
+  };
+  /** Run-wide differences between the two runs: evalgate version, config, components. */
+  changes: string[];
+  method: {
+    correction: 'holm';
+    /** Metrics that entered the Holm family (those with at least one informative pair). */
+    tested: number;
+    seed: number;
+    bootstrapResamples: number;
+    wilcoxonZeroMethod: 'wilcox';
+    wilcoxonExactMaxN: number;
+  };
+  suites: SuiteComparison[];
+  /** Suites in the baseline that the current run did not run. */
+  removedSuites: RemovedSuite[];
+}
+
+export interface RemovedSuite {
+  id: string;
+  tier: 'trusted' | 'monitoring';
+  cases: number;
+  blockers: string[];
+}
+
+export interface SuiteComparison {
+  id: string;
+  tier: 'trusted' | 'monitoring';
+  kind: 'regression' | 'safety';
+  /**
+   * comparable: paired statistics apply. not-comparable: see `reasons`; descriptive values
+   * only. new: the baseline has no such suite.
+   */
+  status: 'comparable' | 'not-comparable' | 'new';
+  reasons: string[];
+  /** What differs between the runs for this suite without breaking comparability (model, target, repeat...). */
+  changes: string[];
+  repeat: { baseline: number | null; current: number };
+  cases: {
+    /** Case ids present in both runs. */
+    comparable: number;
+    new: string[];
+    removed: string[];
+  };
+  /** Every current case: its baseline outcome (null when new) and its outcome now. */
+  transitions: CaseTransition[];
+  removedCases: { id: string; blocker: boolean; status: SampleStatus }[];
+  metrics: MetricComparison[];
+  /** Over every case of each run, paired or not: what the gate's error threshold reads. */
+  overall: { baseline: ArmRates | null; current: ArmRates };
+  usage: UsageComparison;
+}
+
+export interface ArmRates {
+  cases: number;
+  samples: number;
+  /** Mean over cases of the per-case pass fraction; null when nothing was graded. */
+  passRate: number | null;
+  errorRate: number;
+  refusalRate: number | null;
+}
+
+export interface CaseOutcome {
+  status: SampleStatus;
+  passed: number;
+  failed: number;
+  errors: number;
+}
+
+export interface CaseTransition {
+  id: string;
+  blocker: boolean;
+  baseline: CaseOutcome | null;
+  current: CaseOutcome;
+  /**
+   * worse / better: the pass fraction fell / rose; same: unchanged; new: no baseline;
+   * unknown: one side has no graded sample.
+   */
+  change: 'worse' | 'better' | 'same' | 'new' | 'unknown';
+  /** Why the current run did not pass, from its first failing (or erroring) sample. Raw text: escape before display. */
+  failure?: CaseFailure;
+}
+
+export interface CaseFailure {
+  /** The failing graders' verdicts: their one-line reasons say expected vs actual. */
+  graders: { grader: string; reason: string }[];
+  error?: { kind: string; message: string };
+  /** The start of the output that failed. */
+  output?: string;
+}
+
+export interface MetricComparison {
+  metric: MetricId;
+  label: string;
+  direction: 'higher-is-better' | 'lower-is-better';
+  /** Cases paired for this metric (a value in both runs). */
+  n: number;
+  /** Values over the paired cases (all cases, unpaired, when not comparable). */
+  baseline: number | null;
+  current: number | null;
+  /** current − baseline. */
+  delta: number | null;
+  /** Interval for delta at confidence 1 − alpha. */
+  interval: (Interval & { method: 'newcombe' | 'bootstrap-percentile' }) | null;
+  /** Wilson intervals of each arm, for single-sample binary metrics. */
+  armIntervals?: { baseline: Interval; current: Interval };
+  test: MetricTest | null;
+  pValue: number | null;
+  /** Holm-adjusted across every tested metric of every suite in this comparison. */
+  pAdjusted: number | null;
+  /** Matched-pairs rank-biserial correlation in [−1, 1] (for binary outcomes (c − b)/(b + c)); positive = current higher. */
+  effectSize: number | null;
+  alpha: number;
+  minEffect: number;
+  verdict: MetricVerdict;
+  /** Why this verdict, in one line. */
+  reason: string;
+}
+
+export interface Interval {
+  lower: number;
+  upper: number;
+}
+
+export type MetricTest =
+  | {
+      method: 'mcnemar-exact';
+      /** Pairs better in the baseline only. */
+      baselineOnly: number;
+      /** Pairs better in the current run only. */
+      currentOnly: number;
+    }
+  | {
+      method: 'wilcoxon-exact' | 'wilcoxon-normal';
+      /** Non-zero differences ranked. */
+      nonZero: number;
+      wPlus: number;
+      wMinus: number;
+      z?: number;
+    };
+
+export interface Distribution {
+  /** Values the distribution was computed from. */
+  n: number;
+  p50: number;
+  p95: number;
+  mean: number;
+}
+
+export interface UsageMetric {
+  baseline: Distribution | null;
+  current: Distribution | null;
+  /** % change (current − baseline) / baseline · 100; null when either side is missing or the baseline is 0. */
+  changePct: { p50: number | null; p95: number | null; mean: number | null } | null;
+}
+
+/**
+ * Latency, tokens and cost over the paired cases: distributions, not significance tests.
+ * They feed budgets. latencyMs: over answered samples (errors' timeouts would swamp it);
+ * tokensPerCase and costPerCase: per case, the mean over its samples (one call's worth),
+ * counting every sample that reports them, errors included, since they were paid for.
+ */
+export interface UsageComparison {
+  latencyMs: UsageMetric;
+  tokensPerCase: UsageMetric;
+  costPerCase: UsageMetric;
+}

@@ -1,0 +1,388 @@
+import { formatDelta, formatInterval, formatPValue, formatValue, plural } from '../compare/format.js';
+import {
+  COMPARISON_SCHEMA_VERSION,
+  type ComparisonDocument,
+  type MetricComparison,
+  type SuiteComparison,
+} from '../compare/types.js';
+import {
+  BUDGET_KEYS,
+  defaultGatePolicy,
+  type Budget,
+  type BudgetKey,
+  type GatePolicy,
+  type InconclusivePolicy,
+} from './schema.js';
+import {
+  VERDICT_SCHEMA_VERSION,
+  type GateReason,
+  type GateVerdict,
+  type ReasonLevel,
+  type Verdict,
+} from './types.js';
+
+const SEVERITY: Record<ReasonLevel, number> = { info: 0, warn: 1, inconclusive: 2, fail: 3, error: 4 };
+const VERDICT_OF: Record<ReasonLevel, GateVerdict> = {
+  info: 'pass',
+  warn: 'warn',
+  inconclusive: 'inconclusive',
+  fail: 'fail',
+  error: 'error',
+};
+
+/**
+ * Decides pass / warn / inconclusive / fail / error from a Comparison and the policy. Pure.
+ * The verdict is the most severe reason's level; every reason is kept, most severe first.
+ *
+ * Rules, in the order a reviewer cares about them:
+ *  - Blocker cases, zero tolerance and no statistics, whatever the suite's tier: a blocker
+ *    that passed in the baseline and fails now fails the gate; a new failing blocker (or
+ *    one in a suite that cannot be compared) fails; one that still fails follows
+ *    `blockers.stillFailing` (fail); one that errors is `error` — it could not be checked.
+ *  - Trusted suites fail on a blocking metric (pass rate, grader scores) whose verdict is
+ *    `regressed` (beyond the minimum effect and significant after Holm). An inconclusive
+ *    regression (a drop beyond the minimum effect that is not significant), or a suite that
+ *    cannot be compared, follows `onInconclusive`: neutral → the verdict is
+ *    `inconclusive`, warn, or fail. Never a silent pass.
+ *  - Monitoring suites never block: at most warn.
+ *  - Budgets relative to the baseline and absolute: warn, or fail where configured.
+ *  - Infrastructure errors: a trusted suite whose errored share of samples is above
+ *    `errors.maxRate`, or an interrupted run, gives `error` — the run says nothing, so the
+ *    gate fails closed.
+ */
+export function gate(comparison: ComparisonDocument, policy: GatePolicy = defaultGatePolicy()): Verdict {
+  const reasons: GateReason[] = [];
+  const add = (
+    level: ReasonLevel,
+    code: GateReason['code'],
+    message: string,
+    where: Omit<GateReason, 'level' | 'code' | 'message'> = {},
+  ) => reasons.push({ level, code, ...where, message });
+
+  if (comparison.schemaVersion !== COMPARISON_SCHEMA_VERSION) {
+    add(
+      'error',
+      'comparison-unsupported',
+      `comparison schema version ${String(comparison.schemaVersion)} is not ${COMPARISON_SCHEMA_VERSION}`,
+    );
+    return finish(reasons);
+  }
+
+  if (comparison.current.partial)
+    add('error', 'run-partial', 'the current run was interrupted: its results are incomplete');
+  if (comparison.baseline.partial)
+    add('warn', 'baseline-partial', 'the baseline run was interrupted: cases it did not reach count as new');
+  const age = comparison.baselineAge.days;
+  if (age === null) add('warn', 'baseline-stale', 'the baseline age is unknown (unreadable timestamps)');
+  else if (age > policy.baseline.maxAgeDays) {
+    add(
+      policy.baseline.onStale,
+      'baseline-stale',
+      `the baseline is ${age.toFixed(1)} days old (limit ${policy.baseline.maxAgeDays}): re-record it`,
+    );
+  }
+  if (comparison.changes.length)
+    add('info', 'fingerprint-changed', `changed since the baseline: ${comparison.changes.join('; ')}`);
+
+  for (const suite of comparison.suites) gateSuite(suite, policy, add);
+
+  for (const removed of comparison.removedSuites) {
+    const blockers = removed.blockers.length
+      ? `, with ${plural(removed.blockers.length, 'blocker case')}`
+      : '';
+    add(
+      removed.tier === 'trusted' ? 'warn' : 'info',
+      'suite-removed',
+      `in the baseline but not run now (${plural(removed.cases, 'case')}${blockers})`,
+      {
+        suite: removed.id,
+      },
+    );
+  }
+
+  if (!comparison.suites.some((s) => s.status === 'comparable')) {
+    add(
+      inconclusiveLevel(policy.onInconclusive),
+      'nothing-compared',
+      'no suite could be compared with the baseline',
+    );
+  }
+  return finish(reasons);
+}
+
+type Add = (
+  level: ReasonLevel,
+  code: GateReason['code'],
+  message: string,
+  where?: Omit<GateReason, 'level' | 'code' | 'message'>,
+) => void;
+
+function gateSuite(suite: SuiteComparison, policy: GatePolicy, add: Add): void {
+  const trusted = suite.tier === 'trusted';
+  const sp = policy.suites[suite.id];
+  const onInconclusive = sp?.onInconclusive ?? policy.onInconclusive;
+  const at = { suite: suite.id };
+
+  gateBlockers(suite, policy, add);
+  if (suite.changes.length)
+    add('info', 'fingerprint-changed', `changed since the baseline: ${suite.changes.join('; ')}`, at);
+
+  if (suite.status === 'new') {
+    add('info', 'suite-new', 'no baseline for this suite: only its blocker cases are checked', at);
+  } else if (suite.status === 'not-comparable') {
+    add(
+      trusted ? inconclusiveLevel(onInconclusive) : 'info',
+      'suite-not-comparable',
+      `cannot be compared: ${suite.reasons.join('; ')}`,
+      at,
+    );
+  } else {
+    for (const m of suite.metrics)
+      gateMetric(suite, m, trusted && isBlocking(policy, suite.id, m.metric), onInconclusive, add);
+  }
+
+  const errorRate = suite.overall.current.errorRate;
+  if (errorRate > policy.errors.maxRate) {
+    add(
+      trusted ? 'error' : 'warn',
+      'infrastructure-errors',
+      `${pct(errorRate)} of samples errored (threshold ${pct(policy.errors.maxRate)}): the results cannot be trusted`,
+      at,
+    );
+  }
+  const baseErrors = suite.overall.baseline?.errorRate ?? 0;
+  if (baseErrors > policy.errors.maxRate) {
+    add(
+      'warn',
+      'baseline-errors',
+      `${pct(baseErrors)} of baseline samples errored: fewer cases could be paired`,
+      at,
+    );
+  }
+
+  for (const key of BUDGET_KEYS)
+    gateBudget(suite, key, { ...policy.budgets[key], ...definedOnly(sp?.budgets?.[key]) }, trusted, add);
+}
+
+function gateBlockers(suite: SuiteComparison, policy: GatePolicy, add: Add): void {
+  const paired = suite.status === 'comparable';
+  for (const t of suite.transitions) {
+    if (!t.blocker) continue;
+    const at = { suite: suite.id, case: t.id };
+    const before = paired ? t.baseline : null;
+    if (t.current.status === 'error') {
+      add('error', 'blocker-error', 'blocker case could not be evaluated (every sample errored)', at);
+    } else if (t.current.status === 'fail') {
+      if (!before) {
+        const why = t.baseline ? 'the suite changed since the baseline' : 'new case';
+        add('fail', 'blocker-new-failing', `blocker case fails (${why})`, at);
+      } else if (before.status === 'pass')
+        add('fail', 'blocker-regressed', 'blocker case passed in the baseline and fails now', at);
+      else if (before.status === 'fail')
+        add(
+          policy.blockers.stillFailing,
+          'blocker-still-failing',
+          'blocker case failed in the baseline and still fails',
+          at,
+        );
+      else add('fail', 'blocker-new-failing', 'blocker case fails; the baseline could not evaluate it', at);
+    } else if (before && before.status !== 'pass') {
+      add('info', 'blocker-fixed', `blocker case passes now (was ${before.status})`, at);
+    }
+  }
+  for (const r of suite.removedCases) {
+    if (r.blocker)
+      add(policy.blockers.removed, 'blocker-removed', 'blocker case is in the baseline but not in this run', {
+        suite: suite.id,
+        case: r.id,
+      });
+  }
+}
+
+function gateMetric(
+  suite: SuiteComparison,
+  m: MetricComparison,
+  blocking: boolean,
+  onInconclusive: InconclusivePolicy,
+  add: Add,
+): void {
+  const at = { suite: suite.id, metric: m.metric };
+  switch (m.verdict) {
+    case 'regressed':
+      add(blocking ? 'fail' : 'warn', 'metric-regressed', `${m.label} regressed: ${summary(m)}`, at);
+      return;
+    case 'improved':
+      add('info', 'metric-improved', `${m.label} improved: ${summary(m)}`, at);
+      return;
+    case 'inconclusive':
+      // Error and refusal rates are the budgets' business; a note for each would be noise.
+      if (!blocking) return;
+      add(
+        isInconclusiveRegression(m) ? inconclusiveLevel(onInconclusive) : 'info',
+        'metric-inconclusive',
+        `${m.label} inconclusive: ${m.reason}`,
+        at,
+      );
+      return;
+    case 'not-comparable':
+      // A grader new in this run has no baseline score; that is not the suite failing to compare.
+      add(
+        blocking && m.metric === 'passRate' ? inconclusiveLevel(onInconclusive) : 'info',
+        'metric-not-comparable',
+        `${m.label} not comparable: ${m.reason}`,
+        at,
+      );
+      return;
+    case 'unchanged':
+      return;
+  }
+}
+
+function summary(m: MetricComparison): string {
+  const conf = `${+((1 - m.alpha) * 100).toFixed(2)}% CI ${formatInterval(m.metric, m.interval)}`;
+  return `${formatValue(m.metric, m.baseline)} → ${formatValue(m.metric, m.current)} (${formatDelta(m.metric, m.delta)}; ${conf}; ${formatPValue(m.pAdjusted)} after Holm)`;
+}
+
+/**
+ * An inconclusive metric that looks like a regression: it moved the wrong way by more than
+ * its minimum effect, but not significantly. This is what `onInconclusive` governs and what
+ * re-sampling can settle. An inconclusive metric that did not visibly drop (the interval is
+ * merely too wide to prove equivalence) is only a note: otherwise every small suite would be
+ * inconclusive on every change.
+ */
+export function isInconclusiveRegression(m: MetricComparison): boolean {
+  if (m.verdict !== 'inconclusive' || m.delta === null) return false;
+  const worse = m.direction === 'higher-is-better' ? -m.delta : m.delta;
+  return worse > m.minEffect;
+}
+
+/** Pass rate and grader scores block by default; error and refusal rates are watched by budgets. */
+export function isBlocking(policy: GatePolicy, suite: string, metric: string): boolean {
+  const scoreWildcard = metric.startsWith('score:') ? 'score:*' : undefined;
+  const sm = policy.suites[suite]?.metrics;
+  const explicit =
+    sm?.[metric]?.block ??
+    (scoreWildcard ? sm?.[scoreWildcard]?.block : undefined) ??
+    policy.metrics[metric]?.block ??
+    (scoreWildcard ? policy.metrics[scoreWildcard]?.block : undefined);
+  return explicit ?? (metric === 'passRate' || metric.startsWith('score:'));
+}
+
+// ---------------------------------------------------------------- budgets
+
+const BUDGET_LABEL: Record<BudgetKey, string> = {
+  latencyP95: 'p95 latency',
+  costPerCase: 'cost per case',
+  tokensPerCase: 'tokens per case',
+  errorRate: 'error rate',
+  refusalRate: 'refusal rate',
+};
+
+function budgetValues(
+  suite: SuiteComparison,
+  key: BudgetKey,
+): { baseline: number | null; current: number | null } {
+  const metric = (id: string) => suite.metrics.find((m) => m.metric === id);
+  switch (key) {
+    case 'latencyP95':
+      return {
+        baseline: suite.usage.latencyMs.baseline?.p95 ?? null,
+        current: suite.usage.latencyMs.current?.p95 ?? null,
+      };
+    case 'costPerCase':
+      return {
+        baseline: suite.usage.costPerCase.baseline?.mean ?? null,
+        current: suite.usage.costPerCase.current?.mean ?? null,
+      };
+    case 'tokensPerCase':
+      return {
+        baseline: suite.usage.tokensPerCase.baseline?.mean ?? null,
+        current: suite.usage.tokensPerCase.current?.mean ?? null,
+      };
+    case 'errorRate':
+      return {
+        baseline: metric('errorRate')?.baseline ?? suite.overall.baseline?.errorRate ?? null,
+        current: metric('errorRate')?.current ?? suite.overall.current.errorRate,
+      };
+    case 'refusalRate':
+      return {
+        baseline: metric('refusalRate')?.baseline ?? null,
+        current: metric('refusalRate')?.current ?? null,
+      };
+  }
+}
+
+function gateBudget(
+  suite: SuiteComparison,
+  key: BudgetKey,
+  budget: Budget,
+  trusted: boolean,
+  add: Add,
+): void {
+  const { baseline, current } = budgetValues(suite, key);
+  if (current === null) return;
+  // Monitoring suites never block, budgets included.
+  const level: ReasonLevel = trusted ? budget.action : 'warn';
+  const at = { suite: suite.id, metric: key };
+  const show = (v: number) => formatBudgetValue(key, v);
+  if (baseline !== null && budget.maxIncreasePct !== null) {
+    const increase = current - baseline;
+    const relative = baseline > 0 ? (increase / baseline) * 100 : increase > 0 ? Infinity : 0;
+    if (increase > 0 && increase >= budget.minAbsoluteIncrease && relative > budget.maxIncreasePct) {
+      const by = Number.isFinite(relative) ? `rose ${relative.toFixed(1)}%` : 'rose from 0';
+      add(
+        level,
+        'budget-relative',
+        `${BUDGET_LABEL[key]} ${by} (${show(baseline)} → ${show(current)}), over the ${budget.maxIncreasePct}% budget`,
+        at,
+      );
+    }
+  }
+  if (budget.max !== null && current > budget.max) {
+    add(
+      level,
+      'budget-absolute',
+      `${BUDGET_LABEL[key]} ${show(current)} is over the ${show(budget.max)} budget`,
+      at,
+    );
+  }
+}
+
+function formatBudgetValue(key: BudgetKey, v: number): string {
+  switch (key) {
+    case 'latencyP95':
+      return `${Math.round(v)} ms`;
+    case 'costPerCase':
+      return `$${v < 0.01 ? v.toPrecision(2) : v.toFixed(4)}`;
+    case 'tokensPerCase':
+      return `${Math.round(v)} tokens`;
+    default:
+      return pct(v);
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+function inconclusiveLevel(policy: InconclusivePolicy): ReasonLevel {
+  return policy === 'neutral' ? 'inconclusive' : policy;
+}
+
+function definedOnly<T extends object>(o: T | undefined): Partial<T> {
+  if (!o) return {};
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+function finish(reasons: GateReason[]): Verdict {
+  const sorted = reasons
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => SEVERITY[b.r.level] - SEVERITY[a.r.level] || a.i - b.i)
+    .map((x) => x.r);
+  const counts: Record<ReasonLevel, number> = { info: 0, warn: 0, inconclusive: 0, fail: 0, error: 0 };
+  for (const r of reasons) counts[r.level]++;
+  const top = sorted[0]?.level ?? 'info';
+  return { schemaVersion: VERDICT_SCHEMA_VERSION, verdict: VERDICT_OF[top], reasons: sorted, counts };
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/**
+ * The gate policy: `gate:` in evalgate.yml. Every field has a default that fails safe, so
+ * an empty (or absent) section gives a working gate:
+ *
+ * ```yaml
+ * gate:
+ *   alpha: 0.05            # family-wise, after Holm across every tested metric of the run
+ *   minEffect: 0.02        # 2 percentage points of pass rate (0.02 of a score)
+ *   onInconclusive: neutral  # neutral | warn | fail
+ *   metrics:
+ *     "score:faithfulness": { minEffect: 0.05 }
+ *     refusalRate: { block: true }
+ *   suites:
+ *     checkout: { alpha: 0.01, minEffect: 0.05, onInconclusive: fail }
+ *   budgets:
+ *     latencyP95: { maxIncreasePct: 25, max: 4000, action: warn }
+ *     costPerCase: { maxIncreasePct: 20, action: fail }
+ *   errors: { maxRate: 0.1 }
+ * ```
+ */
+
+const alpha = z.number().gt(0).max(0.5);
+const minEffect = z.number().min(0).max(1);
+const action = z.enum(['warn', 'fail']);
+
+/** What a trusted suite does when the data cannot tell (or the suite cannot be compared). */
+export const InconclusivePolicySchema = z.enum(['neutral', 'warn', 'fail']);
+export type InconclusivePolicy = z.output<typeof InconclusivePolicySchema>;
+
+export const MetricPolicySchema = z.strictObject({
+  alpha: alpha.optional(),
+  minEffect: minEffect.optional(),
+  /**
+   * Whether a significant regression of this metric fails a trusted suite. Default: yes for
+   * pass rate and grader scores; no for error and refusal rates, which the budgets and the
+   * infrastructure-error threshold watch instead.
+   */
+  block: z.boolean().optional(),
+});
+export type MetricPolicy = z.output<typeof MetricPolicySchema>;
+
+/**
+ * A budget relative to the baseline and/or absolute. A relative budget trips when the
+ * value rises by more than maxIncreasePct % of the baseline and by at least
+ * minAbsoluteIncrease (in the value's own unit: ms, USD, tokens, or a rate); from a
+ * baseline of 0, any rise of at least minAbsoluteIncrease trips it. An absolute budget
+ * trips when the current value exceeds max.
+ */
+function budget(defaults: { maxIncreasePct: number | null; minAbsoluteIncrease: number }) {
+  return z
+    .strictObject({
+      maxIncreasePct: z.number().min(0).nullable().default(defaults.maxIncreasePct),
+      minAbsoluteIncrease: z.number().min(0).default(defaults.minAbsoluteIncrease),
+      max: z.number().min(0).nullable().default(null),
+      action: action.default('warn'),
+    })
+    .prefault({});
+}
+
+const BudgetOverrideSchema = z.strictObject({
+  maxIncreasePct: z.number().min(0).nullable().optional(),
+  minAbsoluteIncrease: z.number().min(0).optional(),
+  max: z.number().min(0).nullable().optional(),
+  action: action.optional(),
+});
+export type BudgetOverride = z.output<typeof BudgetOverrideSchema>;
+
+export const BUDGET_KEYS = [
+  'latencyP95',
+  'costPerCase',
+  'tokensPerCase',
+  'errorRate',
+  'refusalRate',
+] as const;
+export type BudgetKey = (typeof BUDGET_KEYS)[number];
+
+export const BudgetsSchema = z
+  .strictObject({
+    /** p95 latency of answered samples, ms. */
+    latencyP95: budget({ maxIncreasePct: 25, minAbsoluteIncrease: 0 }),
+    /** Mean cost of one call of a case, USD. */
+    costPerCase: budget({ maxIncreasePct: 20, minAbsoluteIncrease: 0 }),
+    /** Mean total tokens of one call of a case. */
+    tokensPerCase: budget({ maxIncreasePct: 20, minAbsoluteIncrease: 0 }),
+    /** Share of samples that errored; rates are noisy near 0, hence the 2-point floor. */
+    errorRate: budget({ maxIncreasePct: 50, minAbsoluteIncrease: 0.02 }),
+    refusalRate: budget({ maxIncreasePct: 25, minAbsoluteIncrease: 0.02 }),
+  })
+  .prefault({});
+export type Budgets = z.output<typeof BudgetsSchema>;
+export type Budget = Budgets[BudgetKey];
+
+export const SuitePolicySchema = z.strictObject({
+  alpha: alpha.optional(),
+  minEffect: minEffect.optional(),
+  metrics: z.record(z.string(), MetricPolicySchema).optional(),
+  onInconclusive: InconclusivePolicySchema.optional(),
+  budgets: z.partialRecord(z.enum(BUDGET_KEYS), BudgetOverrideSchema).optional(),
+});
+export type SuitePolicy = z.output<typeof SuitePolicySchema>;
+
+export const GatePolicySchema = z
+  .strictObject({
+    alpha: alpha.default(0.05),
+    minEffect: minEffect.default(0.02),
+    /** Per metric id: `passRate`, `errorRate`, `refusalRate`, `score:<grader>`, or `score:*` for every grader score. */
+    metrics: z.record(z.string(), MetricPolicySchema).default({}),
+    onInconclusive: InconclusivePolicySchema.default('neutral'),
+    /** Per suite id; most specific wins (suite + metric, suite, metric, top level). */
+    suites: z.record(z.string(), SuitePolicySchema).default({}),
+    blockers: z
+      .strictObject({
+        /** A blocker case that failed in the baseline and still fails: zero tolerance by default. */
+        stillFailing: action.default('fail'),
+        /** A blocker case the current run no longer has. */
+        removed: z.enum(['info', 'warn', 'fail']).default('warn'),
+      })
+      .prefault({}),
+    budgets: BudgetsSchema,
+    errors: z
+      .strictObject({
+        /** A trusted suite whose share of errored samples is above this gets the verdict `error`: the run says nothing. */
+        maxRate: z.number().min(0).max(1).default(0.1),
+      })
+      .prefault({}),
+    baseline: z
+      .strictObject({
+        /** A baseline older than this many days is stale. */
+        maxAgeDays: z.number().positive().default(30),
+        onStale: z.enum(['info', 'warn', 'fail']).default('warn'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+export type GatePolicy = z.output<typeof GatePolicySchema>;
+
+/** The policy with every default filled in. */
+export function defaultGatePolicy(): GatePolicy {
+  return GatePolicySchema.parse(undefined);
+}

@@ -1,0 +1,54 @@
+/**
+ * The Verdict document: what gate(comparison, policy) decides, and every reason for it.
+ * Versioned like the other stage documents; bump VERDICT_SCHEMA_VERSION on any change a
+ * reader could notice.
+ */
+export const VERDICT_SCHEMA_VERSION = 1;
+
+/** pass < warn < inconclusive < fail < error. */
+export type GateVerdict = 'pass' | 'warn' | 'inconclusive' | 'fail' | 'error';
+
+export type ReasonLevel = 'info' | 'warn' | 'inconclusive' | 'fail' | 'error';
+
+export type ReasonCode =
+  | 'comparison-unsupported'
+  | 'run-partial'
+  | 'baseline-partial'
+  | 'baseline-stale'
+  | 'baseline-errors'
+  | 'fingerprint-changed'
+  | 'nothing-compared'
+  | 'suite-new'
+  | 'suite-removed'
+  | 'suite-not-comparable'
+  | 'blocker-regressed'
+  | 'blocker-new-failing'
+  | 'blocker-still-failing'
+  | 'blocker-error'
+  | 'blocker-removed'
+  | 'blocker-fixed'
+  | 'metric-regressed'
+  | 'metric-improved'
+  | 'metric-inconclusive'
+  | 'metric-not-comparable'
+  | 'infrastructure-errors'
+  | 'budget-relative'
+  | 'budget-absolute';
+
+export interface GateReason {
+  level: ReasonLevel;
+  code: ReasonCode;
+  suite?: string;
+  case?: string;
+  metric?: string;
+  /** One line. May contain suite and case ids: escape it before rendering as markdown. */
+  message: string;
+}
+
+export interface Verdict {
+  schemaVersion: typeof VERDICT_SCHEMA_VERSION;
+  verdict: GateVerdict;
+  /** Most severe first. */
+  reasons: GateReason[];
+  counts: Record<ReasonLevel, number>;
+}

@@ -1,0 +1,112 @@
+/**
+ * Making untrusted text safe to drop into GitHub-flavoured markdown.
+ *
+ * Model outputs, grader reasons, case ids and anything else that came from a run or a
+ * dataset end up in PR comments, where markdown would let them ping people (@mentions),
+ * cross-reference issues (#123), load remote images (tracking pixels), render raw HTML,
+ * add headings, break out of a table cell or close a code fence. Every such string goes
+ * through one of the functions here; our own markup is added around the result.
+ */
+
+export interface EscapeOptions {
+  /** Longest result in characters (code points), before escaping; longer text is cut with an ellipsis. */
+  maxLength?: number;
+}
+
+const ZWJ = '\u200d';
+const ZWSP = '\u200b';
+
+/**
+ * One line of inert markdown text:
+ *  - control characters and bidi overrides removed, all whitespace (newlines included)
+ *    collapsed to single spaces, so nothing can start a heading, list, quote or fence;
+ *  - cut to maxLength (default 200) code points;
+ *  - @mentions, #123 references and bare URLs / www. autolinks broken with a zero-width
+ *    character (the text still reads the same);
+ *  - `&`, `<`, `>` turned into entities (no HTML, no entity tricks);
+ *  - markdown punctuation backslash-escaped, `|` included, so links, images, emphasis,
+ *    code spans and table cells cannot be opened or closed.
+ */
+export function escapeMarkdown(text: unknown, options: EscapeOptions = {}): string {
+  const maxLength = options.maxLength ?? 200;
+  let s = oneLine(text);
+  s = truncate(s, maxLength);
+  s = defuseLinks(s);
+  s = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  s = s.replace(/[\\`*_{}[\]()#+!|~$]/g, '\\$&');
+  // At the start of a line these would begin a list or a thematic break.
+  s = s.replace(/^([-=])/, '\\$1').replace(/^(\d+)([.)])/, '$1\\$2');
+  return s;
+}
+
+/**
+ * Untrusted text as an inline code span: shown verbatim, never interpreted (code spans do
+ * not render HTML, mentions or links). The fence is one backtick longer than any run inside.
+ * In a table cell pass `table: true`: GFM splits cells on `|` before it reads code spans, so
+ * text holding a pipe (or a backslash) falls back to escapeMarkdown there.
+ */
+export function inlineCode(text: unknown, options: EscapeOptions & { table?: boolean } = {}): string {
+  const s = truncate(oneLine(text), options.maxLength ?? 200);
+  if (s === '') return '` `';
+  // A cell splitter reads `\\|` as an escaped backslash and then a delimiter; rather than
+  // out-guess it, text with either character is escaped as plain text instead.
+  if (options.table && /[|\\]/.test(s)) return escapeMarkdown(s, options);
+  const fence = '`'.repeat(longestRun(s, '`') + 1);
+  const pad = s.startsWith('`') || s.endsWith('`') || (s.startsWith(' ') && s.endsWith(' ')) ? ' ' : '';
+  return `${fence}${pad}${s}${pad}${fence}`;
+}
+
+/**
+ * Untrusted multi-line text as a fenced code block whose fence no line of the text can
+ * close: it is longer than the longest run of backticks anywhere in the text.
+ */
+export function codeBlock(text: unknown, options: EscapeOptions & { language?: string } = {}): string {
+  let s = stripControls(String(text ?? '')).replace(/\r\n?/g, '\n');
+  const max = options.maxLength ?? 4000;
+  s = truncate(s, max);
+  const fence = '`'.repeat(Math.max(3, longestRun(s, '`') + 1));
+  const language = (options.language ?? '').replace(/[^\w+.-]/g, '');
+  return `${fence}${language}\n${s}\n${fence}`;
+}
+
+function oneLine(text: unknown): string {
+  return stripControls(String(text ?? ''))
+    .replace(/\s+/gu, ' ')
+    .trim();
+}
+
+/** C0/C1 controls other than whitespace, and the bidi overrides that can make text read backwards. */
+function stripControls(s: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
+}
+
+function truncate(s: string, max: number): string {
+  const chars = Array.from(s);
+  if (chars.length <= max) return s;
+  return `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+function defuseLinks(s: string): string {
+  return (
+    s
+      // @user, @org/team (and email addresses, which GitHub also autolinks).
+      .replace(/@(?=[A-Za-z0-9_])/g, `@${ZWJ}`)
+      // #123 and GH-123 issue references.
+      .replace(/#(?=\d)/g, `#${ZWJ}`)
+      .replace(/\b(GH)-(?=\d)/gi, `$1-${ZWJ}`)
+      // scheme://… and www.… autolinks.
+      .replace(/:\/\//g, `:${ZWSP}//`)
+      .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWSP}.`)
+  );
+}
+
+function longestRun(s: string, ch: string): number {
+  let best = 0;
+  let run = 0;
+  for (const c of s) {
+    run = c === ch ? run + 1 : 0;
+    if (run > best) best = run;
+  }
+  return best;
+}
