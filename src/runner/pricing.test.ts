@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { costOf, PriceTable } from './pricing.js';
+
+describe('PriceTable', () => {
+  const table = new PriceTable({ 'gpt-4o': { input: 1, output: 2 }, 'my-model': { input: 5, output: 5 } });
+
+  it('prefers the project prices, then the defaults', () => {
+    expect(table.lookup('gpt-4o')).toEqual({ input: 1, output: 2 });
+    expect(table.lookup('gpt-4o-mini')).toMatchObject({ input: 0.15, output: 0.6 });
+    expect(table.lookup('My-Model')).toEqual({ input: 5, output: 5 });
+  });
+
+  it('prices dated snapshots and router names as their model, and nothing else', () => {
+    expect(table.lookup('gpt-4o-mini-2024-07-18')).toMatchObject({ input: 0.15 });
+    expect(table.lookup('claude-3-5-sonnet-20241022')).toMatchObject({ input: 3 });
+    expect(table.lookup('claude-opus-4-1-20250805')).toMatchObject({ input: 15 });
+    expect(table.lookup('gpt-4-0613')).toMatchObject({ input: 30 });
+    expect(table.lookup('openai/gpt-4.1-mini')).toMatchObject({ input: 0.4 });
+    expect(table.lookup('gpt-4o-audio-preview')).toBeNull();
+    expect(table.lookup('llama-3-70b')).toBeNull();
+    expect(table.lookup(undefined)).toBeNull();
+  });
+
+  it('charges cached prompt tokens at the cached price', () => {
+    const price = { input: 2, cachedInput: 0.5, output: 8 };
+    expect(costOf({ prompt: 1_000_000, completion: 0, total: 1_000_000 }, price)).toBe(2);
+    expect(costOf({ prompt: 1000, completion: 500, total: 1500, cached: 400 }, price)).toBeCloseTo(
+      (600 * 2 + 400 * 0.5 + 500 * 8) / 1e6,
+      15,
+    );
+    expect(
+      costOf({ prompt: 100, completion: 0, total: 100, cached: 100 }, { input: 2, output: 8 }),
+    ).toBeCloseTo(200 / 1e6, 15);
+    expect(table.cost('gpt-4o', undefined)).toBeUndefined();
+    expect(table.cost('unknown', { prompt: 1, completion: 1, total: 2 })).toBeUndefined();
+  });
+});
