@@ -1,3 +1,4 @@
+import { createHttpFetch } from './http-fetch.js';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { OpenAITargetSpec } from '../config/schema.js';
@@ -85,6 +86,7 @@ export function createOpenAITarget(name: string, spec: OpenAITargetSpec, ctx: Ta
     // multiply the real request count.
     maxRetries: 0,
     logLevel: 'off',
+    fetch: createHttpFetch(),
   });
 
   return {
@@ -103,7 +105,7 @@ export function createOpenAITarget(name: string, spec: OpenAITargetSpec, ctx: Ta
   };
 }
 
-async function invokeChat(
+export async function invokeChat(
   client: OpenAI,
   body: ChatCompletionCreateParamsNonStreaming,
   { signal, timeoutMs }: InvokeOptions,
