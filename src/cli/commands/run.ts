@@ -1,19 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
 import { loadProject, type LoadedProject, type LoadedSuite } from '../../config/load.js';
 import { prepareTargets } from '../../config/targets.js';
-import {
-  planFromGit,
-  readPlan,
-  renderPlanText,
-  suitesInPlan,
-  versionsForWorkingTree,
-  type Plan,
-} from '../../plan/index.js';
-import { createDiskCache } from '../../runner/cache.js';
-import { runEval, type RunOutcome } from '../../runner/run.js';
+import { planFromGit, readPlan, renderPlanText, suitesInPlan, type Plan } from '../../plan/index.js';
+import { evaluate, type EvaluateOptions } from '../../pipeline/evaluate.js';
+import type { RunOutcome } from '../../runner/run.js';
+import type { Target } from '../../targets/types.js';
 import { createProgress } from '../progress.js';
 import { selectSuites } from '../select.js';
 import { renderSummaryTable } from '../summary.js';
@@ -104,6 +97,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
   try {
     const outcome = await execute(project, suites, targets, {
       io,
+      cwd: io.cwd,
       out: resolve(project.rootDir, values.out ?? project.config.output),
       concurrency: concurrency ?? project.config.concurrency,
       cache: !values['no-cache'] && project.config.cache.enabled,
@@ -116,30 +110,13 @@ export const runCommand: CommandHandler = async (argv, io) => {
   }
 };
 
-interface ExecuteOptions {
-  io: CliIO;
-  out: string;
-  concurrency: number;
-  cache: boolean;
-  suiteIds: string[];
-  filters: string[];
-}
-
 async function execute(
   project: LoadedProject,
   suites: LoadedSuite[],
-  targets: Awaited<ReturnType<typeof prepareTargets>>,
-  opts: ExecuteOptions,
+  targets: Map<string, Target>,
+  opts: Omit<EvaluateOptions, 'signal' | 'onEvent'> & { io: CliIO },
 ): Promise<RunOutcome> {
   const { io } = opts;
-  const versions = await versionsForWorkingTree(project);
-  const targetInfo = Object.fromEntries(
-    [...targets].map(([name, t]) => [
-      name,
-      { ...t.info, ...(versions.targets[name] && { systemVersion: versions.targets[name].systemVersion }) },
-    ]),
-  );
-  const git = gitState(project.rootDir);
   const progress = createProgress(io.stderr, io.isTTY);
   const abort = new AbortController();
   // First Ctrl-C: stop starting work and write what finished; the journal lets the next run resume.
@@ -150,30 +127,9 @@ async function execute(
   };
   process.on('SIGINT', onSigint);
   try {
-    return await runEval({
-      project,
-      suites,
-      targets,
-      outFile: opts.out,
-      concurrency: opts.concurrency,
-      timeoutMs: project.config.timeoutMs,
-      retries: project.config.retries,
-      cache: opts.cache ? createDiskCache(resolve(project.rootDir, project.config.cache.dir)) : null,
-      prices: project.config.prices,
+    return await evaluate(project, suites, targets, {
+      ...opts,
       signal: abort.signal,
-      run: {
-        ...(git.sha && { gitSha: git.sha }),
-        ...(git.ref && { gitRef: git.ref }),
-        configPath: relative(io.cwd, project.configPath) || project.configPath,
-        components: versions.components,
-        targets: targetInfo,
-        options: {
-          concurrency: opts.concurrency,
-          cache: opts.cache,
-          ...(opts.suiteIds.length && { suites: opts.suiteIds }),
-          ...(opts.filters.length && { filters: opts.filters }),
-        },
-      },
       onEvent: (e) => {
         if (e.type === 'run-started') progress.start(e.total, e.resumed);
         else if (e.type === 'sample') progress.sample(e.status, e.cached);
@@ -214,17 +170,4 @@ function report(outcome: RunOutcome, suites: LoadedSuite[], io: CliIO, json: boo
   }
   if (summary.partial) return 130;
   return blockersFailed ? 1 : 0;
-}
-
-function gitState(cwd: string): { sha?: string; ref?: string } {
-  const git = (...args: string[]) => {
-    try {
-      return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
-    } catch {
-      return undefined;
-    }
-  };
-  const sha = git('rev-parse', 'HEAD');
-  const ref = git('rev-parse', '--abbrev-ref', 'HEAD');
-  return { ...(sha && { sha }), ...(ref && ref !== 'HEAD' && { ref }) };
 }

@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import { relative, resolve } from 'node:path';
+import type { LoadedProject, LoadedSuite } from '../config/load.js';
+import { versionsForWorkingTree } from '../plan/index.js';
+import { createDiskCache } from '../runner/cache.js';
+import { runEval, type RunEvent, type RunOutcome } from '../runner/run.js';
+import type { Target } from '../targets/types.js';
+
+export interface EvaluateOptions {
+  /** Where relative paths in the Results document are reported from. */
+  cwd: string;
+  out: string;
+  concurrency: number;
+  cache: boolean;
+  suiteIds?: string[];
+  filters?: string[];
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+}
+
+/**
+ * The run stage as the CLI and the Action both call it: records the git state and the
+ * component and system version ids (from change detection) in the Results document, then
+ * runs. One function, so a PR comment is exactly what `evalgate run` reproduces locally.
+ */
+export async function evaluate(
+  project: LoadedProject,
+  suites: LoadedSuite[],
+  targets: Map<string, Target>,
+  options: EvaluateOptions,
+): Promise<RunOutcome> {
+  const versions = await versionsForWorkingTree(project);
+  const targetInfo = Object.fromEntries(
+    [...targets].map(([name, t]) => [
+      name,
+      { ...t.info, ...(versions.targets[name] && { systemVersion: versions.targets[name].systemVersion }) },
+    ]),
+  );
+  const git = gitState(project.rootDir);
+  return runEval({
+    project,
+    suites,
+    targets,
+    outFile: options.out,
+    concurrency: options.concurrency,
+    timeoutMs: project.config.timeoutMs,
+    retries: project.config.retries,
+    cache: options.cache ? createDiskCache(resolve(project.rootDir, project.config.cache.dir)) : null,
+    prices: project.config.prices,
+    ...(options.signal && { signal: options.signal }),
+    run: {
+      ...(git.sha && { gitSha: git.sha }),
+      ...(git.ref && { gitRef: git.ref }),
+      configPath: relative(options.cwd, project.configPath) || project.configPath,
+      components: versions.components,
+      targets: targetInfo,
+      options: {
+        concurrency: options.concurrency,
+        cache: options.cache,
+        ...(options.suiteIds?.length && { suites: options.suiteIds }),
+        ...(options.filters?.length && { filters: options.filters }),
+      },
+    },
+    ...(options.onEvent && { onEvent: options.onEvent }),
+  });
+}
+
+function gitState(cwd: string): { sha?: string; ref?: string } {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const sha = git('rev-parse', 'HEAD');
+  const ref = git('rev-parse', '--abbrev-ref', 'HEAD');
+  return { ...(sha && { sha }), ...(ref && ref !== 'HEAD' && { ref }) };
+}
