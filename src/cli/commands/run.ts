@@ -1,10 +1,14 @@
-import { relative, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
 import { loadProject, type LoadedProject, type LoadedSuite } from '../../config/load.js';
 import { prepareTargets } from '../../config/targets.js';
 import { planFromGit, readPlan, renderPlanText, suitesInPlan, type Plan } from '../../plan/index.js';
+import { parseResultsDocument } from '../../compare/input.js';
+import { compareWithBaselines } from '../../pipeline/compare-baselines.js';
 import { evaluate, type EvaluateOptions } from '../../pipeline/evaluate.js';
+import { renderComparisonMarkdown } from '../../report/markdown.js';
 import type { RunOutcome } from '../../runner/run.js';
 import type { Target } from '../../targets/types.js';
 import { createProgress } from '../progress.js';
@@ -23,13 +27,15 @@ Options:
   -o, --out FILE         Results document (default: the config's 'output', evalgate-results.json)
   -j, --concurrency N    requests in flight at once (default: the config's, 8)
       --no-cache         neither read nor write the response cache
-      --base REF         run only the suites a change since REF affects (see 'evalgate plan')
+      --base REF         run only the suites a change since REF affects (see 'evalgate plan'),
+                         then compare them with their stored baselines and gate
       --head REF         with --base: the changed revision (default: HEAD)
       --plan FILE        run the suites of a saved plan ('evalgate plan --json > plan.json')
       --json             print the run summary as JSON on stdout
   -h, --help
 
-Exit codes: 0 every blocker case passed, 1 a blocker case failed or errored, 2 config or usage error.
+Exit codes: 0 every blocker case passed (and, with --base, the gate passed, warned or was inconclusive);
+1 a blocker case failed or errored, or the gate failed; 2 config or usage error; 130 interrupted.
 An interrupted run (Ctrl-C, a crash) resumes where it stopped when run again with the same options.
 `;
 
@@ -104,7 +110,28 @@ export const runCommand: CommandHandler = async (argv, io) => {
       suiteIds: values.suite,
       filters: values.filter,
     });
-    return report(outcome, suites, io, values.json);
+    const code = report(outcome, suites, io, values.json);
+    if (!values.base || outcome.summary.partial || suites.length === 0) return code;
+    // --base: the change is judged against the stored baselines of the suites it ran.
+    const current = parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path);
+    const { comparison, verdict, sources } = await compareWithBaselines(project, current, { env: io.env });
+    const comparisonPath = join(dirname(outcome.path), 'evalgate-comparison.json');
+    writeFileSync(comparisonPath, `${JSON.stringify({ ...comparison, verdict }, null, 2)}\n`);
+    const missing = Object.entries(sources)
+      .filter(([, s]) => s === 'missing')
+      .map(([id]) => id);
+    if (!values.json) {
+      if (missing.length) {
+        io.stdout(
+          `\nNo stored baseline for ${missing.join(', ')}: save one from the default branch with 'evalgate baseline save'.\n`,
+        );
+      }
+      io.stdout(
+        `\n${renderComparisonMarkdown(comparison, verdict)}\nComparison: ${relative(io.cwd, comparisonPath)}\n`,
+      );
+    }
+    io.stderr(`evalgate: gate verdict: ${verdict.verdict}\n`);
+    return verdict.verdict === 'fail' || verdict.verdict === 'error' ? 1 : code;
   } finally {
     for (const t of targets.values()) await t.close?.();
   }

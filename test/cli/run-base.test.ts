@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { createRepo } from '../helpers/git.js';
+
+async function cli(argv: string[], cwd: string) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    isTTY: false,
+  });
+  return { code, stdout, stderr };
+}
+
+// A tiny system under test: its "prompt" is answers.json, a component change detection knows.
+const BOT = `let input = '';
+process.stdin.on('data', (d) => (input += d)).on('end', () => {
+  const { vars } = JSON.parse(input);
+  const answers = JSON.parse(require('node:fs').readFileSync('answers.json', 'utf8'));
+  process.stdout.write(JSON.stringify({ output: answers[vars.topic] ?? "I don't know." }));
+});
+`;
+
+function project() {
+  const repo = createRepo();
+  repo.write({
+    'evalgate.yml': [
+      'targets:',
+      '  bot: { type: command, command: [node, bot.cjs], components: [answers] }',
+      'components:',
+      '  answers: { kind: prompt, paths: [answers.json] }',
+      'suites: [suites/*.yml]',
+      'cache: { enabled: false }',
+      'baseline: { store: path, path: .evalgate/baselines, privacy: raw }',
+      '',
+    ].join('\n'),
+    'bot.cjs': BOT,
+    'answers.json': JSON.stringify({ refunds: 'Refunds take 30 days.', shipping: 'Shipping takes 5 days.' }),
+    'suites/support.yml': [
+      'id: support',
+      'tier: trusted',
+      'cases:',
+      '  - { id: refunds, vars: { topic: refunds }, blocker: true, graders: [{ type: contains, value: 30 days }] }',
+      '  - { id: shipping, vars: { topic: shipping }, graders: [{ type: contains, value: 5 days }] }',
+      '',
+    ].join('\n'),
+    'README.md': 'docs\n',
+  });
+  repo.commit('base');
+  return repo;
+}
+
+describe('evalgate run --base: plan, run the affected suites, compare with the stored baseline, gate', () => {
+  it('fails the gate when a change breaks a blocker case that passed in the baseline', async () => {
+    const repo = project();
+    // On the default branch: a full run, saved as the baseline.
+    expect((await cli(['run'], repo.dir)).code).toBe(0);
+    const saved = await cli(['baseline', 'save'], repo.dir);
+    expect(saved.code).toBe(0);
+
+    repo.branch('change');
+    repo.write({
+      'answers.json': JSON.stringify({
+        refunds: 'Refunds take 14 days.',
+        shipping: 'Shipping takes 5 days.',
+      }),
+    });
+    repo.commit('shorten the refund window');
+    const r = await cli(['run', '--base', 'main'], repo.dir);
+    expect(r.stderr).toContain('support');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ support / refunds');
+    expect(r.stderr).toContain('evalgate: gate verdict: fail');
+    expect(r.stdout).toMatch(/evalgate: fail/);
+    const comparison = JSON.parse(readFileSync(join(repo.dir, 'evalgate-comparison.json'), 'utf8'));
+    expect(comparison.verdict.verdict).toBe('fail');
+    expect(comparison.verdict.reasons).toEqual(
+      expect.arrayContaining([expect.objectContaining({ suite: 'support', case: 'refunds', level: 'fail' })]),
+    );
+  });
+
+  it('runs nothing when the change touches nothing evaluated', async () => {
+    const repo = project();
+    repo.branch('docs');
+    repo.write({ 'README.md': 'more docs\n' });
+    repo.commit('docs only');
+    const r = await cli(['run', '--base', 'main'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Nothing to run');
+    expect(r.stderr).toMatch(/nothing affected/i);
+  });
+});
