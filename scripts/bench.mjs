@@ -79,7 +79,7 @@ function nodeWithTypeStripping() {
 }
 
 /** Runs the CLI; returns wall time, exit code and peak RSS (VmHWM, polled from /proc). */
-function runCli(args, cwd) {
+function runCli(args, cwd, { stdout: keepStdout = false } = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(process.execPath, [cli, ...args], {
@@ -89,6 +89,7 @@ function runCli(args, cwd) {
     });
     let peakKb = 0;
     let stderr = '';
+    let stdout = '';
     const poll = setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
@@ -97,12 +98,13 @@ function runCli(args, cwd) {
         // exited between polls
       }
     }, 25);
-    child.stdout.resume();
+    if (keepStdout) child.stdout.on('data', (d) => (stdout += d));
+    else child.stdout.resume();
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(poll);
-      resolve({ started, wallMs: Date.now() - started, code, peakMb: peakKb / 1024, stderr });
+      resolve({ started, wallMs: Date.now() - started, code, peakMb: peakKb / 1024, stderr, stdout });
     });
   });
 }
@@ -188,12 +190,42 @@ async function benchCachedReplay(work) {
   console.log(`  Results document: ${(statSync(join(dir, 'replay.json')).size / 2 ** 20).toFixed(0)} MB`);
 }
 
+async function benchPlan() {
+  console.log('\nplan: 2,000 prompt files, 200 suites, a 500-file diff (median of 3)');
+  // The generator is TypeScript; npm scripts run Node 24, which strips types natively.
+  const { generateLargeRepo } = await import('../test/helpers/git.ts');
+  const large = generateLargeRepo();
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    const run = await runCli(['plan', '--base', large.base, '--head', large.head, '--json'], large.repo.dir, {
+      stdout: true,
+    });
+    if (run.code !== 0) throw new Error(`plan exited ${run.code}: ${run.stderr}`);
+    const suites = JSON.parse(run.stdout)
+      .suites.map((s) => s.id)
+      .sort();
+    if (JSON.stringify(suites) !== JSON.stringify(large.expectedSuites))
+      throw new Error('plan selected the wrong suites');
+    times.push(run.wallMs);
+  }
+  times.sort((a, b) => a - b);
+  report(
+    `plan (${large.promptFiles} prompt files, ${large.changedFiles} changed), process start to exit`,
+    times[1],
+    undefined,
+    2000,
+    'ms',
+  );
+  rmSync(large.repo.dir, { recursive: true, force: true });
+}
+
 header();
 const work = mkdtempSync(join(tmpdir(), 'evalgate-bench-'));
 try {
   if (want('startup')) await benchStartup(work);
   if (want('throughput')) await benchThroughput(work);
   if (want('replay')) await benchCachedReplay(work);
+  if (want('plan')) await benchPlan();
   if (want('bundle')) {
     console.log('\nbundle');
     for (const f of ['cli.js', 'index.js'])
