@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../compare/stats/rng.js';
-import { codeBlock, escapeMarkdown, inlineCode } from './escape.js';
+import { codeBlock, escapeMarkdown, inlineCode, plainText } from './escape.js';
 
 const ZWJ = '\u200d';
 const ZWSP = '\u200b';
@@ -117,5 +117,23 @@ describe('codeBlock', () => {
     expect(codeBlock('x\n```\n# not a heading')).toBe('````\nx\n```\n# not a heading\n````');
     expect(codeBlock('`````', { language: 'json' })).toBe('``````json\n`````\n``````');
     expect(codeBlock('a', { language: 'js" onload=x' })).toBe('```jsonloadx\na\n```');
+  });
+});
+
+describe('HTML comment delimiters in code', () => {
+  it('cannot pass for a hidden marker, inline or in a block', () => {
+    expect(inlineCode('<!-- evalgate:comment key=x -->')).toBe(
+      `\`<!${ZWSP}-- evalgate:comment key=x -${ZWSP}->\``,
+    );
+    expect(codeBlock('a <!-- b --!> c')).toBe(`\`\`\`\na <!${ZWSP}-- b -${ZWSP}-!> c\n\`\`\``);
+    expect(inlineCode('a-->b|<!--', { table: true })).not.toMatch(/<!--|-->/);
+  });
+});
+
+describe('plainText', () => {
+  it('is one line without controls, cut by code point, and otherwise unescaped', () => {
+    expect(plainText('a\n\tb\u202e <b>@x</b> | `y`')).toBe('a b <b>@x</b> | `y`');
+    expect(plainText('😀'.repeat(10), { maxLength: 5 })).toBe('😀😀😀😀…');
+    expect(plainText(undefined)).toBe('');
   });
 });

@@ -52,8 +52,10 @@ export function inlineCode(text: unknown, options: EscapeOptions & { table?: boo
   // out-guess it, text with either character is escaped as plain text instead.
   if (options.table && /[|\\]/.test(s)) return escapeMarkdown(s, options);
   const fence = '`'.repeat(longestRun(s, '`') + 1);
-  const pad = s.startsWith('`') || s.endsWith('`') || (s.startsWith(' ') && s.endsWith(' ')) ? ' ' : '';
-  return `${fence}${pad}${s}${pad}${fence}`;
+  const shown = defuseHtmlComments(s);
+  const pad =
+    shown.startsWith('`') || shown.endsWith('`') || (shown.startsWith(' ') && shown.endsWith(' ')) ? ' ' : '';
+  return `${fence}${pad}${shown}${pad}${fence}`;
 }
 
 /**
@@ -63,10 +65,28 @@ export function inlineCode(text: unknown, options: EscapeOptions & { table?: boo
 export function codeBlock(text: unknown, options: EscapeOptions & { language?: string } = {}): string {
   let s = stripControls(String(text ?? '')).replace(/\r\n?/g, '\n');
   const max = options.maxLength ?? 4000;
-  s = truncate(s, max);
+  s = defuseHtmlComments(truncate(s, max));
   const fence = '`'.repeat(Math.max(3, longestRun(s, '`') + 1));
   const language = (options.language ?? '').replace(/[^\w+.-]/g, '');
   return `${fence}${language}\n${s}\n${fence}`;
+}
+
+/**
+ * Untrusted text for a plain-text surface (a check-run title or annotation, a log line):
+ * one line, no control characters or bidi overrides, at most maxLength (default 200) code
+ * points. No markdown escaping, since nothing there renders markdown.
+ */
+export function plainText(text: unknown, options: EscapeOptions = {}): string {
+  return truncate(oneLine(text), options.maxLength ?? 200);
+}
+
+/**
+ * Code spans and blocks show text verbatim, but a finder that searches a comment for its
+ * hidden `<!-- ... -->` marker reads raw bytes: a zero-width space keeps quoted text from
+ * ever containing a comment delimiter, and so from passing for a marker.
+ */
+function defuseHtmlComments(s: string): string {
+  return s.replace(/<!--/g, `<!${ZWSP}--`).replace(/--(!?)>/g, `-${ZWSP}-$1>`);
 }
 
 function oneLine(text: unknown): string {

@@ -1,0 +1,209 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { commentMarker, hasMarker, renderPrComment, renderReport } from './comment.js';
+import {
+  hostileFixture,
+  hugeFixture,
+  LINKS,
+  nothingAffected,
+  plan,
+  promptRegression,
+  structureProblems,
+  withoutFences,
+} from './pr-fixtures.js';
+
+/** Same mechanism as markdown.test.ts: `UPDATE_GOLDEN=1 npx vitest run src/report` rewrites them. */
+function golden(name: string, actual: string): void {
+  const file = new URL(`./__golden__/${name}.md`, import.meta.url);
+  if (process.env.UPDATE_GOLDEN === '1') {
+    writeFileSync(file, actual);
+    return;
+  }
+  if (!existsSync(file))
+    throw new Error(`missing golden file __golden__/${name}.md: run with UPDATE_GOLDEN=1 to write it`);
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+const KEY = 'evalgate.yml';
+const LINK_URLS = Object.values(LINKS);
+
+describe('commentMarker / hasMarker', () => {
+  it('carries the key, with anything that could end the HTML comment encoded', () => {
+    expect(commentMarker('evalgate.yml')).toBe('<!-- evalgate:comment key=evalgate.yml -->');
+    expect(commentMarker('a-->b <c>\n%')).toBe('<!-- evalgate:comment key=a--%3Eb%20%3Cc%3E%0A%25 -->');
+    expect(commentMarker('a-->b')).not.toBe(commentMarker('a--%3Eb'));
+  });
+
+  it('finds our comment by its first line only, and only for its key', () => {
+    const body = renderPrComment({ ...promptRegression(), key: 'services/a/evalgate.yml', links: LINKS });
+    expect(hasMarker(body, 'services/a/evalgate.yml')).toBe(true);
+    expect(hasMarker(body, 'evalgate.yml')).toBe(false);
+    expect(hasMarker(`quoting you:\n${commentMarker('evalgate.yml')}`, 'evalgate.yml')).toBe(false);
+    expect(hasMarker(`${commentMarker('evalgate.yml')}\r\nbody`, 'evalgate.yml')).toBe(true);
+  });
+});
+
+describe('renderPrComment (golden)', () => {
+  it('a prompt regression: a failing blocker and a regressed trusted suite', () => {
+    const body = renderPrComment({ ...promptRegression(), key: KEY, links: LINKS });
+    golden('comment-regression', body);
+    expect(structureProblems(body, { marker: commentMarker(KEY), links: LINK_URLS })).toEqual([]);
+  });
+
+  it('nothing affected: a short comment that still says what changed', () => {
+    const body = renderPrComment({ ...nothingAffected(), key: KEY, links: LINKS });
+    golden('comment-nothing-affected', body);
+    expect(body).toContain('Nothing evaluated changed');
+    expect(body).not.toContain('### Suites');
+  });
+
+  it('nothing affected, with changes no suite depends on', () => {
+    const f = nothingAffected();
+    f.plan = plan({
+      ...f.plan,
+      changes: [
+        {
+          component: 'tool:lookup',
+          kind: 'tool',
+          status: 'modified',
+          old: 't-1',
+          new: 't-2',
+          files: ['tools.json'],
+        },
+      ],
+    });
+    const body = renderPrComment({ ...f, key: KEY, links: {} });
+    expect(body).toContain('- tool `tool:lookup` modified: `t-1` → `t-2`');
+    expect(body).not.toContain('](');
+  });
+
+  it("no baseline: the run's own results, blockers first", () => {
+    const f = promptRegression();
+    const body = renderPrComment({
+      plan: f.plan,
+      results: f.results,
+      verdict: {
+        schemaVersion: 1,
+        verdict: 'fail',
+        reasons: [
+          {
+            level: 'fail',
+            code: 'blocker-new-failing',
+            suite: 'support',
+            case: 'refund-policy',
+            message: 'blocker case fails',
+          },
+          { level: 'inconclusive', code: 'nothing-compared', message: 'no baseline to compare with' },
+        ],
+        counts: { info: 0, warn: 0, inconclusive: 1, fail: 1, error: 0 },
+      },
+      key: KEY,
+      links: LINKS,
+    });
+    golden('comment-no-baseline', body);
+    expect(structureProblems(body, { marker: commentMarker(KEY), links: LINK_URLS })).toEqual([]);
+    expect(body.indexOf('### Blocker failures')).toBeLessThan(body.indexOf('### Suites\n'));
+    expect(body).not.toContain('blocker case fails');
+  });
+
+  it('adversarial model output stays inert', () => {
+    const body = renderPrComment({ ...hostileFixture(), key: KEY, links: LINKS });
+    golden('comment-adversarial', body);
+    expect(structureProblems(body, { marker: commentMarker(KEY), links: LINK_URLS })).toEqual([]);
+    expect(
+      withoutFences(body)
+        .text.split('\n')
+        .filter((l) => l.startsWith('## ')),
+    ).toEqual(['## ❌ evalgate: fail']);
+  });
+});
+
+describe('renderPrComment size budget', () => {
+  const huge = hugeFixture();
+
+  it('degrades a huge report under the limit, keeping the marker, the verdict, blockers and the suite table', () => {
+    const full = renderReport(
+      { ...huge, links: LINKS },
+      { max: Infinity, measure: (t) => t.length, limitLabel: '' },
+    );
+    expect(full.level).toBe(0);
+    expect(full.body.length).toBeGreaterThan(65_536);
+    const body = renderPrComment({ ...huge, key: KEY, links: LINKS });
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(structureProblems(body, { marker: commentMarker(KEY), links: LINK_URLS })).toEqual([]);
+    expect(body).toContain('## ❌ evalgate: fail');
+    expect(body).toContain('> ✂️ **Shortened** to fit the 65,536-character limit of a PR comment');
+    expect(body).toContain('### Blocker failures');
+    expect(body).toContain('### Suites');
+    golden('comment-huge', body);
+  });
+
+  it('takes the first step that fits, and every step is well-formed', () => {
+    // Measured on this fixture: full 108,387 characters, collapsed 98,919, trimmed 63,814,
+    // pointer 56,065; below that the tables are cut.
+    const expected: [number, number][] = [
+      [200_000, 0],
+      [100_000, 1],
+      [65_536, 2],
+      [60_000, 3],
+      [20_000, 4],
+      [3_000, 4],
+      [600, 4],
+      [120, 4],
+      [10, 4],
+    ];
+    for (const [max, level] of expected) {
+      const r = renderReport(
+        { ...huge, links: LINKS },
+        { max, measure: (t) => t.length, limitLabel: 'the limit', prefix: `${commentMarker(KEY)}\n\n` },
+      );
+      expect(r.level, `max ${max}`).toBe(level);
+      expect(r.body.length, `max ${max}`).toBeLessThanOrEqual(max);
+      if (max >= 600) {
+        expect(
+          structureProblems(r.body, { marker: commentMarker(KEY), links: LINK_URLS }),
+          `max ${max}`,
+        ).toEqual([]);
+      }
+      expect(withoutFences(r.body).unclosed).toBe(false);
+      expect(r.body.startsWith(commentMarker(KEY).slice(0, Math.min(max - 1, 20)))).toBe(true);
+    }
+  });
+
+  it('collapses detail sections into <details> at step 1', () => {
+    const f = promptRegression();
+    const full = renderReport(f, { max: Infinity, measure: (t) => t.length, limitLabel: 'x' });
+    const collapsed = renderReport(f, {
+      max: full.body.length - 1,
+      measure: (t) => (t.includes('<details><summary>What changed</summary>') ? 0 : t.length),
+      limitLabel: 'the limit',
+    });
+    expect(collapsed.level).toBe(1);
+    expect(collapsed.body).toContain('<details><summary>Why</summary>');
+    expect(collapsed.body).toContain('### Blocker failures');
+    expect(collapsed.body).toContain('### Suites');
+    expect(collapsed.body).toContain('detail sections are collapsed');
+  });
+});
+
+describe('structureProblems (the adversarial checker itself)', () => {
+  const marker = commentMarker(KEY);
+  const ok = `${marker}\n\n## ❌ evalgate: fail\n\n| a | b |\n| - | - |\n| \`x|y\` ok | \\| |\n\n\`@inert\` and @\u200dinert\n\n\`\`\`\n@inert </details> ![x](https://e/) <b>\n\`\`\`\n`;
+
+  it('passes a well-formed body', () => {
+    expect(structureProblems(ok.replace('`x|y` ok', 'x ok'), { marker })).toEqual([]);
+  });
+
+  it.each([
+    ['an open fence', `${ok}\`\`\`\nx\n`],
+    ['a second headline', `${ok}\n## ✅ evalgate: pass\n`],
+    ['a second marker', `${ok}\n${marker}\n`],
+    ['a live mention', `${ok}\ncc @octocat\n`],
+    ['an image', `${ok}\n![x](https://evil/)\n`],
+    ['a stray </details>', `${ok}\n</details>\n`],
+    ['raw HTML', `${ok}\n<img src=x>\n`],
+    ['a pipe inside a code span in a table', ok],
+  ])('catches %s', (_, body) => {
+    expect(structureProblems(body, { marker }).length).toBeGreaterThan(0);
+  });
+});
