@@ -22,7 +22,11 @@ process.stdin.on('end', () => {
       output: 'answer to ' + input.vars.q + ' from ' + input.suite + '/' + input.case + '#' + input.sample,
       contexts: [{ id: 'd1', text: 'doc one' }, 'doc two'],
       citations: ['d1'],
-      toolCalls: [{ name: 'search', arguments: '{"q":"x"}' }],
+      toolCalls: [
+        { name: 'search', arguments: '{"q":"x"}', result: { hits: 2 } },
+        { name: 'fetch', arguments: {}, status: 'error' },
+        { name: 'send', arguments: {}, error: 'quota exceeded' },
+      ],
       usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
     }));
   } else if (mode === 'string') {
@@ -116,7 +120,12 @@ describe('command target', () => {
       output: 'answer to refunds from support/refund-1#2',
       contexts: [{ id: 'd1', text: 'doc one' }, { text: 'doc two' }],
       citations: ['d1'],
-      toolCalls: [{ name: 'search', arguments: { q: 'x' } }],
+      // A trace step's outcome survives, for step-level graders.
+      toolCalls: [
+        { name: 'search', arguments: { q: 'x' }, result: { hits: 2 } },
+        { name: 'fetch', arguments: {}, error: 'status: error' },
+        { name: 'send', arguments: {}, error: 'quota exceeded' },
+      ],
       usage: { prompt: 10, completion: 2, total: 12 },
     });
   });

@@ -65,10 +65,21 @@ export function normalizeToolCalls(raw: unknown, where: string): ToolCall[] | un
     const name = fn.name;
     if (typeof name !== 'string' || !name) throw new ShapeError(`${where}[${i}]: no tool name`);
     const args = fn.arguments ?? fn.args ?? fn.input ?? item.arguments;
+    // A trace step's outcome, so step-level graders can tell a failed step from a good one.
+    const error =
+      typeof item.error === 'string'
+        ? item.error
+        : item.error
+          ? JSON.stringify(item.error)
+          : item.status === 'error'
+            ? 'status: error'
+            : undefined;
     return {
       name,
       arguments: typeof args === 'string' ? parseArguments(args) : (args ?? {}),
       ...(typeof item.id === 'string' && { id: item.id }),
+      ...(item.result !== undefined && { result: item.result }),
+      ...(error !== undefined && { error }),
     };
   });
 }
