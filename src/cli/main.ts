@@ -24,6 +24,18 @@ const COMMANDS: Record<string, Command> = {
     summary: 'compare two Results documents and gate on the difference',
     load: async () => (await import('./commands/compare.js')).compareCommand,
   },
+  baseline: {
+    summary: 'save, show and list the stored baselines',
+    load: async () => (await import('./commands/baseline.js')).baselineCommand,
+  },
+  calibrate: {
+    summary: "measure a judge grader's agreement with human labels (accuracy, Cohen's kappa)",
+    load: async () => (await import('./commands/calibrate.js')).calibrateCommand,
+  },
+  review: {
+    summary: 'export cases for human review, import the labels, promote reviewed cases',
+    load: async () => (await import('./commands/review.js')).reviewCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes

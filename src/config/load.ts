@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { z } from 'zod';
-import { compileGrader } from '../graders/index.js';
+import { compileGrader, type CompileContext } from '../graders/index.js';
+import { datasetSource } from '../importers/index.js';
 import { GRADER_TYPES, type GraderSpec } from '../graders/spec.js';
 import type { Grader } from '../graders/types.js';
 import type { ContextItem } from '../results/types.js';
 import { canonicalJson, sha256, shortHash } from '../util/hash.js';
 import { expandGlob, isGlob } from '../util/glob.js';
 import { ConfigError, ConfigErrors, formatField } from './errors.js';
+import { listPacks, packFile, parsePackRef } from './packs.js';
 import {
   CaseSchema,
   ProjectConfigSchema,
@@ -26,6 +28,10 @@ export interface LoadedCase {
   expected?: unknown;
   reference?: string;
   context?: ContextItem[];
+  /** Ids of the documents that answer the case, for the retrieval graders. */
+  relevant?: string[];
+  /** The evidence to answer is missing by design: the right response is to abstain. */
+  unanswerable?: boolean;
   tags: Record<string, string | string[]>;
   blocker: boolean;
   repeat: number;
@@ -70,32 +76,82 @@ const MAX_ERRORS = 25;
  * project. Every problem found is collected (up to a limit) and thrown together as
  * ConfigErrors, each with file, line and field, so one run shows the user all of them.
  */
-export function loadProject(configPath: string): LoadedProject {
+export function loadProject(
+  configPath: string,
+  /**
+   * env and cache for model-backed graders (the judge); leave out to only validate shapes.
+   * The cache may be a function of the config, whose `cache:` section says where it lives.
+   */
+  options: Pick<CompileContext, 'env'> & {
+    cache?: CompileContext['cache'] | ((config: ProjectConfig, rootDir: string) => CompileContext['cache']);
+  } = {},
+): LoadedProject {
   const absConfig = resolve(configPath);
   const rootDir = dirname(absConfig);
   const doc = readDocument(absConfig, 'config file');
   const config = validate(doc, [], ProjectConfigSchema, doc.value);
+  const cache = typeof options.cache === 'function' ? options.cache(config, rootDir) : options.cache;
   const errors = new Collector();
   const warnings: string[] = [];
 
-  const files: string[] = [];
+  const targetNames = Object.keys(config.targets);
+  /** `target` is set for a built-in pack named as `evalgate:NAME@TARGET`. */
+  const files: { file: string; target?: string }[] = [];
   config.suites.forEach((pattern, i) => {
+    const pack = parsePackRef(pattern);
+    if (pack) {
+      const file = packFile(pack.name);
+      if (!file) {
+        errors.add(
+          doc.error(
+            ['suites', i],
+            `unknown suite pack '${pattern}'; packs: ${listPacks().join(', ') || 'none found'}`,
+          ),
+        );
+      } else if (pack.target !== undefined && !targetNames.includes(pack.target)) {
+        errors.add(
+          doc.error(
+            ['suites', i],
+            `unknown target '${pack.target}'; expected one of: ${targetNames.join(', ')}`,
+          ),
+        );
+      } else if (pack.target === undefined && targetNames.length !== 1) {
+        errors.add(
+          doc.error(
+            ['suites', i],
+            `'${pattern}' needs a target: the config has several (${targetNames.join(', ')}); write '${pattern}@NAME'`,
+          ),
+        );
+      } else if (!files.some((f) => f.file === file && f.target === pack.target)) {
+        files.push({ file, ...(pack.target !== undefined && { target: pack.target }) });
+      }
+      return;
+    }
     const matched = expandGlob(rootDir, pattern);
     if (matched.length === 0) {
       if (isGlob(pattern))
         warnings.push(`${relative(process.cwd(), absConfig)}: suites[${i}]: '${pattern}' matches no file`);
       else errors.add(doc.error(['suites', i], `suite file not found: ${pattern}`));
     }
-    for (const f of matched) if (!files.includes(f)) files.push(f);
+    for (const f of matched)
+      if (!files.some((x) => x.file === f && x.target === undefined)) files.push({ file: f });
   });
 
-  const targetNames = Object.keys(config.targets);
   const suites: LoadedSuite[] = [];
   const graderCache = new Map<string, Grader>();
-  for (const file of files) {
+  for (const { file, target } of files) {
     try {
-      const suite = loadSuite(file, targetNames, graderCache, errors);
+      let suite = loadSuite(file, targetNames, graderCache, errors, target, {
+        judge: config.judge,
+        ...(options.env && { env: options.env }),
+        ...(cache && { cache }),
+      });
       if (!suite) continue;
+      // One pack run against two targets is two suites.
+      if (target !== undefined) {
+        const id = `${suite.id}@${target}`;
+        suite = { ...suite, id, cases: suite.cases.map((c) => ({ ...c, suite: id })) };
+      }
       const clash = suites.find((s) => s.id === suite.id);
       if (clash) {
         errors.add(
@@ -132,11 +188,13 @@ function loadSuite(
   targetNames: string[],
   graderCache: Map<string, Grader>,
   errors: Collector,
+  targetOverride?: string,
+  graderContext: Omit<CompileContext, 'baseDir'> = {},
 ): LoadedSuite | undefined {
   const doc = readDocument(file, 'suite file');
   const spec = validate(doc, [], SuiteSchema, doc.value);
 
-  let target = spec.target;
+  let target = targetOverride ?? spec.target;
   if (!target) {
     if (targetNames.length !== 1) {
       throw doc.error([], `'target' is required: the config has several targets (${targetNames.join(', ')})`);
@@ -151,7 +209,7 @@ function loadSuite(
     let grader = graderCache.get(key);
     if (!grader) {
       try {
-        grader = compileGrader(spec, { baseDir: dirname(file) });
+        grader = compileGrader(spec, { ...graderContext, baseDir: dirname(file) });
       } catch (e) {
         const err = at();
         errors.add(new ConfigError(`${(e as Error).message}`, err.location));
@@ -208,13 +266,34 @@ function loadSuite(
       );
       return;
     }
+    const wantsRelevant = graders.find((g) => g.requiresRelevant);
+    if (wantsRelevant && !c.relevant?.length && !c.unanswerable) {
+      errors.add(
+        where.error(
+          [],
+          `grader '${wantsRelevant.name}' scores against the case's 'relevant' document ids, which are missing: add 'relevant', or 'unanswerable: true' when no document answers it`,
+        ),
+      );
+      return;
+    }
     if (graders.length === 0) {
       errors.add(
         where.error([], `case '${id}' has no graders: add some to the case or to the suite's 'graders'`),
       );
       return;
     }
-    hashInput.push([id, vars, c.expected, c.reference, c.context, c.blocker, c.repeat, c.graders]);
+    hashInput.push([
+      id,
+      vars,
+      c.expected,
+      c.reference,
+      c.context,
+      c.blocker,
+      c.repeat,
+      c.graders,
+      // Only when present, so suites that do not use them keep their content hash.
+      ...(c.relevant !== undefined || c.unanswerable !== undefined ? [c.relevant, c.unanswerable] : []),
+    ]);
     cases.push({
       id,
       suite: spec.id,
@@ -223,6 +302,8 @@ function loadSuite(
       ...(c.expected !== undefined && { expected: c.expected }),
       ...(c.reference !== undefined && { reference: c.reference }),
       ...(c.context !== undefined && { context: Array.isArray(c.context) ? c.context : [c.context] }),
+      ...(c.relevant !== undefined && { relevant: c.relevant }),
+      ...(c.unanswerable !== undefined && { unanswerable: c.unanswerable }),
       tags: c.tags,
       blocker: c.blocker,
       repeat: c.repeat ?? spec.repeat,
@@ -238,9 +319,8 @@ function loadSuite(
     });
   });
 
-  const datasets = (spec.dataset === undefined ? [] : [spec.dataset].flat()).map((d) =>
-    resolve(dirname(file), d),
-  );
+  const sources = (spec.dataset === undefined ? [] : [spec.dataset].flat()).map(datasetSource);
+  const datasets = sources.map((d) => resolve(dirname(file), d.file));
   datasets.forEach((dataset, di) => {
     let text: string;
     try {
@@ -265,6 +345,12 @@ function loadSuite(
         raw = JSON.parse(line);
       } catch (e) {
         errors.add(new ConfigError(`invalid JSON: ${(e as Error).message}`, { file: dataset, line: at }));
+        continue;
+      }
+      try {
+        raw = sources[di]!.convert(raw);
+      } catch (e) {
+        errors.add(new ConfigError((e as Error).message, { file: dataset, line: at }));
         continue;
       }
       addCase(raw, {

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { GraderSpecSchema, normalizeGraderInput } from '../graders/spec.js';
 import { ComponentsSchema } from '../plan/schema.js';
 import { GatePolicySchema } from '../gate/schema.js';
+import { BaselineConfigSchema } from '../baseline/schema.js';
+import { JudgeConfigSchema } from '../graders/judge.js';
+import { DatasetFieldSchema } from '../importers/index.js';
 
 /** A YAML key path such as `top_k` or `retriever.embedding.model`. */
 const id = z
@@ -96,6 +99,10 @@ export const CaseSchema = z.strictObject({
   expected: z.unknown().optional(),
   reference: z.string().optional(),
   context: z.union([ContextItemSchema, z.array(ContextItemSchema)]).optional(),
+  /** Ids of the documents that answer the case: what the retrieval graders score against. */
+  relevant: z.array(z.string().min(1)).optional(),
+  /** The answer is not in the evidence by design: the right response is to say so. */
+  unanswerable: z.boolean().optional(),
   /** Free-form tags; the conventional ones are workflow, risk and data. */
   tags: z.record(z.string(), z.union([tagValue, z.array(tagValue)])).default({}),
   /** Release-blocking: zero tolerance, a failure fails the run. */
@@ -120,8 +127,8 @@ export const SuiteSchema = z.strictObject({
   graders: GraderListSchema.default([]),
   /** Vars merged under every case's vars. */
   vars: z.record(z.string(), z.unknown()).default({}),
-  /** JSONL files of further cases, relative to the suite file. */
-  dataset: z.union([z.string(), z.array(z.string())]).optional(),
+  /** JSONL files of further cases, relative to the suite file; `{ format, file }` imports another tool's eval set. */
+  dataset: DatasetFieldSchema.optional(),
   cases: z.array(z.unknown()).default([]),
   /** Run on every change, whatever the plan says. */
   always: z.boolean().default(false),
@@ -156,5 +163,8 @@ export const ProjectConfigSchema = z.strictObject({
   /** The parts of the application a change can touch, by name; see the plan stage. */
   components: ComponentsSchema.default({}),
   gate: GatePolicySchema.prefault({}),
+  baseline: BaselineConfigSchema.prefault({}),
+  /** Defaults for `judge` graders; see src/graders/judge.ts. */
+  judge: JudgeConfigSchema.prefault({}),
 });
 export type ProjectConfig = z.output<typeof ProjectConfigSchema>;

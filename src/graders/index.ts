@@ -1,10 +1,23 @@
 import type { GraderSpec } from './spec.js';
 import type { Grader } from './types.js';
+import { compileStepSuccess, compileToolBoundaries, compileTrajectory } from './agent.js';
 import { compileHardCheck } from './hard-checks.js';
+import { compileAbstention, compileRetrieval } from './rag.js';
+import { compileCanary, compilePii } from './safety.js';
+import { compileJudge, type JudgeConfig } from './judge.js';
+import { compileOpenAIEvalsMatch } from '../importers/openai-evals.js';
+import type { ResponseCache } from '../runner/cache.js';
+import type { Env } from '../targets/env.js';
 
 export interface CompileContext {
   /** Directory of the suite file: relative schema paths resolve from here. */
   baseDir: string;
+  /** Project-level `judge:` defaults (model, endpoint, gating). */
+  judge?: JudgeConfig;
+  /** Where model-backed graders read API keys; without it they report a grader error when called. */
+  env?: Env;
+  /** Judge calls are cached like target calls when given. */
+  cache?: ResponseCache;
 }
 
 /**
@@ -12,7 +25,28 @@ export interface CompileContext {
  * (an invalid regex, an unreadable JSON Schema) — the loader adds file and line.
  */
 export function compileGrader(spec: GraderSpec, ctx: CompileContext): Grader {
-  return compileHardCheck(spec, ctx);
+  switch (spec.type) {
+    case 'retrieval':
+      return compileRetrieval(spec);
+    case 'abstention':
+      return compileAbstention(spec);
+    case 'trajectory':
+      return compileTrajectory(spec, ctx);
+    case 'tool-boundaries':
+      return compileToolBoundaries(spec);
+    case 'step-success':
+      return compileStepSuccess(spec);
+    case 'canary':
+      return compileCanary(spec);
+    case 'pii':
+      return compilePii(spec);
+    case 'judge':
+      return compileJudge(spec, ctx);
+    case 'openai-evals-match':
+      return compileOpenAIEvalsMatch(spec);
+    default:
+      return compileHardCheck(spec, ctx);
+  }
 }
 
 export { detectRefusal } from './refusal.js';

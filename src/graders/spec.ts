@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { StepSuccessSpecSchema, ToolBoundariesSpecSchema, TrajectorySpecSchema } from './agent.js';
+import { AbstentionSpecSchema, RetrievalSpecSchema } from './rag.js';
+import { CanarySpecSchema, PiiSpecSchema } from './safety.js';
+import { JudgeSpecSchema } from './judge.js';
+import { OpenAIEvalsMatchSpecSchema } from '../importers/openai-evals.js';
 
 /**
  * Grader specs as written in suite files. Every grader accepts `not: true` (or a `not-`
@@ -75,6 +80,16 @@ export const GraderSpecSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('cost'), ...base, maxUsd: z.number().positive() }),
   /** Deterministic refusal detector. `expect: true` passes on a refusal, `false` on an answer. */
   z.strictObject({ type: z.literal('refusal'), ...base, expect: z.boolean().default(true) }),
+  // RAG, agent and safety graders: their options are documented where they are defined.
+  RetrievalSpecSchema,
+  AbstentionSpecSchema,
+  TrajectorySpecSchema,
+  ToolBoundariesSpecSchema,
+  StepSuccessSpecSchema,
+  CanarySpecSchema,
+  PiiSpecSchema,
+  JudgeSpecSchema,
+  OpenAIEvalsMatchSpecSchema,
 ]);
 
 export type GraderSpec = z.output<typeof GraderSpecSchema>;

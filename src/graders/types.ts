@@ -15,5 +15,9 @@ export interface Grader {
   readonly name: string;
   /** The grader takes its value from the case's `expected`, so a case without one is a config error. */
   readonly requiresExpected?: boolean;
+  /** The grader scores against the case's `relevant` document ids: a case needs them, or `unanswerable: true`. */
+  readonly requiresRelevant?: boolean;
+  /** What identifies a model-backed grader's judgement (model, prompt hash, parameters), for baseline fingerprints. */
+  readonly fingerprint?: Record<string, unknown>;
   grade(input: GradeInput): GraderVerdict | Promise<GraderVerdict>;
 }

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { load as loadYaml } from 'js-yaml';
 import type { FileBlob } from '../changes/types.js';
 import { ConfigError, ConfigErrors } from '../config/errors.js';
 import { validate } from '../config/load.js';
@@ -10,6 +12,7 @@ import {
   type TargetSpec,
 } from '../config/schema.js';
 import { parseYaml, type PositionedDocument } from '../config/yaml.js';
+import { packFile, parsePackRef, type PackRef } from '../config/packs.js';
 import { isGlob } from '../util/glob.js';
 import { targetComponents } from './dependencies.js';
 import { isBinary } from './normalize.js';
@@ -175,7 +178,16 @@ export async function loadModel(
   );
   // Every file known by now is read in one batch: one git process, not one per kind of file.
   const suiteFiles: string[] = [];
+  const packSuites: SuiteInfo[] = [];
   config.suites.forEach((pattern, i) => {
+    const pack = parsePackRef(pattern);
+    if (pack) {
+      // A built-in pack ships with evalgate, not in the repository: no diff can touch it, but
+      // it runs on what its target's changes imply (a model change re-runs every safety suite).
+      const info = packSuiteInfo(pack, Object.keys(config.targets));
+      if (info) packSuites.push(info);
+      return;
+    }
     const files = snap.glob(pattern);
     if (files.length === 0) {
       if (isGlob(pattern)) warn(`'${pattern}' matches no file`, { doc, path: ['suites', i] });
@@ -287,6 +299,7 @@ export async function loadModel(
     }
     model.suites.push(suite);
   }
+  for (const suite of packSuites) if (!model.suites.some((s) => s.id === suite.id)) model.suites.push(suite);
   await read(model.suites.flatMap((s) => s.datasets));
   for (const suite of model.suites) {
     for (const dataset of suite.datasets) {
@@ -433,7 +446,7 @@ function loadSuite(
   }
   const dir = posix.dirname(file);
   const datasets = (spec.dataset === undefined ? [] : [spec.dataset].flat()).map((d) =>
-    posix.normalize(posix.join(dir, d)),
+    posix.normalize(posix.join(dir, typeof d === 'string' ? d : d.file)),
   );
   return {
     id: spec.id,
@@ -443,5 +456,23 @@ function loadSuite(
     dependsOn: spec.dependsOn.map(normalizePattern),
     file,
     datasets,
+  };
+}
+
+/** The plan's view of a built-in pack; loadProject reports a bad pack reference, so skip it here. */
+function packSuiteInfo(pack: PackRef, targetNames: string[]): SuiteInfo | undefined {
+  const file = packFile(pack.name);
+  const target = pack.target ?? (targetNames.length === 1 ? targetNames[0] : undefined);
+  if (!file || !target || !targetNames.includes(target)) return undefined;
+  const spec = (loadYaml(readFileSync(file, 'utf8')) ?? {}) as { id?: unknown; kind?: unknown };
+  if (typeof spec.id !== 'string') return undefined;
+  return {
+    id: pack.target ? `${spec.id}@${pack.target}` : spec.id,
+    kind: spec.kind === 'regression' ? 'regression' : 'safety',
+    target,
+    always: false,
+    dependsOn: [],
+    file: `evalgate:${pack.name}`,
+    datasets: [],
   };
 }

@@ -28,6 +28,10 @@ export interface ToolCall {
   /** Parsed arguments; the raw string when they were not valid JSON. */
   arguments: unknown;
   id?: string;
+  /** What the tool returned, when the target reports its trace. */
+  result?: unknown;
+  /** Set when this step of the trace failed. */
+  error?: string;
 }
 
 /** What a target returned for one request, normalised across target kinds. */

@@ -23,7 +23,7 @@ export const validateCommand: CommandHandler = async (argv, io) => {
     io.stdout(HELP);
     return 0;
   }
-  const project = loadProject(resolve(io.cwd, values.config));
+  const project = loadProject(resolve(io.cwd, values.config), { env: io.env });
   for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
   const targets = prepareTargets(project, project.suites, io.env);
   for (const t of targets.values()) await t.close?.();

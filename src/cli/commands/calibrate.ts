@@ -1,0 +1,129 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../../config/errors.js';
+import { loadProject } from '../../config/load.js';
+import { calibrate, judgeMayGate, type CalibrationItem } from '../../graders/calibrate.js';
+import { isJudgeGrader, type JudgeGrader } from '../../graders/judge.js';
+import { parseLabels } from '../../review/labels.js';
+import { createDiskCache } from '../../runner/cache.js';
+import type { CommandHandler } from '../types.js';
+
+const HELP = `Usage: evalgate calibrate --labels FILE [--config FILE] [--grader NAME] [--out FILE] [--no-cache]
+
+Judges human-labelled outputs with the project's judge grader and measures agreement:
+accuracy, Cohen's kappa and the 2x2 table. Writes a calibration report (default
+calibration.json) that names the judge's fingerprint; point 'judge.calibration' at it.
+
+  --labels FILE   JSONL of { suite, case, output, label: pass|fail } (review import writes it)
+  --grader NAME   the judge grader to calibrate, when suites use more than one
+  --out FILE      where the report goes (default calibration.json)
+  --no-cache      judge again even when the response cache has the answer
+
+A judge whose kappa is below judge.minKappa (default 0.6) is reported but never gates.
+`;
+
+export const calibrateCommand: CommandHandler = async (argv, io) => {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      labels: { type: 'string', short: 'l' },
+      config: { type: 'string', short: 'c', default: 'evalgate.yml' },
+      grader: { type: 'string', short: 'g' },
+      out: { type: 'string', short: 'o', default: 'calibration.json' },
+      'no-cache': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  if (!values.labels) throw new UsageError('--labels FILE is required (see evalgate calibrate --help)');
+
+  const labelsPath = resolve(io.cwd, values.labels);
+  let text: string;
+  try {
+    text = readFileSync(labelsPath, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${values.labels}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const { labels, problems } = parseLabels(text);
+  if (problems.length) {
+    for (const p of problems) io.stderr(`${values.labels}:${p.line}: ${p.message}\n`);
+    throw new UsageError(
+      `${problems.length} invalid label line${problems.length === 1 ? '' : 's'} in ${values.labels}`,
+    );
+  }
+
+  const project = loadProject(resolve(io.cwd, values.config), {
+    env: io.env,
+    cache: (config, rootDir) =>
+      !values['no-cache'] && config.cache.enabled
+        ? createDiskCache(resolve(rootDir, config.cache.dir))
+        : undefined,
+  });
+  for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
+
+  const names = new Set<string>();
+  for (const s of project.suites)
+    for (const c of s.cases) for (const g of c.graders) if (isJudgeGrader(g)) names.add(g.name);
+  if (names.size === 0) throw new UsageError('no suite uses a judge grader: nothing to calibrate');
+  if (values.grader && !names.has(values.grader)) {
+    throw new UsageError(`no judge grader named '${values.grader}'; judge graders: ${[...names].join(', ')}`);
+  }
+  if (!values.grader && names.size > 1) {
+    throw new UsageError(`several judge graders (${[...names].join(', ')}): pick one with --grader`);
+  }
+  const graderName = values.grader ?? [...names][0]!;
+
+  const items: CalibrationItem[] = [];
+  let skipped = 0;
+  for (const label of labels) {
+    const c = project.suites.find((s) => s.id === label.suite)?.cases.find((x) => x.id === label.case);
+    const grader = c?.graders.find((g): g is JudgeGrader => isJudgeGrader(g) && g.name === graderName);
+    if (!c || !grader) {
+      skipped++;
+      io.stderr(
+        `skipped ${label.suite}/${label.case}: ${c ? `the case has no judge grader '${graderName}'` : 'no such case in this config'}\n`,
+      );
+      continue;
+    }
+    items.push({ label, case: c, grader });
+  }
+  if (items.length === 0) throw new UsageError('none of the labels matches a case judged by this grader');
+
+  const report = await calibrate(items, {
+    grader: graderName,
+    file: values.labels,
+    total: labels.length,
+    skipped,
+    concurrency: project.config.concurrency,
+  });
+  const out = resolve(io.cwd, values.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+
+  const minKappa = items[0]!.grader.judge.minKappa;
+  const t = report.confusion;
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+  io.stdout(
+    [
+      `judge '${graderName}' vs ${report.labels.judged} human labels` +
+        (report.labels.judgeErrors ? ` (${report.labels.judgeErrors} judge errors left out)` : ''),
+      '',
+      '                 human pass  human fail',
+      `  judge pass     ${String(t.bothPass).padStart(10)}  ${String(t.judgePassHumanFail).padStart(10)}`,
+      `  judge fail     ${String(t.judgeFailHumanPass).padStart(10)}  ${String(t.bothFail).padStart(10)}`,
+      '',
+      `accuracy ${pct(report.accuracy)}, Cohen's kappa ${report.kappa === null ? 'n/a' : report.kappa.toFixed(3)}`,
+      judgeMayGate(report, minKappa)
+        ? `kappa ≥ ${minKappa}: this judge may gate`
+        : `kappa below ${minKappa}: this judge's verdicts will be reported but will not block`,
+      `report written to ${values.out}`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
+};
