@@ -17,7 +17,7 @@ import {
   type ProjectConfig,
   type SuiteSpec,
 } from './schema.js';
-import { parseYaml, type PositionedDocument } from './yaml.js';
+import { parseYamlFast, type PositionedDocument } from './yaml.js';
 
 /** A case ready to run: defaults applied, id settled, graders compiled. */
 export interface LoadedCase {
@@ -395,7 +395,7 @@ function readDocument(file: string, what: string): PositionedDocument {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConfigError(code === 'ENOENT' ? `${what} not found` : `cannot read ${what}: ${code}`, { file });
   }
-  return parseYaml(text, file);
+  return parseYamlFast(text, file);
 }
 
 /** Validates `value` (found at `base` in `doc`) against `schema`; every issue becomes a located ConfigError. */

@@ -11,7 +11,7 @@ import {
   type SuiteSpec,
   type TargetSpec,
 } from '../config/schema.js';
-import { parseYaml, type PositionedDocument } from '../config/yaml.js';
+import { parseYaml, parseYamlFast, type PositionedDocument } from '../config/yaml.js';
 import { packFile, parsePackRef, type PackRef } from '../config/packs.js';
 import { isGlob } from '../util/glob.js';
 import { targetComponents } from './dependencies.js';
@@ -410,7 +410,9 @@ function loadSuite(
   if (text === undefined) return undefined;
   let doc: PositionedDocument;
   try {
-    doc = cache.memo(`suite-yaml:${snap.absolute(file)}`, blob, () => parseYaml(text, snap.absolute(file)));
+    doc = cache.memo(`suite-yaml:${snap.absolute(file)}`, blob, () =>
+      parseYamlFast(text, snap.absolute(file)),
+    );
   } catch (e) {
     if (e instanceof ConfigError) fail(e);
     return undefined;
