@@ -21,6 +21,12 @@ const targetCommon = {
   concurrency: z.number().int().positive().optional(),
   timeoutMs: z.number().int().positive().optional(),
   retries: z.number().int().min(0).max(20).optional(),
+  /**
+   * Cache this target's answers. Default: on for openai (the request holds the whole prompt and
+   * parameters), off for http and command, whose answers depend on code the request does not
+   * show; turned on for those, the key includes the target's system version id.
+   */
+  cache: z.boolean().optional(),
   /** Names of components (in `components:`) this target uses, beyond what evalgate infers. */
   components: z.array(z.string()).optional(),
 };

@@ -151,13 +151,17 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
     if (!targets.has(s.target)) throw new Error(`runEval: no target '${s.target}' for suite '${s.id}'`);
   }
 
-  const settings = new Map<string, { timeoutMs: number; retries: number; limiter: AdaptiveLimiter }>();
+  const settings = new Map<
+    string,
+    { timeoutMs: number; retries: number; limiter: AdaptiveLimiter; cacheAs: string | null }
+  >();
   for (const name of new Set(suites.map((s) => s.target))) {
     const spec = project.config.targets[name];
     const max = Math.min(spec?.concurrency ?? concurrency, concurrency);
     settings.set(name, {
       timeoutMs: spec?.timeoutMs ?? options.timeoutMs,
       retries: spec?.retries ?? options.retries,
+      cacheAs: cacheNamespace(name, spec, meta.targets?.[name]?.systemVersion),
       limiter: new AdaptiveLimiter(name, max, clock, (pauseMs, reason) =>
         emit({ type: 'rate-limit', target: name, pauseMs, reason }),
       ),
@@ -339,8 +343,9 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
 
     let key: string | undefined;
     let hit: { output: TargetOutput; latencyMs: number } | undefined;
-    if (cache) {
-      key = cacheKey(suite.target, request, index);
+    const cacheAs = settings.get(suite.target)!.cacheAs;
+    if (cache && cacheAs !== null) {
+      key = cacheKey(cacheAs, request, index);
       try {
         hit = await cache.get(key);
       } catch {
@@ -696,4 +701,25 @@ function relativePosix(root: string, file: string): string {
 
 function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)}s` : `${Math.round(ms)}ms`;
+}
+
+/**
+ * Under which name a target's answers are cached, or null when they must not be.
+ *
+ * An openai target's request holds everything that shapes the answer (rendered prompt, model
+ * parameters), so the request is a safe key and caching is on by default. An http or command
+ * target answers from code and data the request does not show: a changed prompt file behind
+ * the app would be answered from the cache, hiding the very regression a gate exists to
+ * catch. Those are cached only when the target says `cache: true`, and then under their
+ * system version id, so a change to any component they use misses the cache.
+ */
+export function cacheNamespace(
+  name: string,
+  spec: { type: string; cache?: boolean | undefined } | undefined,
+  systemVersion: string | undefined,
+): string | null {
+  const enabled = spec?.cache ?? spec?.type === 'openai';
+  if (!enabled) return null;
+  if (spec?.type === 'openai') return name;
+  return systemVersion ? `${name}@${systemVersion}` : name;
 }

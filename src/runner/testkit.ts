@@ -224,6 +224,8 @@ export function makeProject(config: Partial<ProjectConfig> = {}): LoadedProject 
           type: 'http',
           url: 'http://x',
           method: 'POST',
+          // An http target caches only when it says so; the cache tests need it to.
+          cache: true,
           extract: { output: 'output', contextId: 'id', contextText: 'text' },
         },
       },
