@@ -1,0 +1,157 @@
+/**
+ * What the Action was asked to do, parsed once at the edge: the inputs (action.yml) and the
+ * event that started the job, turned into one mode. Pure: main.ts hands in `core.getInput`
+ * and `github.context`, tests hand in plain objects.
+ */
+
+export type Mode = 'pr' | 'baseline' | 'full' | 'report';
+export type InputMode = 'auto' | Mode;
+
+export interface ActionInputs {
+  config: string;
+  token: string;
+  mode: InputMode;
+  base: string;
+  /** Suite ids to run instead of the plan's (or all, in baseline and full runs). */
+  suites: string[];
+  comment: boolean;
+  checkName: string;
+  failOnInconclusive: boolean;
+  workingDirectory: string;
+}
+
+/** An input the user got wrong: the message says which and what is allowed. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+const MODES: readonly InputMode[] = ['auto', 'pr', 'baseline', 'full', 'report'];
+
+function bool(name: string, raw: string, fallback: boolean): boolean {
+  const value = raw.trim().toLowerCase();
+  if (value === '') return fallback;
+  if (['true', 'yes', '1', 'on'].includes(value)) return true;
+  if (['false', 'no', '0', 'off'].includes(value)) return false;
+  throw new InputError(`input '${name}' must be true or false, got '${raw}'`);
+}
+
+/** `getInput(name)` returns '' for an input that is not set, as `core.getInput` does. */
+export function readInputs(getInput: (name: string) => string): ActionInputs {
+  const mode = (getInput('mode').trim() || 'auto') as InputMode;
+  if (!MODES.includes(mode))
+    throw new InputError(`input 'mode' must be one of ${MODES.join(', ')}, got '${getInput('mode')}'`);
+  return {
+    config: getInput('config').trim() || 'evalgate.yml',
+    token: getInput('github-token').trim(),
+    mode,
+    base: getInput('base').trim(),
+    suites: getInput('suites')
+      .split(/[\s,]+/)
+      .filter(Boolean),
+    comment: bool('comment', getInput('comment'), true),
+    checkName: getInput('check-name').trim() || 'evalgate',
+    failOnInconclusive: bool('fail-on-inconclusive', getInput('fail-on-inconclusive'), false),
+    workingDirectory: getInput('working-directory').trim() || '.',
+  };
+}
+
+/** The fields of the webhook payload the Action reads; everything optional, as payloads vary. */
+export interface EventPayload {
+  ref?: string;
+  repository?: { full_name?: string; default_branch?: string };
+  pull_request?: {
+    number?: number;
+    head?: { sha?: string; repo?: { full_name?: string } | null };
+    base?: { sha?: string; ref?: string };
+  };
+  workflow_run?: {
+    head_sha?: string;
+    pull_requests?: { number?: number; head?: { sha?: string } }[];
+  };
+}
+
+export const TWO_WORKFLOW_HINT =
+  'use the two-workflow pattern instead: a `pull_request` workflow runs evalgate with no secrets and uploads its reports, and a `workflow_run` workflow runs evalgate with `mode: report` to post the comment and the check (see README)';
+
+/**
+ * The mode for `auto`, by event: a pull request is reviewed; a push to the default branch
+ * records the baseline; a push elsewhere, a manual or scheduled run measures everything
+ * against the baseline; a `workflow_run` publishes another run's reports.
+ *
+ * `pull_request_target` is refused whatever the mode asks for (except `report`, which runs
+ * no code from the pull request): it runs with the base repository's secrets and a
+ * write token, so running a fork's prompts, graders or command targets there hands them
+ * both.
+ */
+export function resolveMode(input: InputMode, eventName: string, payload: EventPayload): Mode {
+  if (eventName === 'pull_request_target' && input !== 'report') {
+    throw new InputError(
+      "evalgate refuses to run on `pull_request_target`: that event runs with the repository's secrets and a write token, and evaluating a pull request executes its code (prompts, graders, command targets). " +
+        TWO_WORKFLOW_HINT,
+    );
+  }
+  if (input !== 'auto') return input;
+  switch (eventName) {
+    case 'pull_request':
+      return 'pr';
+    case 'push': {
+      const branch = payload.repository?.default_branch;
+      return branch && payload.ref === `refs/heads/${branch}` ? 'baseline' : 'full';
+    }
+    case 'workflow_dispatch':
+    case 'schedule':
+      return 'full';
+    case 'workflow_run':
+      return 'report';
+    default:
+      throw new InputError(
+        `mode: auto does not know what to do on a '${eventName || '(unknown)'}' event: set \`mode\` to pr, baseline, full or report`,
+      );
+  }
+}
+
+/** The pull request a `pr` run reviews. */
+export interface PullRequestRef {
+  number: number;
+  /** The commit branch protection looks at: the check run goes there. */
+  headSha: string;
+  baseSha: string;
+  /** True when the head is in another repository (a fork): its token is read-only. */
+  fromFork: boolean;
+}
+
+export function pullRequestOf(payload: EventPayload): PullRequestRef {
+  const pr = payload.pull_request;
+  const number = pr?.number;
+  const headSha = pr?.head?.sha;
+  const baseSha = pr?.base?.sha;
+  if (typeof number !== 'number' || !headSha || !baseSha) {
+    throw new InputError(
+      'mode: pr needs a `pull_request` event (its payload names the pull request, its head and its base); on other events set `mode`',
+    );
+  }
+  const headRepo = pr?.head?.repo?.full_name;
+  const baseRepo = payload.repository?.full_name;
+  return { number, headSha, baseSha, fromFork: !!headRepo && !!baseRepo && headRepo !== baseRepo };
+}
+
+/** The pull request a `report` run publishes for: the `workflow_run` that produced the artifact. */
+export function reportTargetOf(payload: EventPayload): { number: number; headSha: string } {
+  const run = payload.workflow_run;
+  const pr = run?.pull_requests?.[0];
+  const headSha = run?.head_sha ?? pr?.head?.sha;
+  if (!run) {
+    throw new InputError(
+      'mode: report publishes the reports of another workflow run: run it on `workflow_run` (after the `pull_request` workflow that ran evalgate)',
+    );
+  }
+  if (typeof pr?.number !== 'number' || !headSha) {
+    throw new InputError(
+      'the workflow_run names no pull request (GitHub leaves `workflow_run.pull_requests` empty for some fork pull requests): nothing to comment on',
+    );
+  }
+  return { number: pr.number, headSha };
+}

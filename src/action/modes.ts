@@ -1,0 +1,726 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve, sep } from 'node:path';
+import {
+  BaselineStoreError,
+  baselinesToResults,
+  compareInputs,
+  fingerprintExtrasForProject,
+  loadBaselines,
+  openBaselineStore,
+  saveBaselines,
+  type LoadedBaselines,
+} from '../baseline/index.js';
+import { compare } from '../compare/compare.js';
+import { parseResultsDocument } from '../compare/input.js';
+import { COMPARISON_SCHEMA_VERSION, type ComparisonDocument } from '../compare/types.js';
+import { loadProject, type LoadedProject, type LoadedSuite } from '../config/load.js';
+import { prepareTargets } from '../config/targets.js';
+import { gate } from '../gate/gate.js';
+import { VERDICT_SCHEMA_VERSION, type GateVerdict, type Verdict } from '../gate/types.js';
+import { describeGitHubError, type GitHubApi, type GitHubOctokit } from '../github/index.js';
+import { formatPlanJson, parsePlan, planFromGit, suitesInPlan, type Plan } from '../plan/index.js';
+import { evaluate } from '../pipeline/evaluate.js';
+import { completeCheckRun, startCheckRun } from '../publish/check-run.js';
+import { upsertStickyComment } from '../publish/sticky-comment.js';
+import { renderCheckRun } from '../report/check-run.js';
+import { COMMENT_MAX_CHARS, renderPrComment, type ReportLinks } from '../report/comment.js';
+import { renderStepSummary, STEP_SUMMARY_MAX_BYTES } from '../report/step-summary.js';
+import type { ResultsDocument } from '../results/types.js';
+import { envReferences } from '../targets/env.js';
+import {
+  InputError,
+  pullRequestOf,
+  reportTargetOf,
+  TWO_WORKFLOW_HINT,
+  type ActionInputs,
+  type EventPayload,
+  type Mode,
+} from './context.js';
+
+/**
+ * The four things the Action does, as compositions of the pipeline stages (plan → run →
+ * compare → gate → report) and publish. Everything from outside comes in through
+ * `ActionContext`: no `@actions/core`, no `process.env` here, so the same code is what
+ * main.ts runs and what a test can drive.
+ */
+
+/** The job's side of the runner: log, outputs, masking, the step summary. */
+export interface ActionIO {
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  setOutput(name: string, value: string): void;
+  setSecret(value: string): void;
+  /** Appends markdown to the step summary. */
+  appendSummary(markdown: string): Promise<void>;
+  setFailed(message: string): void;
+}
+
+export interface GitHubPort {
+  octokit: GitHubOctokit;
+  api: GitHubApi;
+}
+
+export interface ActionContext {
+  inputs: ActionInputs;
+  mode: Mode;
+  payload: EventPayload;
+  /** GITHUB_WORKSPACE: the repository root the comment key and annotations are relative to. */
+  workspace: string;
+  env: Record<string, string | undefined>;
+  repo: { owner: string; repo: string };
+  /** The workflow run's page, for links. */
+  runUrl?: string;
+  /** Absent when there is no token: nothing is published, the reports are still written. */
+  github?: GitHubPort;
+  io: ActionIO;
+}
+
+/** The report files, in the working directory, that action.yml uploads as the artifact. */
+export const FILES = {
+  results: 'evalgate-results.json',
+  comparison: 'evalgate-comparison.json',
+  report: 'evalgate-report.md',
+  plan: 'evalgate-plan.json',
+} as const;
+
+/** `evalgate-comparison.json`: what `evalgate compare --format json` prints. */
+interface ComparisonFile extends Verdict {
+  comparison: ComparisonDocument;
+}
+
+export async function runAction(ctx: ActionContext): Promise<void> {
+  ctx.io.info(`evalgate: mode ${ctx.mode}${ctx.inputs.mode === 'auto' ? ' (picked by the event)' : ''}`);
+  switch (ctx.mode) {
+    case 'pr':
+      return prMode(ctx);
+    case 'baseline':
+      return baselineMode(ctx);
+    case 'full':
+      return fullMode(ctx);
+    case 'report':
+      return reportMode(ctx);
+  }
+}
+
+// ---------------------------------------------------------------- modes
+
+async function prMode(ctx: ActionContext): Promise<void> {
+  const { inputs, io } = ctx;
+  clearReports(ctx);
+  const pr = pullRequestOf(ctx.payload);
+  if (pr.fromFork)
+    io.info(
+      `Pull request #${pr.number} comes from a fork: GitHub gives its workflows a read-only token, so the comment and the check may be refused. The reports are still written; to publish them, ${TWO_WORKFLOW_HINT}.`,
+    );
+  // Started first, so even a config error ends in a failed check rather than one that never comes.
+  const check = await startCheck(ctx, pr.headSha);
+  try {
+    const project = openProject(ctx);
+    const plan = await planFromGit({
+      cwd: project.rootDir,
+      base: inputs.base || pr.baseSha,
+      head: 'HEAD',
+      config: project.configPath,
+      env: ctx.env,
+    });
+    writeFile(ctx, FILES.plan, formatPlanJson(plan));
+    const suites = inputs.suites.length ? pickSuites(project, inputs.suites) : planSuites(ctx, plan, project);
+    io.info(
+      suites.length
+        ? `Suites to run: ${suites.map((s) => s.id).join(', ')}`
+        : 'Nothing evaluated is affected by this change: no suite runs.',
+    );
+
+    if (suites.length === 0) {
+      const verdict = verdictOf('pass');
+      await publishPullRequest(ctx, { number: pr.number, headSha: pr.headSha, check, plan, verdict });
+      setOutputs(ctx, { verdict: 'pass', 'suites-run': '' });
+      return;
+    }
+
+    const results = await runSuites(ctx, project, suites);
+    const compared = await compareWithBaseline(ctx, project, results, inputs.base || pr.baseSha);
+    writeFile(ctx, FILES.comparison, comparisonJson(compared.verdict, compared.comparison));
+    await publishPullRequest(ctx, {
+      number: pr.number,
+      headSha: pr.headSha,
+      check,
+      plan,
+      results,
+      comparison: compared.comparison,
+      verdict: compared.verdict,
+      notes: compared.notes,
+    });
+    setOutputs(ctx, {
+      verdict: compared.verdict.verdict,
+      'results-path': outPath(ctx, FILES.results),
+      'comparison-path': outPath(ctx, FILES.comparison),
+      'suites-run': results.suites.map((s) => s.id).join(','),
+    });
+    failOnVerdict(ctx, compared.verdict);
+  } catch (e) {
+    // The check must not stay in progress forever: branch protection would wait on it.
+    if (check && ctx.github) {
+      const message = e instanceof Error ? e.message : String(e);
+      await github(ctx, 'complete the check run', () =>
+        completeCheckRun(ctx.github!.api, check.id, {
+          conclusion: 'failure',
+          title: 'evalgate: error',
+          summary: `evalgate could not finish:\n\n\`\`\`text\n${message.slice(0, 60_000).replace(/```/g, "'''")}\n\`\`\``,
+          annotations: [],
+        }),
+      );
+    }
+    ctx.io.setOutput('verdict', 'error');
+    throw e;
+  }
+}
+
+async function baselineMode(ctx: ActionContext): Promise<void> {
+  clearReports(ctx);
+  const { io } = ctx;
+  const project = openProject(ctx);
+  const suites = ctx.inputs.suites.length ? pickSuites(project, ctx.inputs.suites) : project.suites;
+  const results = await runSuites(ctx, project, suites);
+  // Gated against nothing, on what needs no baseline: failing blockers, infrastructure errors,
+  // absolute budgets. A red default branch is worth a red job (after the baseline is saved).
+  const verdict = withoutBaselineReasons(
+    gate(compare(baselinesToResults([]), results, { thresholds: project.config.gate }), project.config.gate),
+  );
+  const store = openBaselineStore(project.config.baseline, storeContext(ctx, project));
+  let saved = 'nothing saved';
+  if (!store) {
+    io.info(
+      'The `rerun` baseline store keeps no baselines: nothing to save (each pull request re-measures its base).',
+    );
+  } else if (verdict.verdict === 'error') {
+    io.warning(
+      'The run had too many infrastructure errors to be a baseline: nothing saved. Re-run the job once the targets answer.',
+    );
+  } else {
+    const result = await saveBaselines({
+      store,
+      results,
+      privacy: project.config.baseline.privacy,
+      extras: fingerprintExtrasForProject(project),
+    }).catch((e: unknown) => {
+      throw new Error(`saving the baselines failed: ${githubOrOwnMessage(e)}`, { cause: e });
+    });
+    const where = store.kind.startsWith('git-branch')
+      ? `branch \`${project.config.baseline.branch}\``
+      : store.kind;
+    saved = `saved ${result.baselines.length} baseline(s) to ${where}${result.commit ? ` in commit ${result.commit.slice(0, 12)}` : ''}`;
+    io.info(`evalgate: ${saved.replace(/`/g, '')}`);
+  }
+  await summary(ctx, `### evalgate baseline: ${saved}\n\n`, {
+    verdict,
+    results,
+  });
+  setOutputs(ctx, {
+    verdict: verdict.verdict,
+    'results-path': outPath(ctx, FILES.results),
+    'suites-run': results.suites.map((s) => s.id).join(','),
+  });
+  failOnVerdict(ctx, verdict);
+}
+
+async function fullMode(ctx: ActionContext): Promise<void> {
+  clearReports(ctx);
+  const project = openProject(ctx);
+  const suites = ctx.inputs.suites.length ? pickSuites(project, ctx.inputs.suites) : project.suites;
+  const results = await runSuites(ctx, project, suites);
+  const compared = await compareWithBaseline(ctx, project, results);
+  writeFile(ctx, FILES.comparison, comparisonJson(compared.verdict, compared.comparison));
+  const report = await summary(ctx, '', {
+    verdict: compared.verdict,
+    comparison: compared.comparison,
+    results,
+    notes: compared.notes,
+  });
+  writeFile(ctx, FILES.report, report);
+  setOutputs(ctx, {
+    verdict: compared.verdict.verdict,
+    'results-path': outPath(ctx, FILES.results),
+    'comparison-path': outPath(ctx, FILES.comparison),
+    'suites-run': results.suites.map((s) => s.id).join(','),
+  });
+  failOnVerdict(ctx, compared.verdict);
+}
+
+/**
+ * The trusted half of the fork pattern: publishes the reports another run left in the
+ * working directory (its artifact, downloaded). Runs no code from the pull request; every
+ * file is parsed as untrusted input, and everything rendered from it goes through the
+ * report's escaping.
+ */
+async function reportMode(ctx: ActionContext): Promise<void> {
+  const target = reportTargetOf(ctx.payload);
+  const dir = workdir(ctx);
+  const read = (name: string) => {
+    const file = join(dir, name);
+    return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  };
+  const planText = read(FILES.plan);
+  const resultsText = read(FILES.results);
+  const comparisonText = read(FILES.comparison);
+  const plan = planText === undefined ? undefined : parsePlan(planText, FILES.plan);
+  const results = resultsText === undefined ? undefined : parseResultsDocument(resultsText, FILES.results);
+  let verdict: Verdict;
+  let comparison: ComparisonDocument | undefined;
+  if (comparisonText !== undefined) {
+    ({ verdict, comparison } = parseComparisonFile(comparisonText));
+  } else if (plan && plan.suites.length === 0) {
+    verdict = verdictOf('pass');
+  } else {
+    throw new InputError(
+      `mode: report found no ${FILES.comparison} in ${dir}: download the artifact of the \`pull_request\` run (actions/download-artifact with \`run-id: \${{ github.event.workflow_run.id }}\`) into the working directory first`,
+    );
+  }
+  const check = await startCheck(ctx, target.headSha);
+  await publishPullRequest(ctx, {
+    number: target.number,
+    headSha: target.headSha,
+    check,
+    ...(plan && { plan }),
+    ...(results && { results }),
+    ...(comparison && { comparison }),
+    verdict,
+  });
+  setOutputs(ctx, {
+    verdict: verdict.verdict,
+    ...(results && { 'results-path': outPath(ctx, FILES.results) }),
+    ...(comparison && { 'comparison-path': outPath(ctx, FILES.comparison) }),
+    'suites-run': results?.suites.map((s) => s.id).join(',') ?? '',
+  });
+  // The verdict is on the check run this mode just completed; the publishing job itself succeeded.
+}
+
+// ---------------------------------------------------------------- stages
+
+function workdir(ctx: ActionContext): string {
+  return resolve(ctx.workspace, ctx.inputs.workingDirectory);
+}
+
+function outPath(ctx: ActionContext, name: string): string {
+  return join(workdir(ctx), name);
+}
+
+function writeFile(ctx: ActionContext, name: string, text: string): void {
+  writeFileSync(outPath(ctx, name), text);
+}
+
+/** Reports of an earlier run in the same directory must not be uploaded (or published) as this one's. */
+function clearReports(ctx: ActionContext): void {
+  for (const name of Object.values(FILES)) rmSync(outPath(ctx, name), { force: true });
+}
+
+function openProject(ctx: ActionContext): LoadedProject {
+  const project = loadProject(resolve(workdir(ctx), ctx.inputs.config), { env: ctx.env });
+  for (const w of project.warnings) ctx.io.warning(w);
+  for (const secret of secretsOf(project.config, ctx.env)) ctx.io.setSecret(secret);
+  return project;
+}
+
+/**
+ * Values of every environment variable the config points at: `apiKeyEnv` (targets, judge)
+ * and `${env:NAME}` in any string. Masked before anything runs, so no log line, comment or
+ * report can show them.
+ */
+export function secretsOf(config: unknown, env: Record<string, string | undefined>): string[] {
+  const names = new Set<string>();
+  const walk = (value: unknown, key?: string): void => {
+    if (typeof value === 'string') {
+      if (key === 'apiKeyEnv') names.add(value);
+      try {
+        for (const name of envReferences(value)) names.add(name);
+      } catch {
+        // A malformed reference is a config error the target reports; nothing to mask.
+      }
+    } else if (Array.isArray(value)) value.forEach((v) => walk(v));
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(v, k);
+  };
+  walk(config);
+  return [...names].map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+function pickSuites(project: LoadedProject, ids: string[]): LoadedSuite[] {
+  const unknown = ids.filter((id) => !project.suites.some((s) => s.id === id));
+  if (unknown.length)
+    throw new InputError(
+      `input 'suites' names ${unknown.join(', ')}, not in the config (it has: ${project.suites.map((s) => s.id).join(', ') || 'no suite'})`,
+    );
+  return project.suites.filter((s) => ids.includes(s.id));
+}
+
+function planSuites(ctx: ActionContext, plan: Plan, project: LoadedProject): LoadedSuite[] {
+  const { run, missing } = suitesInPlan(plan, project.suites);
+  if (missing.length)
+    ctx.io.warning(`the plan names suites this config does not have: ${missing.join(', ')}`);
+  return run;
+}
+
+async function runSuites(
+  ctx: ActionContext,
+  project: LoadedProject,
+  suites: LoadedSuite[],
+  out = outPath(ctx, FILES.results),
+): Promise<ResultsDocument> {
+  const targets = prepareTargets(project, suites, ctx.env);
+  try {
+    const outcome = await evaluate(project, suites, targets, {
+      cwd: workdir(ctx),
+      out,
+      concurrency: project.config.concurrency,
+      cache: project.config.cache.enabled,
+      suiteIds: suites.map((s) => s.id),
+      onEvent: (e) => {
+        if (e.type === 'suite-finished')
+          ctx.io.info(
+            `  ${e.suite}: ${e.metrics.passed} passed, ${e.metrics.failed} failed, ${e.metrics.errors} errors`,
+          );
+        else if (e.type === 'warning') ctx.io.warning(e.message);
+        else if (e.type === 'rate-limit')
+          ctx.io.info(`  ${e.target}: rate limited, pausing ${Math.ceil(e.pauseMs / 1000)}s`);
+      },
+    });
+    return parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path);
+  } finally {
+    for (const t of targets.values()) await t.close?.();
+  }
+}
+
+interface Compared {
+  comparison: ComparisonDocument;
+  verdict: Verdict;
+  /** Said under the report: suites that had no baseline, a store that could not be read. */
+  notes: string[];
+}
+
+/**
+ * Compares with the stored baselines. A suite with none is compared with an empty
+ * baseline, so its failing blockers still fail the gate, and the report says where the
+ * baseline comes from. `base` (pull requests) lets the `rerun` store measure the base ref.
+ */
+async function compareWithBaseline(
+  ctx: ActionContext,
+  project: LoadedProject,
+  results: ResultsDocument,
+  base?: string,
+): Promise<Compared> {
+  const policy = project.config.gate;
+  const suiteIds = results.suites.map((s) => s.id);
+  const store = openBaselineStore(project.config.baseline, storeContext(ctx, project));
+  const notes: string[] = [];
+  let loaded: LoadedBaselines;
+  try {
+    loaded = await loadBaselines({
+      store,
+      suiteIds,
+      ...(!store &&
+        base && {
+          rerun: {
+            repoDir: project.rootDir,
+            baseRef: base,
+            configPath: repoRelative(project.rootDir, project.configPath),
+            env: ctx.env,
+            runSuites: (projectDir, options) => rerunSuites(ctx, projectDir, options),
+          },
+        }),
+    });
+  } catch (e) {
+    // A baseline that is there but unreadable must not let the gate pass: only GitHub
+    // refusing to answer is treated as "no baseline", and said so.
+    if (!isHttpError(e) && !(e instanceof BaselineStoreError)) throw e;
+    const problem = isHttpError(e) ? describeGitHubError(e).message : (e as Error).message;
+    ctx.io.warning(`Could not read the stored baselines: ${problem}`);
+    notes.push(
+      '⚠️ The stored baselines could not be read (see the job log); these suites were compared with an empty baseline, so only failing blocker cases can fail the gate.',
+    );
+    loaded = {
+      baselines: new Map(),
+      sources: Object.fromEntries(suiteIds.map((id) => [id, 'missing' as const])),
+      results: baselinesToResults([]),
+    };
+  }
+  const comparison = compare(loaded.results, results, {
+    thresholds: policy,
+    staleAfterDays: policy.baseline.maxAgeDays,
+    ...compareInputs(loaded.baselines, results, fingerprintExtrasForProject(project)),
+  });
+  const verdict = gate(comparison, policy);
+  const missing = suiteIds.filter((id) => loaded.sources[id] === 'missing');
+  if (missing.length && notes.length === 0) {
+    notes.push(
+      `ℹ️ No baseline yet for ${missing.map((id) => `\`${id.replace(/`/g, '')}\``).join(', ')}: it is saved by a push to the default branch (evalgate in \`baseline\` mode). Until then these suites are compared with an empty baseline, so failing blocker cases still fail.`,
+    );
+    ctx.io.info(`No stored baseline for ${missing.join(', ')}: compared with an empty baseline.`);
+  }
+  return { comparison, verdict, notes };
+}
+
+async function rerunSuites(
+  ctx: ActionContext,
+  projectDir: string,
+  options: { configPath: string; suiteIds: readonly string[] },
+): Promise<ResultsDocument> {
+  const project = loadProject(resolve(projectDir, options.configPath), { env: ctx.env });
+  const suites = project.suites.filter((s) => options.suiteIds.includes(s.id));
+  const dir = mkdtempSync(join(tmpdir(), 'evalgate-rerun-'));
+  try {
+    return await runSuites(ctx, project, suites, join(dir, 'results.json'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function repoRelative(dir: string, file: string): string {
+  let top = dir;
+  try {
+    top = execFileSync('git', ['rev-parse', '--show-toplevel'], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    // Not a repository: the rerun store reports that itself.
+  }
+  return relative(top, file).split(sep).join('/');
+}
+
+function storeContext(ctx: ActionContext, project: LoadedProject) {
+  return {
+    rootDir: project.rootDir,
+    env: ctx.env,
+    // git-branch through the GitHub API: no extra checkout, no git credentials.
+    ...(ctx.github && { github: { octokit: ctx.github.octokit, ...ctx.repo } }),
+  };
+}
+
+const NEEDS_NO_BASELINE = new Set(['infrastructure-errors', 'run-partial', 'budget-absolute']);
+const SEVERITY: Record<GateVerdict, number> = { pass: 0, warn: 1, inconclusive: 2, fail: 3, error: 4 };
+
+/** The verdict from the reasons a run carries alone, as on the default branch, where it is the baseline. */
+function withoutBaselineReasons(v: Verdict): Verdict {
+  const reasons = v.reasons.filter((r) => r.code.startsWith('blocker-') || NEEDS_NO_BASELINE.has(r.code));
+  const counts = { info: 0, warn: 0, inconclusive: 0, fail: 0, error: 0 };
+  let verdict: GateVerdict = 'pass';
+  for (const r of reasons) {
+    counts[r.level]++;
+    const level: GateVerdict = r.level === 'info' ? 'pass' : r.level;
+    if (SEVERITY[level] > SEVERITY[verdict]) verdict = level;
+  }
+  return { ...v, verdict, reasons, counts };
+}
+
+function verdictOf(verdict: GateVerdict): Verdict {
+  return {
+    schemaVersion: VERDICT_SCHEMA_VERSION,
+    verdict,
+    reasons: [],
+    counts: { info: 0, warn: 0, inconclusive: 0, fail: 0, error: 0 },
+  };
+}
+
+function comparisonJson(verdict: Verdict, comparison: ComparisonDocument): string {
+  const file: ComparisonFile = { ...verdict, comparison };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+const VERDICTS: readonly GateVerdict[] = ['pass', 'warn', 'inconclusive', 'fail', 'error'];
+
+/** Reads `evalgate-comparison.json` from an artifact: shape-checked, never trusted. */
+export function parseComparisonFile(text: string): { verdict: Verdict; comparison: ComparisonDocument } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${FILES.comparison} is not JSON: ${(e as Error).message}`);
+  }
+  const d = doc as Partial<ComparisonFile> | null;
+  const ok =
+    d &&
+    typeof d === 'object' &&
+    d.schemaVersion === VERDICT_SCHEMA_VERSION &&
+    VERDICTS.includes(d.verdict as GateVerdict) &&
+    Array.isArray(d.reasons) &&
+    d.reasons.every((r) => r && typeof r === 'object' && typeof r.message === 'string') &&
+    d.counts &&
+    typeof d.counts === 'object' &&
+    d.comparison &&
+    typeof d.comparison === 'object' &&
+    d.comparison.schemaVersion === COMPARISON_SCHEMA_VERSION &&
+    Array.isArray(d.comparison.suites) &&
+    Array.isArray(d.comparison.removedSuites) &&
+    Array.isArray(d.comparison.changes);
+  if (!ok)
+    throw new InputError(
+      `${FILES.comparison} is not a comparison of this evalgate version (schema ${VERDICT_SCHEMA_VERSION}, comparison schema ${COMPARISON_SCHEMA_VERSION})`,
+    );
+  const { comparison, ...verdict } = d as ComparisonFile;
+  return { verdict: verdict as Verdict, comparison };
+}
+
+// ---------------------------------------------------------------- publish
+
+interface CheckHandle {
+  id: number;
+  htmlUrl: string | null;
+}
+
+async function startCheck(ctx: ActionContext, headSha: string): Promise<CheckHandle | undefined> {
+  if (!ctx.github) return undefined;
+  const api = ctx.github.api;
+  const started = await github(ctx, 'start the check run', () =>
+    startCheckRun(api, {
+      headSha,
+      name: ctx.inputs.checkName,
+      ...(ctx.runUrl && { detailsUrl: ctx.runUrl }),
+    }),
+  );
+  if (started) ctx.io.setOutput('check-run-id', String(started.id));
+  return started ? { id: started.id, htmlUrl: started.htmlUrl } : undefined;
+}
+
+interface Publication {
+  number: number;
+  headSha: string;
+  check: CheckHandle | undefined;
+  plan?: Plan;
+  results?: ResultsDocument;
+  comparison?: ComparisonDocument;
+  verdict: Verdict;
+  notes?: string[];
+}
+
+/**
+ * The comment, the check and the step summary of one pull request, each within its size
+ * limit. A write GitHub refuses is a warning with the fix, never a crash: the step summary
+ * and the report files are written whatever happens.
+ */
+async function publishPullRequest(ctx: ActionContext, p: Publication): Promise<void> {
+  const { inputs, io } = ctx;
+  const notes = p.notes?.length ? `\n${p.notes.map((n) => `> ${n}`).join('\n>\n')}\n` : '';
+  const links: ReportLinks = {
+    ...(ctx.runUrl && { run: ctx.runUrl }),
+    ...(p.check?.htmlUrl && { checkRun: p.check.htmlUrl }),
+  };
+  const input = {
+    verdict: p.verdict,
+    ...(p.plan && { plan: p.plan }),
+    ...(p.results && { results: p.results }),
+    ...(p.comparison && { comparison: p.comparison }),
+    links,
+  };
+
+  const report = await summary(ctx, '', { ...input, notes: p.notes ?? [] });
+  writeFile(ctx, FILES.report, report);
+
+  if (ctx.github && inputs.comment) {
+    const api = ctx.github.api;
+    const key = relative(ctx.workspace, resolve(workdir(ctx), inputs.config))
+      .split(sep)
+      .join('/');
+    const body = `${renderPrComment({ ...input, key, maxChars: COMMENT_MAX_CHARS - notes.length })}${notes}`;
+    const authors = ['github-actions[bot]'];
+    const me = await api.getAuthenticatedUser().catch((e: unknown) => {
+      // Installation tokens cannot read /user; only a personal token adds its login.
+      io.debug(`GET /user: ${describeGitHubError(e).problem}`);
+      return undefined;
+    });
+    if (me && !authors.includes(me.login)) authors.push(me.login);
+    const posted = await github(ctx, 'post the pull-request comment', () =>
+      upsertStickyComment(api, { issueNumber: p.number, key, body, authors }),
+    );
+    if (posted) {
+      io.info(`Comment ${posted.action}: ${posted.comment.htmlUrl}`);
+      if (posted.duplicates.length)
+        io.warning(
+          `Found ${posted.duplicates.length} more evalgate comment(s) for ${key} (two runs raced); updated the oldest.`,
+        );
+      io.setOutput('comment-url', posted.comment.htmlUrl);
+    }
+  }
+
+  if (ctx.github && p.check) {
+    const api = ctx.github.api;
+    const check = p.check;
+    const payload = renderCheckRun({
+      ...input,
+      failOnInconclusive: inputs.failOnInconclusive,
+      name: inputs.checkName,
+      repoRoot: ctx.workspace,
+      maxSummaryChars: 65_535 - notes.length,
+    });
+    await github(ctx, 'complete the check run', () =>
+      completeCheckRun(api, check.id, {
+        conclusion: payload.conclusion,
+        title: payload.title,
+        summary: `${payload.summary}${notes}`,
+        ...(payload.text !== undefined && { text: payload.text }),
+        annotations: payload.annotations,
+      }),
+    );
+  }
+}
+
+/** Writes the step summary (within GitHub's 1 MiB) and returns the report it holds. */
+async function summary(
+  ctx: ActionContext,
+  lead: string,
+  input: Parameters<typeof renderStepSummary>[0] & { notes?: string[] },
+): Promise<string> {
+  const { notes = [], ...report } = input;
+  const tail = notes.length ? `\n${notes.map((n) => `> ${n}`).join('\n>\n')}\n` : '';
+  const reserved = Buffer.byteLength(lead + tail, 'utf8');
+  const text = `${lead}${renderStepSummary({ ...report, maxBytes: STEP_SUMMARY_MAX_BYTES - reserved })}${tail}`;
+  try {
+    await ctx.io.appendSummary(text);
+  } catch (e) {
+    ctx.io.warning(`Could not write the step summary: ${(e as Error).message}`);
+  }
+  return text;
+}
+
+function isHttpError(e: unknown): boolean {
+  const err = e as { status?: unknown; response?: unknown } | null;
+  return typeof err?.status === 'number' && err.response !== undefined;
+}
+
+function githubOrOwnMessage(e: unknown): string {
+  return isHttpError(e) ? describeGitHubError(e).message : e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * One GitHub call that may be refused: a 4xx (or what is left after the client's retries)
+ * becomes a warning with the fix and `undefined`. Anything that is not GitHub answering is
+ * a bug and propagates.
+ */
+async function github<T>(ctx: ActionContext, what: string, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (e) {
+    if (!isHttpError(e) && !(e as { request?: unknown } | null)?.request) throw e;
+    ctx.io.warning(`Could not ${what}: ${describeGitHubError(e).message}`);
+    return undefined;
+  }
+}
+
+function setOutputs(ctx: ActionContext, outputs: Record<string, string>): void {
+  for (const [name, value] of Object.entries(outputs)) ctx.io.setOutput(name, value);
+}
+
+function failOnVerdict(ctx: ActionContext, verdict: Verdict): void {
+  const failing =
+    verdict.verdict === 'fail' ||
+    verdict.verdict === 'error' ||
+    (verdict.verdict === 'inconclusive' && ctx.inputs.failOnInconclusive);
+  if (!failing) return;
+  const top = verdict.reasons.find((r) => r.level === verdict.verdict);
+  ctx.io.setFailed(
+    `evalgate: ${verdict.verdict}${top ? ` — ${top.suite ? `${top.suite}: ` : ''}${top.message}` : ''}`,
+  );
+}

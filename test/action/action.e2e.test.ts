@@ -1,0 +1,528 @@
+/**
+ * The bundled Action, run the way the runner runs it: `node dist/index.js` under Node 24 with
+ * the `INPUT_*` variables action.yml's composite step sets (hyphens kept, every default
+ * filled from action.yml), `GITHUB_OUTPUT` / `GITHUB_STEP_SUMMARY` files, a real webhook
+ * payload in `GITHUB_EVENT_PATH`, a real git checkout as the workspace, and the fake GitHub
+ * (validated against GitHub's OpenAPI description) as `GITHUB_API_URL`.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import {
+  COMMENT_BODY_LIMIT,
+  DEFAULT_OWNER,
+  DEFAULT_REPO,
+  DEFAULT_TOKEN,
+  secondaryRateLimit,
+  startFakeGitHub,
+  type FakeGitHub,
+} from '../helpers/fake-github.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { createRepo, type TempRepo } from '../helpers/git.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const NODE24 = join(ROOT, 'node_modules/node/bin/node');
+const FULL_NAME = `${DEFAULT_OWNER}/${DEFAULT_REPO}`;
+const FORK_TOKEN = 'fork-token';
+const OPENAI_KEY = 'sk-evalgate-e2e-secret-0123456789';
+
+const require = createRequire(import.meta.url);
+const ARTIFACT_FILES = [
+  'evalgate-results.json',
+  'evalgate-comparison.json',
+  'evalgate-report.md',
+  'evalgate-plan.json',
+];
+
+interface ActionRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+/** Every input of action.yml with its default, as the composite step passes them. */
+function actionDefaults(): Record<string, string> {
+  const spec = parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { default?: string }>;
+  };
+  return Object.fromEntries(
+    Object.entries(spec.inputs).map(([name, input]) => [name, String(input.default ?? '')]),
+  );
+}
+
+/** `name<<DELIM\nvalue\nDELIM` blocks, as @actions/core writes GITHUB_OUTPUT. */
+function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
+    if (!m) continue;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i]!);
+    out[m[1]!] = value.join('\n');
+  }
+  return out;
+}
+
+/** A real `pull_request` webhook payload (opened), patched to point at the fake repository. */
+function pullRequestPayload(n: number, headSha: string, baseSha: string, headRepo = FULL_NAME) {
+  const events = require('@octokit/webhooks-examples') as {
+    name: string;
+    examples: Record<string, unknown>[];
+  }[];
+  const example = events.find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === 'opened')!;
+  const payload = structuredClone(example) as {
+    number: number;
+    pull_request: {
+      number: number;
+      head: { sha: string; repo: { full_name: string } };
+      base: { sha: string; ref: string; repo: { full_name: string } };
+    };
+    repository: { full_name: string; name: string; default_branch: string; owner: { login: string } };
+  };
+  payload.number = n;
+  payload.pull_request.number = n;
+  payload.pull_request.head.sha = headSha;
+  payload.pull_request.head.repo.full_name = headRepo;
+  payload.pull_request.base.sha = baseSha;
+  payload.pull_request.base.ref = 'main';
+  payload.pull_request.base.repo.full_name = FULL_NAME;
+  payload.repository.full_name = FULL_NAME;
+  payload.repository.name = DEFAULT_REPO;
+  payload.repository.default_branch = 'main';
+  payload.repository.owner.login = DEFAULT_OWNER;
+  return payload;
+}
+
+describe('the bundled Action (node dist/index.js on Node 24) against the fake GitHub', () => {
+  let dist: string;
+  let github: FakeGitHub;
+  let repo: TempRepo;
+  let baseSha: string;
+  let artifact: string;
+  const temp: string[] = [];
+
+  async function runAction(options: {
+    workspace: string;
+    event: string;
+    payload: unknown;
+    sha: string;
+    inputs?: Record<string, string>;
+    token?: string;
+    env?: Record<string, string>;
+  }): Promise<ActionRun> {
+    const dir = mkdtempSync(join(tmpdir(), 'evalgate-runner-'));
+    temp.push(dir);
+    const files = {
+      event: join(dir, 'event.json'),
+      output: join(dir, 'output'),
+      summary: join(dir, 'summary.md'),
+    };
+    writeFileSync(files.event, JSON.stringify(options.payload));
+    writeFileSync(files.output, '');
+    writeFileSync(files.summary, '');
+    const inputs = {
+      ...actionDefaults(),
+      'github-token': options.token ?? DEFAULT_TOKEN,
+      ...options.inputs,
+    };
+    const env: Record<string, string> = {
+      PATH: `${dirname(NODE24)}${delimiter}${process.env.PATH ?? ''}`,
+      HOME: process.env.HOME ?? dir,
+      TMPDIR: tmpdir(),
+      ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+      GITHUB_ACTIONS: 'true',
+      CI: 'true',
+      GITHUB_EVENT_NAME: options.event,
+      GITHUB_EVENT_PATH: files.event,
+      GITHUB_REPOSITORY: FULL_NAME,
+      GITHUB_REPOSITORY_OWNER: DEFAULT_OWNER,
+      GITHUB_SHA: options.sha,
+      GITHUB_WORKSPACE: options.workspace,
+      GITHUB_API_URL: github.url,
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_RUN_ID: '4242',
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_JOB: 'evalgate',
+      GITHUB_OUTPUT: files.output,
+      GITHUB_STEP_SUMMARY: files.summary,
+      ...options.env,
+    };
+    const child = spawn(NODE24, [join(dist, 'index.js')], { cwd: options.workspace, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    return {
+      code,
+      stdout,
+      stderr,
+      outputs: parseOutputs(readFileSync(files.output, 'utf8')),
+      summary: readFileSync(files.summary, 'utf8'),
+    };
+  }
+
+  const fakeRepo = () => github.state.repo();
+  const botComments = (n: number) => fakeRepo().commentsOn(n);
+  const checksOn = (sha: string) => fakeRepo().checkRuns.filter((c) => c.headSha === sha);
+
+  /** A pull request from `branch` (cut from main, `files` changed) checked out as the workspace. */
+  function openPullRequest(n: number, branch: string, files: Record<string, string>) {
+    repo.branch(branch, 'main');
+    repo.write(files);
+    const headSha = repo.commit(`${branch}: change`);
+    github.state.addPullRequest(fakeRepo(), { number: n, headSha, baseSha, headRef: branch });
+    return { headSha, payload: pullRequestPayload(n, headSha, baseSha) };
+  }
+
+  beforeAll(async () => {
+    dist = mkdtempSync(join(tmpdir(), 'evalgate-action-dist-'));
+    temp.push(dist);
+    execFileSync(process.execPath, ['scripts/build.mjs', dist], { cwd: ROOT, stdio: 'pipe' });
+    github = await startFakeGitHub({
+      tokens: {
+        [DEFAULT_TOKEN]: { login: 'github-actions[bot]', type: 'Bot' },
+        [FORK_TOKEN]: { login: 'github-actions[bot]', type: 'Bot', readOnly: true },
+      },
+    });
+    // A support bot: a command target (a node script) whose reply starts with its prompt file.
+    repo = createRepo();
+    temp.push(repo.dir);
+    repo.write({
+      'evalgate.yml': [
+        'targets:',
+        '  bot:',
+        '    type: command',
+        '    command: [node, app/bot.mjs]',
+        '    components: [bot-prompt]',
+        'components:',
+        '  bot-prompt:',
+        '    kind: prompt',
+        '    paths: [app/prompt.txt]',
+        'suites:',
+        '  - suites/*.yml',
+        'baseline:',
+        '  store: git-branch',
+        '  privacy: raw',
+        '',
+      ].join('\n'),
+      'app/bot.mjs': [
+        "import { readFileSync } from 'node:fs';",
+        "const request = JSON.parse(readFileSync(0, 'utf8'));",
+        "const prompt = readFileSync(new URL('./prompt.txt', import.meta.url), 'utf8').trim();",
+        'process.stdout.write(JSON.stringify({ output: `${prompt} (${request.vars.input})` }));',
+        '',
+      ].join('\n'),
+      'app/prompt.txt': 'We apologise for the trouble and will refund you.\n',
+      'suites/support.yml': [
+        'id: support',
+        'tier: trusted',
+        'target: bot',
+        'cases:',
+        '  - id: refund-apology',
+        '    input: I want my money back',
+        '    blocker: true',
+        '    graders: [{ type: contains, value: apologise }]',
+        '  - id: greeting',
+        '    input: hello',
+        '    graders: [{ type: contains, value: refund }]',
+        '',
+      ].join('\n'),
+      'README.md': '# support bot\n',
+      '.gitignore': '.evalgate/\nevalgate-*\n',
+    });
+    baseSha = repo.commit('base');
+  }, 60_000);
+
+  afterAll(async () => {
+    await github?.close();
+    for (const dir of temp) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('7 + 1: a push to main saves the baseline through the GitHub API; a PR with a prompt regression fails, comments once and fails the check on the head sha', async () => {
+    repo.checkout('main');
+    const push = await runAction({
+      workspace: repo.dir,
+      event: 'push',
+      sha: baseSha,
+      payload: {
+        ref: 'refs/heads/main',
+        after: baseSha,
+        repository: { full_name: FULL_NAME, default_branch: 'main' },
+      },
+    });
+    expect(push.code, push.stdout + push.stderr).toBe(0);
+    expect(push.outputs).toMatchObject({ verdict: 'pass', 'suites-run': 'support' });
+    expect(push.summary).toContain('saved 1 baseline(s)');
+    const stored = fakeRepo().git.readFile('evalgate-baselines', 'support.json');
+    expect(stored && JSON.parse(stored)).toMatchObject({
+      suite: 'support',
+      fingerprint: { commit: baseSha },
+    });
+
+    const { headSha, payload } = openPullRequest(1, 'worse-prompt', {
+      'app/prompt.txt': 'Go away.\n',
+    });
+    const pr = await runAction({ workspace: repo.dir, event: 'pull_request', sha: headSha, payload });
+    expect(pr.code, pr.stdout + pr.stderr).toBe(1);
+    expect(pr.stdout).toMatch(/::error::evalgate: fail/);
+
+    const comments = botComments(1);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.user.login).toBe('github-actions[bot]');
+    expect(comments[0]!.body.split('\n')[0]).toBe('<!-- evalgate:comment key=evalgate.yml -->');
+    expect(comments[0]!.body).toMatch(/evalgate: fail/);
+    expect(comments[0]!.body).toContain('refund-apology');
+
+    const checks = checksOn(headSha);
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ name: 'evalgate', status: 'completed', conclusion: 'failure' });
+    expect(checks[0]!.output.title).toMatch(/^evalgate: fail/);
+    // The check ran on the PR's head sha, never on the merge commit or GITHUB_SHA of another event.
+    expect(fakeRepo().checkRuns.every((c) => c.headSha === headSha)).toBe(true);
+
+    expect(pr.outputs).toMatchObject({
+      verdict: 'fail',
+      'suites-run': 'support',
+      'check-run-id': String(checks[0]!.id),
+      'comment-url': comments[0]!.htmlUrl,
+      'results-path': join(repo.dir, 'evalgate-results.json'),
+      'comparison-path': join(repo.dir, 'evalgate-comparison.json'),
+    });
+    expect(pr.summary).toMatch(/evalgate: fail/);
+    for (const f of ['results', 'comparison', 'report', 'plan'])
+      expect(existsSync(join(repo.dir, `evalgate-${f}.${f === 'report' ? 'md' : 'json'}`))).toBe(true);
+    expect(github.responseViolations).toEqual([]);
+  }, 30_000);
+
+  it('2: re-running the same job updates the same comment and check, and adds none', async () => {
+    const headSha = repo.sha('worse-prompt');
+    repo.checkout('worse-prompt');
+    const before = { comment: botComments(1)[0]!, check: checksOn(headSha)[0]! };
+    const posts = () =>
+      github.requests.filter((r) => r.method === 'POST' && /\/issues\/1\/comments$/.test(r.path)).length;
+    const postsBefore = posts();
+    const again = await runAction({
+      workspace: repo.dir,
+      event: 'pull_request',
+      sha: headSha,
+      payload: pullRequestPayload(1, headSha, baseSha),
+    });
+    expect(again.code, again.stdout + again.stderr).toBe(1);
+    expect(botComments(1)).toHaveLength(1);
+    expect(botComments(1)[0]!.id).toBe(before.comment.id);
+    expect(posts()).toBe(postsBefore);
+    expect(checksOn(headSha)).toHaveLength(1);
+    expect(checksOn(headSha)[0]).toMatchObject({ id: before.check.id, conclusion: 'failure' });
+    expect(again.outputs['check-run-id']).toBe(String(before.check.id));
+    // What actions/upload-artifact would keep, for the fork pattern's second half (below).
+    artifact = mkdtempSync(join(tmpdir(), 'evalgate-artifact-'));
+    temp.push(artifact);
+    for (const f of ARTIFACT_FILES) copyFileSync(join(repo.dir, f), join(artifact, f));
+  }, 30_000);
+
+  it('3: a PR that touches nothing evaluated gets a short "nothing affected" comment and a success check', async () => {
+    const { headSha, payload } = openPullRequest(3, 'docs-only', {
+      'README.md': '# support bot\n\nNow with docs.\n',
+    });
+    const res = await runAction({ workspace: repo.dir, event: 'pull_request', sha: headSha, payload });
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.outputs).toMatchObject({ verdict: 'pass', 'suites-run': '' });
+    const [comment, ...more] = botComments(3);
+    expect(more).toEqual([]);
+    expect(comment!.body).toMatch(/Nothing evaluated is affected by this change/);
+    expect(comment!.body.length).toBeLessThan(2000);
+    expect(checksOn(headSha)).toHaveLength(1);
+    expect(checksOn(headSha)[0]).toMatchObject({ status: 'completed', conclusion: 'success' });
+    expect(res.summary).toMatch(/Nothing evaluated is affected/);
+  }, 30_000);
+
+  it("4: a fork's read-only token: writes answer 403, the job says what to do, exits by the verdict and still writes the summary", async () => {
+    const { headSha } = openPullRequest(4, 'fork-change', { 'app/prompt.txt': 'No refunds, ever.\n' });
+    const res = await runAction({
+      workspace: repo.dir,
+      event: 'pull_request',
+      sha: headSha,
+      payload: pullRequestPayload(4, headSha, baseSha, 'a-fork/octo-repo'),
+      token: FORK_TOKEN,
+    });
+    expect(res.code, res.stdout + res.stderr).toBe(1);
+    expect(res.outputs.verdict).toBe('fail');
+    expect(res.stdout).not.toMatch(/internal error|TypeError|at .*\.js:\d+/);
+    expect(res.stdout).toMatch(
+      /::warning::Could not post the pull-request comment: .*403.*pull-requests: write/,
+    );
+    expect(res.stdout).toMatch(/::warning::Could not start the check run: .*403.*checks: write/);
+    expect(res.stdout).toMatch(/two-workflow pattern/);
+    expect(res.summary).toMatch(/evalgate: fail/);
+    expect(botComments(4)).toEqual([]);
+    expect(checksOn(headSha)).toEqual([]);
+    expect(existsSync(join(repo.dir, 'evalgate-report.md'))).toBe(true);
+    const refused = github.requests.filter(
+      (r) => r.headers.authorization === `token ${FORK_TOKEN}` && r.status === 403,
+    );
+    expect(refused.map((r) => r.method).sort()).toEqual(['GET', 'POST', 'POST']); // GET /user, the check, the comment
+  }, 30_000);
+
+  it('5: a secondary rate limit on the comment POST is waited out and retried, then posted', async () => {
+    const { headSha, payload } = openPullRequest(5, 'docs-again', {
+      'README.md': '# support bot\n\nMore docs.\n',
+    });
+    const limited = github.script(
+      { method: 'POST', path: /\/issues\/5\/comments$/ },
+      secondaryRateLimit({ retryAfter: 1 }),
+      1,
+    );
+    const res = await runAction({ workspace: repo.dir, event: 'pull_request', sha: headSha, payload });
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(limited.remaining()).toBe(0);
+    const posts = github.requests.filter((r) => r.method === 'POST' && /\/issues\/5\/comments$/.test(r.path));
+    expect(posts.map((r) => r.status)).toEqual([403, 201]);
+    expect(res.stdout).toMatch(/secondary rate limit on POST .*retrying in 1s/);
+    expect(botComments(5)).toHaveLength(1);
+  }, 30_000);
+
+  it('the fork pattern, second half: `workflow_run` publishes the artifact of the PR run, running no PR code', async () => {
+    const headSha = 'e'.repeat(40);
+    github.state.addPullRequest(fakeRepo(), { number: 7, headSha, baseSha });
+    const res = await runAction({
+      // The default branch's checkout would be here; only the downloaded artifact is needed.
+      workspace: artifact,
+      event: 'workflow_run',
+      sha: baseSha,
+      payload: {
+        action: 'completed',
+        workflow_run: {
+          id: 99,
+          event: 'pull_request',
+          head_sha: headSha,
+          pull_requests: [{ number: 7, head: { sha: headSha }, base: { sha: baseSha } }],
+        },
+        repository: { full_name: FULL_NAME, default_branch: 'main' },
+      },
+    });
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/mode report \(picked by the event\)/);
+    expect(res.stdout).not.toMatch(/Suites to run/);
+    expect(res.outputs).toMatchObject({ verdict: 'fail', 'suites-run': 'support' });
+    const [comment, ...more] = botComments(7);
+    expect(more).toEqual([]);
+    expect(comment!.body).toMatch(/evalgate: fail/);
+    expect(comment!.body).toContain('refund-apology');
+    expect(checksOn(headSha)).toHaveLength(1);
+    expect(checksOn(headSha)[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(res.summary).toMatch(/evalgate: fail/);
+  }, 30_000);
+
+  it('refuses `pull_request_target` before touching GitHub or the checkout', async () => {
+    const headSha = repo.sha('worse-prompt');
+    const requests = github.requests.length;
+    const res = await runAction({
+      workspace: repo.dir,
+      event: 'pull_request_target',
+      sha: baseSha,
+      payload: pullRequestPayload(1, headSha, baseSha),
+    });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(
+      /::error::evalgate: evalgate refuses to run on `pull_request_target`.*two-workflow pattern/,
+    );
+    expect(github.requests.length).toBe(requests);
+  });
+
+  it('a broken config fails the job with the file and field, and completes the check as failed (never left in progress)', async () => {
+    const { headSha, payload } = openPullRequest(8, 'broken-config', {
+      'suites/support.yml': 'id: support\ntarget: nobody\ncases: []\n',
+    });
+    const res = await runAction({ workspace: repo.dir, event: 'pull_request', sha: headSha, payload });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/::error::evalgate: .*config error.*support\.yml/s);
+    expect(res.outputs.verdict).toBe('error');
+    expect(checksOn(headSha)).toHaveLength(1);
+    expect(checksOn(headSha)[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(checksOn(headSha)[0]!.output.title).toBe('evalgate: error');
+  }, 30_000);
+
+  describe('6: a report larger than every limit', () => {
+    let openai: FakeOpenAI;
+    beforeAll(async () => {
+      openai = await startFakeOpenAI();
+    });
+    afterAll(() => openai?.close());
+
+    it('is degraded to fit, and still posted: the comment within 65,536 characters, the check summary within its limit', async () => {
+      const CASES = 1500;
+      const big = createRepo();
+      temp.push(big.dir);
+      big.write({
+        'evalgate.yml': [
+          'targets:',
+          '  assistant:',
+          '    type: openai',
+          '    baseURL: ${env:FAKE_OPENAI_URL}',
+          '    apiKeyEnv: EVALGATE_E2E_KEY',
+          '    prompt: prompts/assistant.md',
+          '    model: models/assistant.yml',
+          'suites:',
+          '  - suites/*.yml',
+          'concurrency: 32',
+          'cache:',
+          '  enabled: false',
+          '',
+        ].join('\n'),
+        'prompts/assistant.md': 'You answer questions.\nQuestion: {{input}}\n',
+        'models/assistant.yml': 'model: gpt-4o-mini\ntemperature: 0\n',
+        'suites/big.yml': [
+          'id: big',
+          'tier: trusted',
+          'target: assistant',
+          `graders: [{ type: contains, value: "never in an echo" }]`,
+          'cases:',
+          ...Array.from(
+            { length: CASES },
+            (_, i) =>
+              `  - { id: case-${String(i).padStart(5, '0')}-${'x'.repeat(40)}, input: "question ${i} ${'long text '.repeat(30)}", blocker: true }`,
+          ),
+          '',
+        ].join('\n'),
+      });
+      const base = big.commit('base');
+      big.branch('longer-prompt');
+      big.write({ 'prompts/assistant.md': 'You answer questions briefly.\nQuestion: {{input}}\n' });
+      const head = big.commit('change the prompt');
+      github.state.addPullRequest(fakeRepo(), { number: 6, headSha: head, baseSha: base });
+
+      const res = await runAction({
+        workspace: big.dir,
+        event: 'pull_request',
+        sha: head,
+        payload: pullRequestPayload(6, head, base),
+        env: { FAKE_OPENAI_URL: openai.url, EVALGATE_E2E_KEY: OPENAI_KEY },
+      });
+      expect(res.code, res.stdout.slice(-3000) + res.stderr).toBe(1);
+      expect(res.outputs.verdict).toBe('fail');
+      // The API key the config points at is masked before anything runs.
+      expect(res.stdout).toContain(`::add-mask::${OPENAI_KEY}`);
+      expect(openai.requests.length).toBe(CASES);
+
+      const [comment, ...more] = botComments(6);
+      expect(more).toEqual([]);
+      expect(comment!.body.length).toBeLessThanOrEqual(COMMENT_BODY_LIMIT);
+      expect(comment!.body).toMatch(/Shortened/);
+      expect(comment!.body).toMatch(/evalgate: fail/);
+      const [check] = checksOn(head);
+      expect(check).toMatchObject({ status: 'completed', conclusion: 'failure' });
+      expect(check!.output.summary!.length).toBeLessThanOrEqual(65_535);
+      expect(Buffer.byteLength(res.summary)).toBeLessThanOrEqual(1_048_576);
+      expect(github.responseViolations).toEqual([]);
+    }, 60_000);
+  });
+});
