@@ -138,8 +138,12 @@ export function pullRequestOf(payload: EventPayload): PullRequestRef {
   return { number, headSha, baseSha, fromFork: !!headRepo && !!baseRepo && headRepo !== baseRepo };
 }
 
-/** The pull request a `report` run publishes for: the `workflow_run` that produced the artifact. */
-export function reportTargetOf(payload: EventPayload): { number: number; headSha: string } {
+/**
+ * The pull request a `report` run publishes for: the `workflow_run` that produced the artifact.
+ * `number` is missing when GitHub left `workflow_run.pull_requests` empty, as it does for some
+ * fork pull requests; the caller then recovers it from the artifact and checks it.
+ */
+export function reportTargetOf(payload: EventPayload): { number?: number; headSha: string } {
   const run = payload.workflow_run;
   const pr = run?.pull_requests?.[0];
   const headSha = run?.head_sha ?? pr?.head?.sha;
@@ -148,10 +152,6 @@ export function reportTargetOf(payload: EventPayload): { number: number; headSha
       'mode: report publishes the reports of another workflow run: run it on `workflow_run` (after the `pull_request` workflow that ran evalgate)',
     );
   }
-  if (typeof pr?.number !== 'number' || !headSha) {
-    throw new InputError(
-      'the workflow_run names no pull request (GitHub leaves `workflow_run.pull_requests` empty for some fork pull requests): nothing to comment on',
-    );
-  }
-  return { number: pr.number, headSha };
+  if (!headSha) throw new InputError('the workflow_run names no head commit: nothing to report on');
+  return { ...(typeof pr?.number === 'number' && { number: pr.number }), headSha };
 }

@@ -84,6 +84,8 @@ export const FILES = {
   comparison: 'evalgate-comparison.json',
   report: 'evalgate-report.md',
   plan: 'evalgate-plan.json',
+  /** Which pull request the reports are for: report mode's fallback when GitHub does not say. */
+  pr: 'evalgate-pr.json',
 } as const;
 
 /** `evalgate-comparison.json`: what `evalgate compare --format json` prints. */
@@ -111,6 +113,7 @@ async function prMode(ctx: ActionContext): Promise<void> {
   const { inputs, io } = ctx;
   clearReports(ctx);
   const pr = pullRequestOf(ctx.payload);
+  writeFile(ctx, FILES.pr, `${JSON.stringify({ number: pr.number, headSha: pr.headSha })}\n`);
   if (pr.fromFork)
     io.info(
       `Pull request #${pr.number} comes from a fork: GitHub gives its workflows a read-only token, so the comment and the check may be refused. The reports are still written; to publish them, ${TWO_WORKFLOW_HINT}.`,
@@ -257,12 +260,12 @@ async function fullMode(ctx: ActionContext): Promise<void> {
  * report's escaping.
  */
 async function reportMode(ctx: ActionContext): Promise<void> {
-  const target = reportTargetOf(ctx.payload);
   const dir = workdir(ctx);
   const read = (name: string) => {
     const file = join(dir, name);
     return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
   };
+  const target = await resolveReportTarget(ctx, reportTargetOf(ctx.payload), read(FILES.pr));
   const planText = read(FILES.plan);
   const resultsText = read(FILES.results);
   const comparisonText = read(FILES.comparison);
@@ -296,6 +299,42 @@ async function reportMode(ctx: ActionContext): Promise<void> {
     'suites-run': results?.suites.map((s) => s.id).join(',') ?? '',
   });
   // The verdict is on the check run this mode just completed; the publishing job itself succeeded.
+}
+
+/**
+ * The pull request number when GitHub left it out of the `workflow_run` (fork pull requests):
+ * taken from the artifact, which the pull request's own code could have written, so it is
+ * believed only when that pull request's head is the commit the workflow run ran on.
+ */
+async function resolveReportTarget(
+  ctx: ActionContext,
+  target: { number?: number; headSha: string },
+  prFile: string | undefined,
+): Promise<{ number: number; headSha: string }> {
+  if (target.number !== undefined) return { number: target.number, headSha: target.headSha };
+  const claimed = (() => {
+    try {
+      const n = (JSON.parse(prFile ?? 'null') as { number?: unknown } | null)?.number;
+      return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+    } catch {
+      return undefined;
+    }
+  })();
+  if (claimed === undefined || !ctx.github) {
+    throw new InputError(
+      `the workflow_run names no pull request (GitHub leaves it out for some fork pull requests) and ${FILES.pr} in the artifact does not name one: nothing to comment on`,
+    );
+  }
+  const pull = await ctx.github.api.getPullRequest(claimed);
+  if (pull.headSha !== target.headSha) {
+    throw new InputError(
+      `${FILES.pr} names pull request #${claimed}, whose head ${pull.headSha.slice(0, 12)} is not the commit the workflow run ran on (${target.headSha.slice(0, 12)}): not publishing`,
+    );
+  }
+  ctx.io.info(
+    `The workflow_run names no pull request; #${claimed} from the artifact matches its head commit.`,
+  );
+  return { number: claimed, headSha: target.headSha };
 }
 
 // ---------------------------------------------------------------- stages
@@ -376,6 +415,8 @@ async function runSuites(
       out,
       concurrency: project.config.concurrency,
       cache: project.config.cache.enabled,
+      // The directory action.yml restores and saves with actions/cache, wherever the config is.
+      cacheDir: join(workdir(ctx), '.evalgate', 'cache'),
       suiteIds: suites.map((s) => s.id),
       onEvent: (e) => {
         if (e.type === 'suite-finished')

@@ -12,6 +12,8 @@ export interface EvaluateOptions {
   out: string;
   concurrency: number;
   cache: boolean;
+  /** Where the response cache lives; default: the config's `cache.dir`. */
+  cacheDir?: string;
   suiteIds?: string[];
   filters?: string[];
   signal?: AbortSignal;
@@ -45,7 +47,9 @@ export async function evaluate(
     concurrency: options.concurrency,
     timeoutMs: project.config.timeoutMs,
     retries: project.config.retries,
-    cache: options.cache ? createDiskCache(resolve(project.rootDir, project.config.cache.dir)) : null,
+    cache: options.cache
+      ? createDiskCache(options.cacheDir ?? resolve(project.rootDir, project.config.cache.dir))
+      : null,
     prices: project.config.prices,
     ...(options.signal && { signal: options.signal }),
     run: {

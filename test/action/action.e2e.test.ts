@@ -37,6 +37,7 @@ const ARTIFACT_FILES = [
   'evalgate-comparison.json',
   'evalgate-report.md',
   'evalgate-plan.json',
+  'evalgate-pr.json',
 ];
 
 interface ActionRun {
@@ -298,7 +299,7 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
       'comparison-path': join(repo.dir, 'evalgate-comparison.json'),
     });
     expect(pr.summary).toMatch(/evalgate: fail/);
-    for (const f of ['results', 'comparison', 'report', 'plan'])
+    for (const f of ['results', 'comparison', 'report', 'plan', 'pr'])
       expect(existsSync(join(repo.dir, `evalgate-${f}.${f === 'report' ? 'md' : 'json'}`))).toBe(true);
     expect(github.responseViolations).toEqual([]);
   }, 30_000);
@@ -420,6 +421,38 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
     expect(checksOn(headSha)).toHaveLength(1);
     expect(checksOn(headSha)[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
     expect(res.summary).toMatch(/evalgate: fail/);
+  }, 30_000);
+
+  it("the fork pattern when GitHub names no pull request: the artifact's number is used only if that PR's head is the run's commit", async () => {
+    const headSha = repo.sha('worse-prompt');
+    const workflowRun = (sha: string) => ({
+      action: 'completed',
+      workflow_run: { id: 100, event: 'pull_request', head_sha: sha, pull_requests: [] },
+      repository: { full_name: FULL_NAME, default_branch: 'main' },
+    });
+    const before = botComments(1)[0]!;
+    const ok = await runAction({
+      workspace: artifact,
+      event: 'workflow_run',
+      sha: baseSha,
+      payload: workflowRun(headSha),
+    });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/#1 from the artifact matches its head commit/);
+    expect(botComments(1)).toHaveLength(1);
+    expect(botComments(1)[0]!.id).toBe(before.id);
+
+    // An artifact pointing at another pull request (a fork could write anything) is refused.
+    const forged = await runAction({
+      workspace: artifact,
+      event: 'workflow_run',
+      sha: baseSha,
+      payload: workflowRun('f'.repeat(40)),
+    });
+    expect(forged.code).toBe(1);
+    expect(forged.stdout).toMatch(
+      /names pull request #1, whose head .* is not the commit the workflow run ran on/,
+    );
   }, 30_000);
 
   it('refuses `pull_request_target` before touching GitHub or the checkout', async () => {
