@@ -455,6 +455,40 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
     );
   }, 30_000);
 
+  it('comment: false runs and checks but posts no comment', async () => {
+    const headSha = repo.sha('worse-prompt');
+    repo.checkout('worse-prompt');
+    github.state.addPullRequest(fakeRepo(), { number: 11, headSha, baseSha });
+    const res = await runAction({
+      workspace: repo.dir,
+      event: 'pull_request',
+      sha: headSha,
+      payload: pullRequestPayload(11, headSha, baseSha),
+      inputs: { comment: 'false', 'check-name': 'evalgate-no-comment' },
+    });
+    expect(res.code, res.stdout + res.stderr).toBe(1);
+    expect(botComments(11)).toEqual([]);
+    expect(checksOn(headSha).filter((c) => c.name === 'evalgate-no-comment')).toHaveLength(1);
+    expect(res.outputs['comment-url'] ?? '').toBe('');
+  }, 30_000);
+
+  it('workflow_dispatch runs every suite against the stored baseline: step summary, no comment, no check', async () => {
+    repo.checkout('main');
+    const requests = github.requests.filter((r) => r.method !== 'GET').length;
+    const res = await runAction({
+      workspace: repo.dir,
+      event: 'workflow_dispatch',
+      sha: baseSha,
+      payload: { repository: { full_name: FULL_NAME, default_branch: 'main' } },
+    });
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/mode full \(picked by the event\)/);
+    expect(res.outputs).toMatchObject({ verdict: 'pass', 'suites-run': 'support' });
+    expect(res.summary).toMatch(/evalgate: pass/);
+    // Reads only: the baseline; nothing written to GitHub.
+    expect(github.requests.filter((r) => r.method !== 'GET').length).toBe(requests);
+  }, 30_000);
+
   it('refuses `pull_request_target` before touching GitHub or the checkout', async () => {
     const headSha = repo.sha('worse-prompt');
     const requests = github.requests.length;
