@@ -18,6 +18,7 @@ import { z } from 'zod';
  *     latencyP95: { maxIncreasePct: 25, max: 4000, action: warn }
  *     costPerCase: { maxIncreasePct: 20, action: fail }
  *   errors: { maxRate: 0.1 }
+ *   resample: { callBudget: 60, samplesPerArm: 3 }  # settle inconclusive regressions (off by default)
  * ```
  */
 
@@ -123,6 +124,21 @@ export const GatePolicySchema = z
       .strictObject({
         /** A trusted suite whose share of errored samples is above this gets the verdict `error`: the run says nothing. */
         maxRate: z.number().min(0).max(1).default(0.1),
+      })
+      .prefault({}),
+    /**
+     * Settling an inconclusive regression by re-sampling only the discordant cases, in both
+     * arms (see gate/resample.ts). Off unless callBudget > 0; when on, the ordinary comparison
+     * is tested at α₁ < α so that the two stages together keep the false-alarm rate at α.
+     */
+    resample: z
+      .strictObject({
+        /** Model calls stage 2 may spend, both arms together; 0 turns re-sampling off. */
+        callBudget: z.number().int().min(0).default(0),
+        samplesPerArm: z.number().int().min(1).max(100).default(3),
+        /** Stage 1's share of the information; sets how α is split between the stages. */
+        stage1Fraction: z.number().gt(0).lt(1).default(0.5),
+        spending: z.enum(['bonferroni', 'pocock', 'obrien-fleming']).default('pocock'),
       })
       .prefault({}),
     baseline: z

@@ -12,6 +12,7 @@ import type { LoadedProject } from '../config/load.js';
 import { gate } from '../gate/gate.js';
 import type { Verdict } from '../gate/types.js';
 import type { ResultsDocument } from '../results/types.js';
+import { stageOnePolicy } from './settle.js';
 
 export interface BaselineComparison {
   comparison: ComparisonDocument;
@@ -24,7 +25,8 @@ export interface BaselineComparison {
  * compare + gate against the stored baselines of the suites that ran: what `evalgate run
  * --base` and the Action's pull-request mode both do after the run stage. Suites with no
  * baseline are compared against nothing, so a new blocker case that fails still fails the
- * gate and a trusted suite without a baseline is reported, not silently passed.
+ * gate and a trusted suite without a baseline is reported, not silently passed. With
+ * `gate.resample` on, the gate runs at α₁ (see settle.ts); settleInconclusive is stage 2.
  */
 export async function compareWithBaselines(
   project: LoadedProject,
@@ -43,7 +45,8 @@ export async function compareWithBaselines(
   const loaded = await loadBaselines({ store, suiteIds });
   const extras = fingerprintExtrasForProject(project);
   const inputs = compareInputs(loaded.baselines, current, extras);
-  const policy = project.config.gate;
+  // With re-sampling on, this comparison is stage 1 of two and may spend only α₁ of α.
+  const policy = stageOnePolicy(project.config.gate);
   const comparison = compare(loaded.results, current, {
     thresholds: policy,
     staleAfterDays: policy.baseline.maxAgeDays,

@@ -4,10 +4,12 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
 import { loadProject, type LoadedProject, type LoadedSuite } from '../../config/load.js';
 import { prepareTargets } from '../../config/targets.js';
+import { createDiskCache } from '../../runner/cache.js';
 import { planFromGit, readPlan, renderPlanText, suitesInPlan, type Plan } from '../../plan/index.js';
 import { parseResultsDocument } from '../../compare/input.js';
 import { compareWithBaselines } from '../../pipeline/compare-baselines.js';
 import { evaluate, type EvaluateOptions } from '../../pipeline/evaluate.js';
+import { renderSettlementText, settleInconclusive } from '../../pipeline/settle.js';
 import { renderComparisonMarkdown } from '../../report/markdown.js';
 import type { RunOutcome } from '../../runner/run.js';
 import type { Target } from '../../targets/types.js';
@@ -73,7 +75,14 @@ export const runCommand: CommandHandler = async (argv, io) => {
   if (values.head && !values.base) throw new UsageError('--head goes with --base');
 
   const configPath = resolve(io.cwd, values.config);
-  const project = loadProject(configPath);
+  const project = loadProject(configPath, {
+    env: io.env,
+    // Judge graders cache their calls like targets do, in the same place and on the same terms.
+    cache: (config, rootDir) =>
+      !values['no-cache'] && config.cache.enabled
+        ? createDiskCache(resolve(rootDir, config.cache.dir))
+        : undefined,
+  });
   for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
 
   // Which suites: all, or those a change affects (a plan), then --suite / --filter.
@@ -114,9 +123,30 @@ export const runCommand: CommandHandler = async (argv, io) => {
     if (!values.base || outcome.summary.partial || suites.length === 0) return code;
     // --base: the change is judged against the stored baselines of the suites it ran.
     const current = parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path);
-    const { comparison, verdict, sources } = await compareWithBaselines(project, current, { env: io.env });
+    const stage1 = await compareWithBaselines(project, current, { env: io.env });
+    const { comparison, sources } = stage1;
+    let { verdict } = stage1;
+    // gate.resample: settle inconclusive regressions with fresh samples of their discordant cases.
+    const settled =
+      project.config.gate.resample.callBudget > 0
+        ? await settleInconclusive({
+            project,
+            comparison,
+            verdict,
+            baseRef: values.base,
+            repoDir: io.cwd,
+            env: io.env,
+            outDir: dirname(outcome.path),
+            concurrency: concurrency ?? project.config.concurrency,
+          })
+        : undefined;
+    if (settled) {
+      verdict = settled.verdict;
+      io.stderr(renderSettlementText(settled.settlement));
+    }
     const comparisonPath = join(dirname(outcome.path), 'evalgate-comparison.json');
-    writeFileSync(comparisonPath, `${JSON.stringify({ ...comparison, verdict }, null, 2)}\n`);
+    const settlement = settled && { settlement: settled.settlement };
+    writeFileSync(comparisonPath, `${JSON.stringify({ ...comparison, verdict, ...settlement }, null, 2)}\n`);
     const missing = Object.entries(sources)
       .filter(([, s]) => s === 'missing')
       .map(([id]) => id);

@@ -1,0 +1,517 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { rerunBaseline } from '../baseline/rerun.js';
+import { runGit } from '../changes/git.js';
+import { compare, resolveThresholds } from '../compare/compare.js';
+import { formatValue } from '../compare/format.js';
+import { parseResultsDocument } from '../compare/input.js';
+import { splitAlpha } from '../compare/stats/spending.js';
+import type {
+  ComparisonDocument,
+  MetricComparison,
+  MetricId,
+  MetricVerdict,
+  ThresholdSettings,
+} from '../compare/types.js';
+import { loadProject, type LoadedProject, type LoadedSuite } from '../config/load.js';
+import { prepareTargets } from '../config/targets.js';
+import { isBlocking, isInconclusiveRegression } from '../gate/gate.js';
+import { planResample, type ResamplePlan } from '../gate/resample.js';
+import type { GatePolicy } from '../gate/schema.js';
+import type { GateReason, ReasonLevel, Verdict } from '../gate/types.js';
+import type { ResultsDocument } from '../results/types.js';
+import { evaluate } from './evaluate.js';
+
+/**
+ * Settling an inconclusive regression by re-sampling only its discordant cases, in both arms
+ * (the design and why it keeps the false-alarm rate at α: gate/resample.ts).
+ *
+ *   stage 1  the ordinary comparison, gated at α₁ (stageOnePolicy)
+ *   stage 2  fresh samples of the discordant cases of the suites stage 1 left as inconclusive
+ *            regressions, current working tree vs the base ref in a temporary worktree,
+ *            compared on those fresh samples only and judged at α₂
+ *
+ * Stage 2 measures a subset of k of the suite's N paired cases, so its pass-rate difference
+ * is k/N times as diluted at suite level: its minimum effect is the suite's scaled by N/k
+ * (capped at 1), i.e. "these cases alone move the suite by more than its minimum effect".
+ * That only makes `regressed` stricter; the α₂ significance test alone bounds false alarms.
+ */
+
+export const SETTLEMENT_SCHEMA_VERSION = 1;
+
+/** Fewest re-sampled cases in a suite for stage 2 to call it unchanged. */
+export const MIN_CASES_TO_SETTLE = 3;
+
+/** Every α in the policy, replaced by its share for one stage of the re-sampling design. */
+export function stagePolicy(policy: GatePolicy, stage: 0 | 1): GatePolicy {
+  const share = (alpha: number) => stageAlpha(policy, alpha)[stage]!;
+  const withAlpha = <T extends { alpha?: number | undefined }>(o: T): T =>
+    o.alpha === undefined ? o : { ...o, alpha: share(o.alpha) };
+  const metrics = (m: GatePolicy['metrics'] | undefined) =>
+    m && Object.fromEntries(Object.entries(m).map(([id, mp]) => [id, withAlpha(mp)]));
+  return {
+    ...policy,
+    alpha: share(policy.alpha),
+    metrics: metrics(policy.metrics)!,
+    suites: Object.fromEntries(
+      Object.entries(policy.suites).map(([id, sp]) => [
+        id,
+        { ...withAlpha(sp), ...(sp.metrics && { metrics: metrics(sp.metrics) }) },
+      ]),
+    ),
+  };
+}
+
+/**
+ * The policy stage 1 (the ordinary comparison) must be gated with: α₁ in place of α when
+ * re-sampling is on, since a stage 1 spending all of α would leave stage 2 nothing to spend.
+ */
+export function stageOnePolicy(policy: GatePolicy): GatePolicy {
+  return policy.resample.callBudget > 0 ? stagePolicy(policy, 0) : policy;
+}
+
+/**
+ * Each stage's α, rounded down to 3 significant digits: the reasons print α, and rounding
+ * down keeps α₁ + α₂ ≤ α.
+ */
+function stageAlpha(policy: GatePolicy, alpha: number): number[] {
+  return splitAlpha(alpha, [policy.resample.stage1Fraction, 1], policy.resample.spending).map((a) => {
+    const scale = 10 ** (2 - Math.floor(Math.log10(a)));
+    return Math.floor(a * scale + 1e-9) / scale;
+  });
+}
+
+// ---------------------------------------------------------------- the settlement document
+
+export type SettledOutcome = 'regressed' | 'settled' | 'inconclusive';
+
+export interface SettledMetric {
+  metric: MetricId;
+  label: string;
+  /** Stage 1, at α₁, over every paired case. */
+  stage1: { baseline: number | null; current: number | null; pAdjusted: number | null; alpha: number };
+  /** Stage 2, at α₂, over the fresh samples of the re-sampled cases; null when it could not be compared. */
+  stage2: {
+    verdict: MetricVerdict;
+    baseline: number | null;
+    current: number | null;
+    pAdjusted: number | null;
+    alpha: number;
+    minEffect: number;
+    reason: string;
+  } | null;
+  /** regressed → the gate fails; settled → the inconclusive reason is lifted; inconclusive → unchanged. */
+  outcome: SettledOutcome;
+}
+
+export interface SettledSuite {
+  id: string;
+  /** Cases re-sampled in this suite, of `comparable` paired at stage 1. */
+  cases: string[];
+  comparable: number;
+  metrics: SettledMetric[];
+}
+
+export interface Settlement {
+  schemaVersion: typeof SETTLEMENT_SCHEMA_VERSION;
+  /**
+   * not-needed: no trusted suite had an inconclusive regression; decided: the gate fails or
+   * errors on something re-sampling cannot change, so nothing is spent; no-budget: the budget does
+   * not cover even one case; failed: stage 2 could not run (the stage-1 verdict stands);
+   * ran: stage 2 ran and was combined.
+   */
+  status: 'not-needed' | 'decided' | 'no-budget' | 'failed' | 'ran';
+  /** Nominal [α₁, α₂] of the top-level α; overrides are split the same way. */
+  stageAlpha: number[];
+  policy: GatePolicy['resample'];
+  verdictBefore: Verdict['verdict'];
+  verdictAfter: Verdict['verdict'];
+  calls: {
+    budget: number;
+    planned: number;
+    /** Samples stage 2 actually took, both arms. */
+    made: number;
+    /** Of which each arm. */
+    current: number;
+    baseline: number;
+  };
+  /** Discordant cases left out for lack of budget. */
+  skipped: number;
+  cases: ResamplePlan['cases'];
+  suites: SettledSuite[];
+  error?: string;
+}
+
+export interface SettleResult {
+  verdict: Verdict;
+  settlement: Settlement;
+  /** Stage 2's comparison of the fresh samples, when it ran. */
+  stage2?: ComparisonDocument;
+}
+
+// ---------------------------------------------------------------- orchestration
+
+export interface SettleOptions {
+  /** The working tree's project: the current arm. */
+  project: LoadedProject;
+  /** Stage 1, made with stageOnePolicy(policy). */
+  comparison: ComparisonDocument;
+  verdict: Verdict;
+  /** The nominal policy (α, not α₁); the project's by default. */
+  policy?: GatePolicy;
+  /** The revision the baseline arm is re-sampled at. */
+  baseRef: string;
+  /** Any directory in the repository. */
+  repoDir: string;
+  env: Record<string, string | undefined>;
+  /** Where the two stage-2 Results documents are written. */
+  outDir: string;
+  concurrency?: number;
+  /** Where the temporary worktree goes. */
+  tmpDir?: string;
+  /**
+   * Takes `samplesPerArm` fresh samples of each given case in one arm. Injected in tests;
+   * by default the runner, uncached, on the working tree and on the base ref's worktree.
+   */
+  sampleArms?: (cases: ResamplePlan['cases'], samplesPerArm: number) => Promise<StageTwoRuns>;
+}
+
+export interface StageTwoRuns {
+  baseline: ResultsDocument;
+  current: ResultsDocument;
+}
+
+/**
+ * If the stage-1 verdict has inconclusive regressions in trusted suites and the call budget
+ * covers at least one discordant case: re-samples those cases in both arms, compares the
+ * fresh samples at α₂, and folds the outcome into the verdict. Never makes a verdict better
+ * than the evidence: a stage 2 that cannot run leaves the stage-1 verdict as it was.
+ */
+export async function settleInconclusive(options: SettleOptions): Promise<SettleResult> {
+  const policy = options.policy ?? options.project.config.gate;
+  const { resample } = policy;
+  const plan = planResample(
+    options.comparison,
+    {
+      callBudget: resample.callBudget,
+      samplesPerArm: resample.samplesPerArm,
+      stage1Fraction: resample.stage1Fraction,
+      spending: resample.spending,
+    },
+    policy,
+  );
+  // Calls spent when the gate fails or errors on something else would change nothing.
+  const settleable = (r: GateReason) =>
+    r.code === 'metric-inconclusive' && r.suite !== undefined && plan.suites.includes(r.suite);
+  const decided = options.verdict.reasons.some(
+    (r) => (r.level === 'fail' || r.level === 'error') && !settleable(r),
+  );
+  const status =
+    plan.suites.length === 0
+      ? 'not-needed'
+      : decided
+        ? 'decided'
+        : plan.cases.length === 0
+          ? 'no-budget'
+          : null;
+  if (status)
+    return { verdict: options.verdict, settlement: emptySettlement(policy, plan, options.verdict, status) };
+
+  const sampleArms = options.sampleArms ?? ((cases, n) => runBothArms(options, cases, n));
+  let runs: StageTwoRuns;
+  try {
+    runs = await sampleArms(plan.cases, resample.samplesPerArm);
+  } catch (e) {
+    const settlement = emptySettlement(policy, plan, options.verdict, 'failed');
+    return { verdict: options.verdict, settlement: { ...settlement, error: (e as Error).message } };
+  }
+  return combineStages(options.comparison, options.verdict, plan, runs, policy);
+}
+
+function emptySettlement(
+  policy: GatePolicy,
+  plan: ResamplePlan,
+  verdict: Verdict,
+  status: Settlement['status'],
+): Settlement {
+  return {
+    schemaVersion: SETTLEMENT_SCHEMA_VERSION,
+    status,
+    stageAlpha: stageAlpha(policy, policy.alpha),
+    policy: policy.resample,
+    verdictBefore: verdict.verdict,
+    verdictAfter: verdict.verdict,
+    calls: { budget: policy.resample.callBudget, planned: plan.calls, made: 0, current: 0, baseline: 0 },
+    skipped: plan.skipped,
+    cases: plan.cases,
+    suites: [],
+  };
+}
+
+/** Copies of the suites holding only the given cases, each to be sampled `repeat` times. */
+export function suitesForResample(
+  suites: readonly LoadedSuite[],
+  cases: readonly { suite: string; case: string }[],
+  repeat: number,
+): LoadedSuite[] {
+  const wanted = new Map<string, Set<string>>();
+  for (const c of cases) wanted.set(c.suite, (wanted.get(c.suite) ?? new Set()).add(c.case));
+  return suites.flatMap((s) => {
+    const ids = wanted.get(s.id);
+    if (!ids) return [];
+    const kept = s.cases.filter((c) => ids.has(c.id)).map((c) => ({ ...c, repeat }));
+    return kept.length ? [{ ...s, repeat, cases: kept }] : [];
+  });
+}
+
+async function runBothArms(
+  options: SettleOptions,
+  cases: ResamplePlan['cases'],
+  repeat: number,
+): Promise<StageTwoRuns> {
+  const concurrency = options.concurrency ?? options.project.config.concurrency;
+  // Uncached, and without an old journal to resume: a replayed answer is not a fresh sample.
+  const sample = async (project: LoadedProject, cwd: string, out: string) => {
+    rmSync(`${out}.journal`, { force: true });
+    const suites = suitesForResample(project.suites, cases, repeat);
+    const targets = prepareTargets(project, suites, options.env);
+    try {
+      const outcome = await evaluate(project, suites, targets, { cwd, out, concurrency, cache: false });
+      if (outcome.summary.partial) throw new Error('the re-sampling run was interrupted');
+      return parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path);
+    } finally {
+      for (const t of targets.values()) await t.close?.();
+    }
+  };
+
+  const top = await runGit(options.repoDir, ['rev-parse', '--show-toplevel'], { env: options.env });
+  if (top.code !== 0) throw new Error(`${options.repoDir} is not in a git repository`);
+  const root = top.stdout.toString('utf8').trim();
+  const configPath = relative(root, options.project.configPath);
+
+  const current = await sample(
+    options.project,
+    options.repoDir,
+    join(options.outDir, 'evalgate-resample-current.json'),
+  );
+  const suiteIds = [...new Set(cases.map((c) => c.suite))];
+  const baseline = await rerunBaseline({
+    repoDir: options.repoDir,
+    baseRef: options.baseRef,
+    configPath,
+    suiteIds,
+    env: options.env,
+    ...(options.tmpDir && { tmpDir: options.tmpDir }),
+    runSuites: (dir, { configPath: baseConfig }) =>
+      // The judge's API keys come from the same environment; no judge cache, as for targets.
+      sample(
+        loadProject(baseConfig, { env: options.env }),
+        dir,
+        join(dir, '.evalgate-resample-baseline.json'),
+      ),
+  });
+  return { baseline, current };
+}
+
+// ---------------------------------------------------------------- combining the stages
+
+/**
+ * Compares the fresh samples at α₂ and folds each re-sampled metric's stage-2 verdict into
+ * the stage-1 verdict: regressed → fail; unchanged or improved → the inconclusive reason is
+ * replaced by a "settled by re-sampling" note; anything else → stays inconclusive. Pure.
+ */
+export function combineStages(
+  stage1: ComparisonDocument,
+  verdict: Verdict,
+  plan: ResamplePlan,
+  runs: StageTwoRuns,
+  policy: GatePolicy,
+  /** Fewer bootstrap resamples for simulations; the interval only decides unchanged vs inconclusive. */
+  tuning: { bootstrapResamples?: number } = {},
+): SettleResult {
+  const bySuite = new Map<string, string[]>();
+  for (const c of plan.cases) bySuite.set(c.suite, [...(bySuite.get(c.suite) ?? []), c.case]);
+
+  const thresholds: ThresholdSettings = { ...stagePolicy(policy, 1), suites: {} };
+  const targets = new Map<string, MetricComparison[]>();
+  for (const s of stage1.suites) {
+    const resampled = bySuite.get(s.id);
+    if (!resampled || !plan.suites.includes(s.id)) continue;
+    targets.set(
+      s.id,
+      s.metrics.filter((m) => isInconclusiveRegression(m) && isBlocking(policy, s.id, m.metric)),
+    );
+    const scale = s.cases.comparable / resampled.length;
+    const metrics: Record<string, { alpha: number; minEffect: number }> = {};
+    for (const m of s.metrics) {
+      const t = resolveThresholds(policy, s.id, m.metric);
+      metrics[m.metric] = {
+        alpha: stageAlpha(policy, t.alpha)[1]!,
+        minEffect: Math.min(1, t.minEffect * scale),
+      };
+    }
+    const passRate = metrics.passRate ?? {
+      alpha: stageAlpha(policy, resolveThresholds(policy, s.id, 'passRate').alpha)[1]!,
+      minEffect: Math.min(1, resolveThresholds(policy, s.id, 'passRate').minEffect * scale),
+    };
+    thresholds.suites![s.id] = { ...passRate, metrics };
+  }
+
+  // Only the settled suites' fresh samples: nothing else was re-sampled.
+  const keep = (doc: ResultsDocument): ResultsDocument => ({
+    ...doc,
+    suites: doc.suites.filter((s) => targets.has(s.id)),
+  });
+  const stage2 = compare(keep(runs.baseline), keep(runs.current), {
+    thresholds,
+    ...tuning,
+    // Both arms were sampled minutes ago.
+    staleAfterDays: 365,
+  });
+
+  const suites: SettledSuite[] = [];
+  const replaced = new Map<GateReason, GateReason>();
+  for (const [suiteId, metrics] of targets) {
+    const s1 = stage1.suites.find((s) => s.id === suiteId)!;
+    const s2 = stage2.suites.find((s) => s.id === suiteId && s.status === 'comparable');
+    const cases = bySuite.get(suiteId)!;
+    const settled: SettledMetric[] = metrics.map((m1) => {
+      const m2 = s2?.metrics.find((m) => m.metric === m1.metric);
+      // A bootstrap interval over one or two cases is next to degenerate: too little to claim
+      // equivalence on, though a significant regression still counts (its test is exact).
+      const tooFew = m2?.verdict === 'unchanged' && cases.length < MIN_CASES_TO_SETTLE;
+      const outcome: SettledOutcome =
+        m2?.verdict === 'regressed'
+          ? 'regressed'
+          : (m2?.verdict === 'unchanged' && !tooFew) || m2?.verdict === 'improved'
+            ? 'settled'
+            : 'inconclusive';
+      const why = !m2
+        ? `could not be compared (${stage2.suites.find((s) => s.id === suiteId)?.reasons.join('; ') || 'no fresh samples in one arm'})`
+        : tooFew
+          ? `${m2.reason}, but ${MIN_CASES_TO_SETTLE} re-sampled cases are the least to rule out a change on`
+          : m2.reason;
+      const reason = verdict.reasons.find(
+        (r) => r.code === 'metric-inconclusive' && r.suite === suiteId && r.metric === m1.metric,
+      );
+      const fresh = m2
+        ? `${cases.length} discordant ${cases.length === 1 ? 'case' : 'cases'} re-sampled, fresh samples ${formatValue(m1.metric, m2.baseline)} → ${formatValue(m1.metric, m2.current)}`
+        : `${cases.length} discordant ${cases.length === 1 ? 'case' : 'cases'} re-sampled`;
+      if (reason) {
+        const at = { suite: suiteId, metric: m1.metric };
+        replaced.set(
+          reason,
+          outcome === 'regressed'
+            ? {
+                level: 'fail',
+                code: 'metric-regressed',
+                ...at,
+                message: `${m1.label} regressed on re-sampling: ${fresh}: ${why}`,
+              }
+            : outcome === 'settled'
+              ? {
+                  level: 'info',
+                  code: 'metric-inconclusive',
+                  ...at,
+                  message: `${m1.label} settled by re-sampling: ${fresh}: ${why}`,
+                }
+              : { ...reason, message: `${reason.message}; re-sampling did not settle it (${fresh}: ${why})` },
+        );
+      }
+      return {
+        metric: m1.metric,
+        label: m1.label,
+        stage1: { baseline: m1.baseline, current: m1.current, pAdjusted: m1.pAdjusted, alpha: m1.alpha },
+        stage2: m2
+          ? {
+              verdict: m2.verdict,
+              baseline: m2.baseline,
+              current: m2.current,
+              pAdjusted: m2.pAdjusted,
+              alpha: m2.alpha,
+              minEffect: m2.minEffect,
+              reason: m2.reason,
+            }
+          : null,
+        outcome,
+      };
+    });
+    suites.push({ id: suiteId, cases, comparable: s1.cases.comparable, metrics: settled });
+  }
+
+  const final = rebuildVerdict(
+    verdict,
+    verdict.reasons.map((r) => replaced.get(r) ?? r),
+  );
+  const samples = (doc: ResultsDocument) =>
+    keep(doc).suites.reduce((n, s) => n + s.cases.reduce((k, c) => k + c.samples.length, 0), 0);
+  const current = samples(runs.current);
+  const baseline = samples(runs.baseline);
+  return {
+    verdict: final,
+    stage2,
+    settlement: {
+      ...emptySettlement(policy, plan, verdict, 'ran'),
+      verdictAfter: final.verdict,
+      calls: {
+        budget: policy.resample.callBudget,
+        planned: plan.calls,
+        made: current + baseline,
+        current,
+        baseline,
+      },
+      suites,
+    },
+  };
+}
+
+const SEVERITY: Record<ReasonLevel, number> = { info: 0, warn: 1, inconclusive: 2, fail: 3, error: 4 };
+
+/** The verdict is its most severe reason's level, as gate() decides it. */
+function rebuildVerdict(before: Verdict, reasons: GateReason[]): Verdict {
+  const sorted = reasons
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => SEVERITY[b.r.level] - SEVERITY[a.r.level] || a.i - b.i)
+    .map((x) => x.r);
+  const counts: Record<ReasonLevel, number> = { info: 0, warn: 0, inconclusive: 0, fail: 0, error: 0 };
+  for (const r of reasons) counts[r.level]++;
+  const top = sorted[0]?.level ?? 'info';
+  return {
+    schemaVersion: before.schemaVersion,
+    verdict: top === 'info' ? 'pass' : top,
+    reasons: sorted,
+    counts,
+  };
+}
+
+/** Lines for the terminal: what was re-sampled and what stage 2 said. */
+export function renderSettlementText(s: Settlement): string {
+  const [a1, a2] = s.stageAlpha.map((a) => +a.toPrecision(3));
+  const head = `Re-sampling (α split ${a1} + ${a2}, budget ${s.calls.budget} calls)`;
+  switch (s.status) {
+    case 'not-needed':
+      return `${head}: nothing to settle.\n`;
+    case 'decided':
+      return `${head}: not spent, the gate fails on something re-sampling cannot change.\n`;
+    case 'no-budget':
+      return `${head}: the budget does not cover one case (${s.policy.samplesPerArm} samples in each arm); the verdict stands.\n`;
+    case 'failed':
+      return `${head}: could not run (${s.error ?? 'unknown error'}); the verdict stands.\n`;
+    case 'ran': {
+      const lines = [
+        `${head}: ${s.cases.length} discordant ${s.cases.length === 1 ? 'case' : 'cases'} × ${s.policy.samplesPerArm} fresh samples in each arm, ${s.calls.made} calls${s.skipped ? ` (${s.skipped} more left out for lack of budget)` : ''}`,
+      ];
+      for (const suite of s.suites) {
+        lines.push(`  ${suite.id}: ${suite.cases.join(', ')}`);
+        for (const m of suite.metrics) {
+          const fresh = m.stage2
+            ? `${formatValue(m.metric, m.stage2.baseline)} → ${formatValue(m.metric, m.stage2.current)}, ${m.stage2.verdict} at α ${+m.stage2.alpha.toPrecision(3)}`
+            : 'not comparable';
+          lines.push(`    ${m.label}: ${fresh} → ${m.outcome}`);
+        }
+      }
+      lines.push(`Verdict: ${s.verdictBefore} → ${s.verdictAfter}`);
+      return `${lines.join('\n')}\n`;
+    }
+  }
+}
