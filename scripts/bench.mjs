@@ -1,7 +1,8 @@
 // npm run bench: speed and memory of the bundled CLI against a local OpenAI-compatible
 // server, reported as ratios to the ideal. Not a test: it prints figures for the README.
 import { fork, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +24,7 @@ function report(name, value, ideal, limit, unit, note = '') {
 
 function fmt(v, unit) {
   if (unit === 'ms') return v >= 10_000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`;
-  if (unit === 'MB') return `${v.toFixed(0)} MB`;
+  if (unit === 'MB') return v < 10 ? `${v.toFixed(2)} MB` : `${v.toFixed(0)} MB`;
   return `${v} ${unit}`;
 }
 
@@ -219,6 +220,93 @@ async function benchPlan() {
   rmSync(large.repo.dir, { recursive: true, force: true });
 }
 
+async function benchAction(work) {
+  console.log(
+    '\nAction: bundled dist/index.js on a pull_request, process start to the first model request (median of 5)',
+  );
+  const { startFakeGitHub, DEFAULT_OWNER, DEFAULT_REPO, DEFAULT_TOKEN } =
+    await import('../test/helpers/fake-github.ts');
+  const { createRepo } = await import('../test/helpers/git.ts');
+  const { parse } = await import('yaml');
+  const github = await startFakeGitHub();
+  const inputs = Object.entries(parse(readFileSync(join(root, 'action.yml'), 'utf8')).inputs).map(
+    ([k, v]) => [`INPUT_${k.toUpperCase()}`, String(v.default ?? '')],
+  );
+  const examples = createRequire(import.meta.url)('@octokit/webhooks-examples');
+  const example = examples.find((e) => e.name === 'pull_request').examples.find((e) => e.action === 'opened');
+  const times = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const server = await startServer(0);
+      const repo = createRepo();
+      makeProject(repo.dir, server.url, 1);
+      const base = repo.commit('base');
+      repo.branch('change');
+      repo.write({ 'prompt.md': '[system]\nYou answer support questions briefly.\n[user]\n{{question}}\n' });
+      const head = repo.commit('edit the prompt');
+      const number = 100 + i;
+      github.state.addPullRequest(github.state.repo(), { number, headSha: head, baseSha: base });
+      const payload = structuredClone(example);
+      Object.assign(payload, { number });
+      Object.assign(payload.pull_request, { number });
+      Object.assign(payload.pull_request.head, { sha: head });
+      Object.assign(payload.pull_request.base, { sha: base, ref: 'main' });
+      Object.assign(payload.repository, {
+        full_name: `${DEFAULT_OWNER}/${DEFAULT_REPO}`,
+        name: DEFAULT_REPO,
+        default_branch: 'main',
+      });
+      payload.pull_request.head.repo.full_name =
+        payload.pull_request.base.repo.full_name = `${DEFAULT_OWNER}/${DEFAULT_REPO}`;
+      const eventPath = join(work, `event-${i}.json`);
+      writeFileSync(eventPath, JSON.stringify(payload));
+      writeFileSync(join(work, 'output'), '');
+      writeFileSync(join(work, 'summary'), '');
+      const started = Date.now();
+      const code = await new Promise((resolve) => {
+        const child = spawn(process.execPath, [join(root, 'dist', 'index.js')], {
+          cwd: repo.dir,
+          stdio: 'ignore',
+          env: {
+            PATH: process.env.PATH,
+            HOME: process.env.HOME,
+            ...Object.fromEntries(inputs),
+            'INPUT_GITHUB-TOKEN': DEFAULT_TOKEN,
+            BENCH_API_KEY: 'bench-key',
+            GITHUB_ACTIONS: 'true',
+            CI: 'true',
+            GITHUB_EVENT_NAME: 'pull_request',
+            GITHUB_EVENT_PATH: eventPath,
+            GITHUB_REPOSITORY: `${DEFAULT_OWNER}/${DEFAULT_REPO}`,
+            GITHUB_SHA: head,
+            GITHUB_WORKSPACE: repo.dir,
+            GITHUB_API_URL: github.url,
+            GITHUB_OUTPUT: join(work, 'output'),
+            GITHUB_STEP_SUMMARY: join(work, 'summary'),
+          },
+        });
+        child.on('exit', resolve);
+      });
+      const s = await server.stats();
+      await server.close();
+      rmSync(repo.dir, { recursive: true, force: true });
+      if (!s.firstAt) throw new Error(`the Action made no model request (exit ${code})`);
+      times.push(s.firstAt - started);
+    }
+  } finally {
+    await github.close();
+  }
+  times.sort((a, b) => a - b);
+  report(
+    'Action start-up to first request',
+    times[2],
+    undefined,
+    undefined,
+    'ms',
+    `(min ${times[0]} ms, max ${times[4]} ms)`,
+  );
+}
+
 header();
 const work = mkdtempSync(join(tmpdir(), 'evalgate-bench-'));
 try {
@@ -226,10 +314,14 @@ try {
   if (want('throughput')) await benchThroughput(work);
   if (want('replay')) await benchCachedReplay(work);
   if (want('plan')) await benchPlan();
+  if (want('action')) await benchAction(work);
   if (want('bundle')) {
     console.log('\nbundle');
-    for (const f of ['cli.js', 'index.js'])
-      report(`dist/${f}`, statSync(join(root, 'dist', f)).size / 2 ** 20, undefined, undefined, 'MB');
+    const files = readdirSync(join(root, 'dist'), { recursive: true, withFileTypes: true }).filter((e) =>
+      e.isFile(),
+    );
+    const bytes = files.reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
+    report(`dist/ (${files.length} files, code-split)`, bytes / 2 ** 20, undefined, undefined, 'MB');
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

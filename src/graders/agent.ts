@@ -1,8 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { compileSchema } from './json-schema.js';
 import { z } from 'zod';
 import type { GraderVerdict, ToolCall } from '../results/types.js';
 import { canonicalJson } from '../util/hash.js';
@@ -15,11 +11,6 @@ import type { Grader } from './types.js';
  * agent took them. `trajectory` checks the steps it should take, `tool-boundaries` the steps
  * it must never take, and `step-success` how many of its steps worked.
  */
-
-// ajv-formats is CommonJS; its default export arrives wrapped under ESM interop.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
-  ajv: Ajv2020,
-) => void;
 
 const base = { name: z.string().optional(), not: z.boolean().optional() };
 
@@ -137,7 +128,7 @@ function compileExpected(
   match: TrajectorySpec['match'],
   ctx: CompileContext,
 ): CompiledCall {
-  const validate = want.schema === undefined ? undefined : compileSchema(want.schema, ctx);
+  const validate = want.schema === undefined ? undefined : compileSchema(want.schema, ctx.baseDir);
   return {
     name: want.name,
     matches(call) {
@@ -392,29 +383,6 @@ export function stepFailed(call: ToolCall): boolean {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return !!value && typeof value === 'object' && !Array.isArray(value);
-}
-
-function compileSchema(schema: Record<string, unknown> | string, ctx: CompileContext): ValidateFunction {
-  let value: unknown = schema;
-  if (typeof schema === 'string') {
-    try {
-      value = JSON.parse(readFileSync(resolve(ctx.baseDir, schema), 'utf8'));
-    } catch (e) {
-      throw new Error(
-        `cannot read JSON Schema ${schema}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        {
-          cause: e,
-        },
-      );
-    }
-  }
-  const ajv = new Ajv2020({ allErrors: false, strict: false });
-  addFormats(ajv);
-  try {
-    return ajv.compile(value as object);
-  } catch (e) {
-    throw new Error(`invalid JSON Schema: ${(e as Error).message}`, { cause: e });
-  }
 }
 
 function short(s: string, max = 60): string {

@@ -1,19 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { compileSchema } from './json-schema.js';
 import type { GraderVerdict, ToolCall } from '../results/types.js';
 import { canonicalJson } from '../util/hash.js';
 import type { CompileContext } from './index.js';
 import { classifyRefusal } from './refusal.js';
 import type { GraderSpec } from './spec.js';
 import type { GradeInput, Grader } from './types.js';
-
-// ajv-formats is CommonJS; its default export arrives wrapped under ESM interop.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
-  ajv: Ajv2020,
-) => void;
 
 type Check = (input: GradeInput) => Omit<GraderVerdict, 'grader'>;
 
@@ -130,7 +121,7 @@ function compileCheck(spec: GraderSpec, ctx: CompileContext): Check {
         return verdict(false, `output is not valid JSON${fenced}: ${parsed.error}`);
       };
     case 'json-schema': {
-      const validateFn = compileSchema(spec.schema, ctx);
+      const validateFn = compileSchema(spec.schema, ctx.baseDir);
       return ({ output }) => {
         const parsed = parseJson(output.output);
         if (!parsed.ok) return verdict(false, `output is not valid JSON: ${parsed.error}`);
@@ -267,30 +258,6 @@ function callMatches(want: { name: string; arguments?: Record<string, unknown> }
     unknown
   >;
   return Object.entries(want.arguments).every(([k, v]) => canonicalJson(args[k]) === canonicalJson(v));
-}
-
-function compileSchema(schema: Record<string, unknown> | string, ctx: CompileContext): ValidateFunction {
-  let value: unknown = schema;
-  if (typeof schema === 'string') {
-    const file = resolve(ctx.baseDir, schema);
-    try {
-      value = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (e) {
-      throw new Error(
-        `cannot read JSON Schema ${schema}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        {
-          cause: e,
-        },
-      );
-    }
-  }
-  const ajv = new Ajv2020({ allErrors: false, strict: false });
-  addFormats(ajv);
-  try {
-    return ajv.compile(value as object);
-  } catch (e) {
-    throw new Error(`invalid JSON Schema: ${(e as Error).message}`, { cause: e });
-  }
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {

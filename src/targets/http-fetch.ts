@@ -1,5 +1,12 @@
-import http from 'node:http';
-import https from 'node:https';
+import type * as Http from 'node:http';
+import type * as Https from 'node:https';
+import { createRequire } from 'node:module';
+
+// Through require, not import: the ESM facade of node:http reads every export, and one of
+// them loads Node's bundled undici (~40 ms) before evalgate has sent its first request.
+const require = createRequire(import.meta.url);
+const http = require('node:http') as typeof Http;
+const https = require('node:https') as typeof Https;
 
 /**
  * A `fetch` for the openai SDK over node:http with a keep-alive agent.
