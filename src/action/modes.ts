@@ -647,6 +647,9 @@ async function publishPullRequest(ctx: ActionContext, p: Publication): Promise<v
   const notes = p.notes?.length ? `\n${p.notes.map((n) => `> ${n}`).join('\n>\n')}\n` : '';
   const links: ReportLinks = {
     ...(ctx.runUrl && { run: ctx.runUrl }),
+    // action.yml uploads the artifact after this step, so its own URL is not known yet; the
+    // run page lists it.
+    ...(ctx.runUrl && { artifact: `${ctx.runUrl}#artifacts` }),
     ...(p.check?.htmlUrl && { checkRun: p.check.htmlUrl }),
   };
   const input = {

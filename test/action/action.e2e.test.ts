@@ -282,6 +282,9 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
     expect(comments[0]!.body.split('\n')[0]).toBe('<!-- evalgate:comment key=evalgate.yml -->');
     expect(comments[0]!.body).toMatch(/evalgate: fail/);
     expect(comments[0]!.body).toContain('refund-apology');
+    // Links to the run's artifact (uploaded after this step) and to the check run.
+    expect(comments[0]!.body).toContain('/actions/runs/4242#artifacts');
+    expect(comments[0]!.body).toContain(`/${FULL_NAME}/runs/${checksOn(headSha)[0]!.id})`);
 
     const checks = checksOn(headSha);
     expect(checks).toHaveLength(1);
