@@ -44,7 +44,9 @@ describe('createHttpFetch', () => {
 
   it('reports a refused connection as fetch does: TypeError with the cause', async () => {
     const f = createHttpFetch();
-    await expect(f('http://127.0.0.1:9/v1/chat/completions', { method: 'POST', body: '{}' })).rejects.toMatchObject({
+    await expect(
+      f('http://127.0.0.1:9/v1/chat/completions', { method: 'POST', body: '{}' }),
+    ).rejects.toMatchObject({
       name: 'TypeError',
       cause: { code: 'ECONNREFUSED' },
     });

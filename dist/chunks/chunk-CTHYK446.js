@@ -1,0 +1,21 @@
+import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
+import{EVALGATE_VERSION}from"./chunk-C3MSY5QU.js";import{ConfigError,ConfigErrors,UsageError}from"./chunk-BSGIDXXQ.js";var COMMANDS={run:{summary:"run suites against their targets and write evalgate-results.json",load:async()=>(await import("./run-KGCIYWPY.js")).runCommand},validate:{summary:"check the config and every suite without calling any model",load:async()=>(await import("./validate-IJGB4E76.js")).validateCommand},plan:{summary:"show which components a change touched and which suites it affects",load:async()=>(await import("./plan-MRMMB3DC.js")).planCommand},compare:{summary:"compare two Results documents and gate on the difference",load:async()=>(await import("./compare-RSDH2I6M.js")).compareCommand},baseline:{summary:"save, show and list the stored baselines",load:async()=>(await import("./baseline-RNJ4FA5X.js")).baselineCommand},calibrate:{summary:"measure a judge grader's agreement with human labels (accuracy, Cohen's kappa)",load:async()=>(await import("./calibrate-ONKQPSZF.js")).calibrateCommand},review:{summary:"export cases for human review, import the labels, promote reviewed cases",load:async()=>(await import("./review-3FJC3XQ7.js")).reviewCommand}},HELP=`evalgate ${EVALGATE_VERSION} \u2014 keep an LLM application's quality stable across prompt, model and retrieval changes
+
+Usage: evalgate <command> [options]
+
+Commands:
+${Object.entries(COMMANDS).map(([name,c])=>`  ${name.padEnd(10)} ${c.summary}`).join(`
+`)}
+
+Run 'evalgate <command> --help' for a command's options.
+Exit codes: 0 ok, 1 a blocker case or the gate failed, 2 config or usage error.
+`;async function main(argv,io){let[name,...rest]=argv;if(!name||name==="--help"||name==="-h"||name==="help")return io.stdout(HELP),name?0:2;if(name==="--version"||name==="-v")return io.stdout(`${EVALGATE_VERSION}
+`),0;let command=COMMANDS[name];if(!command)return io.stderr(`evalgate: unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(", ")}
+`),2;try{return await(await command.load())(rest,io)}catch(e){return reportError(e,io)}}function reportError(e,io){if(e instanceof ConfigErrors){io.stderr(`evalgate: ${e.errors.length} config errors:
+`);for(let err2 of e.errors)io.stderr(`  ${err2.format(io.cwd)}
+`);return 2}if(e instanceof ConfigError)return io.stderr(`evalgate: config error: ${e.format(io.cwd)}
+`),2;if(e instanceof UsageError||e.code?.startsWith("ERR_PARSE_ARGS"))return io.stderr(`evalgate: ${e.message}
+`),2;let err=e;return io.stderr(`evalgate: internal error: ${err?.message??String(e)}
+`),io.env.EVALGATE_DEBUG?io.stderr(`${err?.stack??""}
+`):io.stderr(`Set EVALGATE_DEBUG=1 for the stack trace, and please report it.
+`),2}export{main,reportError};
