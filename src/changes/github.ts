@@ -1,19 +1,11 @@
+import type { PullRequestFile } from '../github/api.js';
 import type { ChangedFile, ChangeSource, FileBlob, FileStatus, Revisions } from './types.js';
 
 /** The pull-request files API returns at most this many files; beyond it, git must list them. */
 export const PULL_FILES_LIMIT = 3000;
 
-/** One entry of `GET /repos/{owner}/{repo}/pulls/{pull_number}/files`, the fields we read. */
-export interface PullFile {
-  filename: string;
-  status: 'added' | 'removed' | 'modified' | 'renamed' | 'copied' | 'changed' | 'unchanged';
-  previous_filename?: string;
-  additions: number;
-  deletions: number;
-  changes: number;
-  /** Left out for binary files (and for diffs too large to show). */
-  patch?: string;
-}
+/** One entry of `GET /repos/{owner}/{repo}/pulls/{pull_number}/files`: the GitHub port's type. */
+export type PullFile = PullRequestFile;
 
 export interface PullRef {
   owner: string;
@@ -22,7 +14,7 @@ export interface PullRef {
 }
 
 /** The GitHub calls the plan makes, and nothing more: easy to fake, easy to audit. */
-export interface PullRequestsApi {
+export interface PullRequestFilesApi {
   /** `changed_files` of the pull request. */
   changedFileCount(pull: PullRef): Promise<number>;
   /** Every page of the pull request's files. */
@@ -36,7 +28,7 @@ export interface OctokitLike {
 }
 
 /** Narrows an Octokit (already authenticated, throttled and retrying) to the calls above. */
-export function octokitPullRequests(octokit: OctokitLike): PullRequestsApi {
+export function octokitPullRequests(octokit: OctokitLike): PullRequestFilesApi {
   return {
     async changedFileCount(pull) {
       const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { ...pull });
@@ -52,7 +44,7 @@ export function octokitPullRequests(octokit: OctokitLike): PullRequestsApi {
 }
 
 export interface GitHubChangeSourceOptions {
-  api: PullRequestsApi;
+  api: PullRequestFilesApi;
   pull: PullRef;
   /**
    * Reads trees and contents, and lists the changes when the pull request is too large for

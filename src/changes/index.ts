@@ -7,7 +7,7 @@ export {
   type OctokitLike,
   type PullFile,
   type PullRef,
-  type PullRequestsApi,
+  type PullRequestFilesApi,
 } from './github.js';
 export {
   ChangeSourceError,

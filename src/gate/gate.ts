@@ -65,7 +65,7 @@ export function gate(comparison: ComparisonDocument, policy: GatePolicy = defaul
       'comparison-unsupported',
       `comparison schema version ${String(comparison.schemaVersion)} is not ${COMPARISON_SCHEMA_VERSION}`,
     );
-    return finish(reasons);
+    return verdictFromReasons(reasons);
   }
 
   if (comparison.current.partial)
@@ -107,7 +107,7 @@ export function gate(comparison: ComparisonDocument, policy: GatePolicy = defaul
       'no suite could be compared with the baseline',
     );
   }
-  return finish(reasons);
+  return verdictFromReasons(reasons);
 }
 
 type Add = (
@@ -376,7 +376,8 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
 }
 
-function finish(reasons: GateReason[]): Verdict {
+/** The verdict is the level of its most severe reason; reasons are listed most severe first. */
+export function verdictFromReasons(reasons: GateReason[]): Verdict {
   const sorted = reasons
     .map((r, i) => ({ r, i }))
     .sort((a, b) => SEVERITY[b.r.level] - SEVERITY[a.r.level] || a.i - b.i)

@@ -15,10 +15,10 @@ import type {
 } from '../compare/types.js';
 import { loadProject, type LoadedProject, type LoadedSuite } from '../config/load.js';
 import { prepareTargets } from '../config/targets.js';
-import { isBlocking, isInconclusiveRegression } from '../gate/gate.js';
+import { isBlocking, isInconclusiveRegression, verdictFromReasons } from '../gate/gate.js';
 import { planResample, type ResamplePlan } from '../gate/resample.js';
 import type { GatePolicy } from '../gate/schema.js';
-import type { GateReason, ReasonLevel, Verdict } from '../gate/types.js';
+import type { GateReason, Verdict } from '../gate/types.js';
 import type { ResultsDocument } from '../results/types.js';
 import { evaluate } from './evaluate.js';
 
@@ -439,10 +439,7 @@ export function combineStages(
     suites.push({ id: suiteId, cases, comparable: s1.cases.comparable, metrics: settled });
   }
 
-  const final = rebuildVerdict(
-    verdict,
-    verdict.reasons.map((r) => replaced.get(r) ?? r),
-  );
+  const final = verdictFromReasons(verdict.reasons.map((r) => replaced.get(r) ?? r));
   const samples = (doc: ResultsDocument) =>
     keep(doc).suites.reduce((n, s) => n + s.cases.reduce((k, c) => k + c.samples.length, 0), 0);
   const current = samples(runs.current);
@@ -462,25 +459,6 @@ export function combineStages(
       },
       suites,
     },
-  };
-}
-
-const SEVERITY: Record<ReasonLevel, number> = { info: 0, warn: 1, inconclusive: 2, fail: 3, error: 4 };
-
-/** The verdict is its most severe reason's level, as gate() decides it. */
-function rebuildVerdict(before: Verdict, reasons: GateReason[]): Verdict {
-  const sorted = reasons
-    .map((r, i) => ({ r, i }))
-    .sort((a, b) => SEVERITY[b.r.level] - SEVERITY[a.r.level] || a.i - b.i)
-    .map((x) => x.r);
-  const counts: Record<ReasonLevel, number> = { info: 0, warn: 0, inconclusive: 0, fail: 0, error: 0 };
-  for (const r of reasons) counts[r.level]++;
-  const top = sorted[0]?.level ?? 'info';
-  return {
-    schemaVersion: before.schemaVersion,
-    verdict: top === 'info' ? 'pass' : top,
-    reasons: sorted,
-    counts,
   };
 }
 

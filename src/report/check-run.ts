@@ -1,11 +1,11 @@
 import { posix } from 'node:path';
-import { plural } from '../compare/format.js';
 import type { CaseTransition, ComparisonDocument } from '../compare/types.js';
 import type { GateVerdict, Verdict } from '../gate/types.js';
 import type { Plan } from '../plan/types.js';
 import type { CaseResult, ResultsDocument } from '../results/types.js';
 import { renderReport, type ReportLinks } from './comment.js';
 import { plainText } from './escape.js';
+import { verdictParts } from './markdown.js';
 
 /** GitHub's limits on a check run's output (characters) and on annotations per request. */
 export const CHECK_RUN_SUMMARY_MAX_CHARS = 65_535;
@@ -92,18 +92,7 @@ export function conclusionOf(verdict: GateVerdict, failOnInconclusive: boolean):
 
 /** Plain text (a check title does not render markdown): the verdict and what drove it. */
 function checkTitle(v: Verdict): string {
-  const blockers = new Set(
-    v.reasons
-      .filter((r) => r.code.startsWith('blocker-') && (r.level === 'fail' || r.level === 'error'))
-      .map((r) => `${r.suite}\u0000${r.case}`),
-  ).size;
-  const regressed = v.reasons.filter((r) => r.code === 'metric-regressed').length;
-  const parts: string[] = [];
-  if (blockers) parts.push(`${plural(blockers, 'blocker case')} failing`);
-  if (regressed) parts.push(`${plural(regressed, 'metric')} regressed`);
-  if (v.counts.error) parts.push(plural(v.counts.error, 'error'));
-  if (v.counts.inconclusive) parts.push(`${v.counts.inconclusive} inconclusive`);
-  if (v.counts.warn) parts.push(plural(v.counts.warn, 'warning'));
+  const parts = verdictParts(v);
   return plainText(`evalgate: ${v.verdict}${parts.length ? ` (${parts.join(', ')})` : ''}`, {
     maxLength: 200,
   });

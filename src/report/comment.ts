@@ -1,12 +1,12 @@
 import { markdownTable } from 'markdown-table';
 import { plural } from '../compare/format.js';
 import type { ComparisonDocument } from '../compare/types.js';
-import type { GateReason, GateVerdict, ReasonLevel, Verdict } from '../gate/types.js';
+import type { GateReason, Verdict } from '../gate/types.js';
 import { describeReason } from '../plan/render.js';
 import type { Plan } from '../plan/types.js';
 import type { CaseResult, ResultsDocument } from '../results/types.js';
 import { codeBlock, escapeMarkdown, inlineCode } from './escape.js';
-import { renderComparisonMarkdown, type MarkdownOptions } from './markdown.js';
+import { LEVEL_ICON, VERDICT_ICON, renderComparisonMarkdown, type MarkdownOptions } from './markdown.js';
 
 /**
  * The report a PR shows, in three places: the sticky comment (here), the check run
@@ -116,21 +116,6 @@ interface Parts {
   detail: Section[];
   footer?: string;
 }
-
-const VERDICT_ICON: Record<GateVerdict, string> = {
-  pass: '✅',
-  warn: '⚠️',
-  inconclusive: '❔',
-  fail: '❌',
-  error: '🛑',
-};
-const LEVEL_ICON: Record<ReasonLevel, string> = {
-  info: 'ℹ️',
-  warn: '⚠️',
-  inconclusive: '❔',
-  fail: '❌',
-  error: '🛑',
-};
 
 interface Limits {
   markdown: MarkdownOptions;

@@ -23,14 +23,14 @@ export interface MarkdownOptions {
   maxReason?: number;
 }
 
-const VERDICT_ICON: Record<GateVerdict, string> = {
+export const VERDICT_ICON: Record<GateVerdict, string> = {
   pass: '✅',
   warn: '⚠️',
   inconclusive: '❔',
   fail: '❌',
   error: '🛑',
 };
-const LEVEL_ICON: Record<ReasonLevel, string> = {
+export const LEVEL_ICON: Record<ReasonLevel, string> = {
   info: 'ℹ️',
   warn: '⚠️',
   inconclusive: '❔',
@@ -112,8 +112,10 @@ const WIDE =
 
 // ---------------------------------------------------------------- headline
 
-function headline(c: ComparisonDocument, v: Verdict, title: string): string {
-  const blockers = v.reasons.filter(isBlockerFailure).length;
+/** What drove a verdict, in words: "2 blocker cases failing", "1 metric regressed", ... */
+export function verdictParts(v: Verdict): string[] {
+  // A blocker case can fail for more than one reason; count cases, not reasons.
+  const blockers = new Set(v.reasons.filter(isBlockerFailure).map((r) => `${r.suite}\u0000${r.case}`)).size;
   const regressed = v.reasons.filter((r) => r.code === 'metric-regressed').length;
   const parts: string[] = [];
   if (blockers) parts.push(`${plural(blockers, 'blocker case')} failing`);
@@ -121,6 +123,11 @@ function headline(c: ComparisonDocument, v: Verdict, title: string): string {
   if (v.counts.error) parts.push(plural(v.counts.error, 'error'));
   if (v.counts.inconclusive) parts.push(`${v.counts.inconclusive} inconclusive`);
   if (v.counts.warn) parts.push(plural(v.counts.warn, 'warning'));
+  return parts;
+}
+
+function headline(c: ComparisonDocument, v: Verdict, title: string): string {
+  const parts = verdictParts(v);
   const compared = c.suites.filter((s) => s.status === 'comparable');
   const paired = compared.reduce((n, s) => n + s.cases.comparable, 0);
   const against = `${plural(compared.length, 'suite')} compared (${plural(paired, 'paired case')}) against the baseline${baselineLabel(c)}`;
