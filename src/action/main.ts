@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { ConfigError, ConfigErrors } from '../config/errors.js';
-import { createGitHubApi, createGitHubClient } from '../github/index.js';
+import { createGitHubApi, createGitHubClient, isLoopback } from '../github/index.js';
 import { readInputs, resolveMode, type EventPayload } from './context.js';
 import { runAction, type ActionContext, type GitHubPort } from './modes.js';
 
@@ -73,15 +73,6 @@ export async function run(): Promise<void> {
 function repoOf(full: string | undefined): { owner: string; repo: string } | undefined {
   const [owner, repo, ...rest] = (full ?? '').split('/');
   return owner && repo && rest.length === 0 ? { owner, repo } : undefined;
-}
-
-function isLoopback(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
-  } catch {
-    return false;
-  }
 }
 
 function messageOf(e: unknown): string {

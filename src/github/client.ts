@@ -56,7 +56,8 @@ const unthrottled = {
   }),
 };
 
-function isLoopback(baseUrl: string): boolean {
+/** A loopback API is never github.com: tests, and local fakes. */
+export function isLoopback(baseUrl: string): boolean {
   try {
     const host = new URL(baseUrl).hostname;
     return host === 'localhost' || host === '[::1]' || host.startsWith('127.');

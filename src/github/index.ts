@@ -1,5 +1,6 @@
 export {
   createGitHubClient,
+  isLoopback,
   type GitHubClientOptions,
   type GitHubLog,
   type GitHubOctokit,
