@@ -262,9 +262,18 @@ function compareSuite(
       .filter((c) => !curIds.has(c.id))
       .map((c) => ({ id: c.id, blocker: c.blocker, status: c.status })),
     metrics,
+    advisoryGraders: advisoryGraders(cur),
     overall: { baseline: base ? armRates(baseStats) : null, current: armRates(curStats) },
     usage: usage(base ? usageBase : [], usageCur),
   };
+}
+
+/** Graders whose verdicts in this run were advisory (a judge below its calibration minimum). */
+function advisoryGraders(suite: SuiteResult): string[] {
+  const names = new Set<string>();
+  for (const c of suite.cases)
+    for (const s of c.samples) for (const g of s.graders) if (g.advisory) names.add(g.grader);
+  return [...names].sort();
 }
 
 // ---------------------------------------------------------------- per-case aggregates
@@ -281,7 +290,7 @@ interface CaseStats {
   /** Graded samples the refusal detector read. */
   refusalKnown: number;
   /** Per grader: sum and count of scores over answered samples where the grader decided. */
-  scores: Map<string, { sum: number; n: number; continuous: boolean }>;
+  scores: Map<string, { sum: number; n: number; continuous: boolean; advisory: boolean }>;
   latencies: number[];
   tokensPerCall: number | null;
   costPerCall: number | null;
@@ -332,7 +341,8 @@ function caseStats(c: CaseResult): CaseStats {
       const g = sample.graders[j]!;
       if (g.error) continue;
       let acc = s.scores.get(g.grader);
-      if (!acc) s.scores.set(g.grader, (acc = { sum: 0, n: 0, continuous: false }));
+      if (!acc) s.scores.set(g.grader, (acc = { sum: 0, n: 0, continuous: false, advisory: false }));
+      if (g.advisory) acc.advisory = true;
       acc.sum += g.score;
       acc.n++;
       if (g.score !== 0 && g.score !== 1) acc.continuous = true;
@@ -398,6 +408,8 @@ interface MetricSpec {
   trials?: (c: CaseStats) => number;
   /** Continuous metrics: a per-case value, or null. */
   value?: (c: CaseStats) => number | null;
+  /** From an advisory grader (an uncalibrated judge): reported, never blocking. */
+  advisory?: boolean;
 }
 
 function metricSpecs(all: CaseStats[]): MetricSpec[] {
@@ -429,10 +441,12 @@ function metricSpecs(all: CaseStats[]): MetricSpec[] {
   const continuous = new Set<string>();
   for (const c of all) for (const [name, acc] of c.scores) if (acc.continuous) continuous.add(name);
   for (const name of [...continuous].sort()) {
+    const advisory = all.some((c) => c.scores.get(name)?.advisory);
     specs.push({
       metric: `score:${name}`,
-      label: `${name} score`,
+      label: advisory ? `${name} score (advisory)` : `${name} score`,
       direction: 'higher-is-better',
+      ...(advisory && { advisory: true }),
       value: (c) => {
         const acc = c.scores.get(name);
         return acc && acc.n > 0 ? acc.sum / acc.n : null;
@@ -569,6 +583,7 @@ function descriptiveMetrics(
 
 function blankMetric(spec: MetricSpec, t: MetricThresholds): MetricComparison {
   return {
+    ...(spec.advisory && { advisory: true }),
     metric: spec.metric,
     label: spec.label,
     direction: spec.direction,

@@ -121,6 +121,8 @@ export interface SuiteComparison {
   transitions: CaseTransition[];
   removedCases: { id: string; blocker: boolean; status: SampleStatus }[];
   metrics: MetricComparison[];
+  /** Graders whose verdicts were advisory in the current run: reported, never blocking. */
+  advisoryGraders?: string[];
   /** Over every case of each run, paired or not: what the gate's error threshold reads. */
   overall: { baseline: ArmRates | null; current: ArmRates };
   usage: UsageComparison;
@@ -166,6 +168,8 @@ export interface CaseFailure {
 
 export interface MetricComparison {
   metric: MetricId;
+  /** From an advisory grader (a judge below its calibration minimum): reported, never blocks. */
+  advisory?: boolean;
   label: string;
   direction: 'higher-is-better' | 'lower-is-better';
   /** Cases paired for this metric (a value in both runs). */

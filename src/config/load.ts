@@ -142,7 +142,10 @@ export function loadProject(
   for (const { file, target } of files) {
     try {
       let suite = loadSuite(file, targetNames, graderCache, errors, target, {
-        judge: config.judge,
+        // The calibration report is named relative to evalgate.yml; graders compile elsewhere.
+        judge: config.judge.calibration
+          ? { ...config.judge, calibration: resolve(rootDir, config.judge.calibration) }
+          : config.judge,
         ...(options.env && { env: options.env }),
         ...(cache && { cache }),
       });

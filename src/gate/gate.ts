@@ -138,7 +138,15 @@ function gateSuite(suite: SuiteComparison, policy: GatePolicy, add: Add): void {
     );
   } else {
     for (const m of suite.metrics)
-      gateMetric(suite, m, trusted && isBlocking(policy, suite.id, m.metric), onInconclusive, add);
+      gateMetric(suite, m, trusted && metricBlocks(policy, suite.id, m), onInconclusive, add);
+  }
+  if (suite.advisoryGraders?.length) {
+    add(
+      'info',
+      'grader-advisory',
+      `${suite.advisoryGraders.map((g) => `'${g}'`).join(', ')} ${suite.advisoryGraders.length === 1 ? 'is' : 'are'} advisory: an LLM judge that has not reached its minimum agreement with human labels (evalgate calibrate); its verdicts are reported but do not block`,
+      at,
+    );
   }
 
   const errorRate = suite.overall.current.errorRate;
@@ -257,6 +265,15 @@ export function isInconclusiveRegression(m: MetricComparison): boolean {
 }
 
 /** Pass rate and grader scores block by default; error and refusal rates are watched by budgets. */
+/** Whether this metric of this suite can fail the gate: never for an advisory grader's score. */
+export function metricBlocks(
+  policy: GatePolicy,
+  suite: string,
+  m: Pick<MetricComparison, 'metric' | 'advisory'>,
+): boolean {
+  return !m.advisory && isBlocking(policy, suite, m.metric);
+}
+
 export function isBlocking(policy: GatePolicy, suite: string, metric: string): boolean {
   const scoreWildcard = metric.startsWith('score:') ? 'score:*' : undefined;
   const sm = policy.suites[suite]?.metrics;

@@ -1,6 +1,6 @@
 import { splitAlpha, type SpendingFunction } from '../compare/stats/spending.js';
 import type { ComparisonDocument } from '../compare/types.js';
-import { isBlocking, isInconclusiveRegression } from './gate.js';
+import { isInconclusiveRegression, metricBlocks } from './gate.js';
 import { defaultGatePolicy, type GatePolicy } from './schema.js';
 
 /**
@@ -72,7 +72,7 @@ export function planResample(
     (s) =>
       s.status === 'comparable' &&
       s.tier === 'trusted' &&
-      s.metrics.some((m) => isInconclusiveRegression(m) && isBlocking(policy, s.id, m.metric)),
+      s.metrics.some((m) => isInconclusiveRegression(m) && metricBlocks(policy, s.id, m)),
   );
   const discordant = suites
     .flatMap((s) =>

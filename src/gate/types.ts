@@ -31,6 +31,7 @@ export type ReasonCode =
   | 'metric-improved'
   | 'metric-inconclusive'
   | 'metric-not-comparable'
+  | 'grader-advisory'
   | 'infrastructure-errors'
   | 'budget-relative'
   | 'budget-absolute';

@@ -11,6 +11,7 @@ import { invokeChat } from '../targets/openai.js';
 import { TargetError } from '../targets/types.js';
 import { sha256 } from '../util/hash.js';
 import type { CompileContext } from './index.js';
+import { judgeMayGate, readCalibrationReport } from './calibrate.js';
 import { detectRefusal } from './refusal.js';
 import type { GradeInput, Grader } from './types.js';
 
@@ -189,11 +190,14 @@ export function compileJudge(spec: JudgeSpec, ctx: CompileContext): JudgeGrader 
     return read;
   };
 
+  const minKappa = spec.minAgreement ?? config?.minKappa ?? 0.6;
+  const advisory = advisoryReason(config?.calibration, minKappa, fingerprint);
   return {
     name,
     fingerprint,
+    ...(advisory && { advisory }),
     judge: {
-      minKappa: spec.minAgreement ?? config?.minKappa ?? 0.6,
+      minKappa,
       ...(config?.calibration !== undefined && { calibration: config.calibration }),
     },
     async grade(input) {
@@ -202,6 +206,26 @@ export function compileJudge(spec: JudgeSpec, ctx: CompileContext): JudgeGrader 
       return { grader: name, pass: !v.pass, score: 1 - v.score, reason: `not: ${v.reason}` };
     },
   };
+}
+
+/**
+ * Why this judge may not block, or undefined when it may: it must have been calibrated
+ * against human labels (`evalgate calibrate`, named by `judge.calibration`), reached the
+ * minimum kappa there, and be the same judge (model, prompt, rubric) that was calibrated.
+ */
+function advisoryReason(
+  calibration: string | undefined,
+  minKappa: number,
+  fingerprint: JudgeFingerprint,
+): string | undefined {
+  if (calibration === undefined) return 'not calibrated (no judge.calibration report)';
+  const report = readCalibrationReport(calibration);
+  if (judgeMayGate(report, minKappa, fingerprint)) return undefined;
+  if (!report) return `calibration report ${calibration} is missing or unreadable`;
+  if (report.kappa === null || report.kappa < minKappa) {
+    return `kappa ${report.kappa === null ? 'unknown' : report.kappa.toFixed(2)} is below the minimum ${minKappa}`;
+  }
+  return 'the judge changed since it was calibrated';
 }
 
 function makeClient(env: Env, apiKeyEnv: string, rawBaseURL: string | undefined): OpenAI {

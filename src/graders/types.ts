@@ -15,6 +15,8 @@ export interface Grader {
   readonly name: string;
   /** The grader takes its value from the case's `expected`, so a case without one is a config error. */
   readonly requiresExpected?: boolean;
+  /** Why this grader may not block (its verdicts are marked advisory); undefined when it may. */
+  readonly advisory?: string;
   /** The grader scores against the case's `relevant` document ids: a case needs them, or `unanswerable: true`. */
   readonly requiresRelevant?: boolean;
   /** What identifies a model-backed grader's judgement (model, prompt hash, parameters), for baseline fingerprints. */

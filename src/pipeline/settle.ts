@@ -15,7 +15,7 @@ import type {
 } from '../compare/types.js';
 import { loadProject, type LoadedProject, type LoadedSuite } from '../config/load.js';
 import { prepareTargets } from '../config/targets.js';
-import { isBlocking, isInconclusiveRegression, verdictFromReasons } from '../gate/gate.js';
+import { isInconclusiveRegression, metricBlocks, verdictFromReasons } from '../gate/gate.js';
 import { planResample, type ResamplePlan } from '../gate/resample.js';
 import type { GatePolicy } from '../gate/schema.js';
 import type { GateReason, Verdict } from '../gate/types.js';
@@ -339,7 +339,7 @@ export function combineStages(
     if (!resampled || !plan.suites.includes(s.id)) continue;
     targets.set(
       s.id,
-      s.metrics.filter((m) => isInconclusiveRegression(m) && isBlocking(policy, s.id, m.metric)),
+      s.metrics.filter((m) => isInconclusiveRegression(m) && metricBlocks(policy, s.id, m)),
     );
     const scale = s.cases.comparable / resampled.length;
     const metrics: Record<string, { alpha: number; minEffect: number }> = {};

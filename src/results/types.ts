@@ -57,6 +57,11 @@ export interface GraderVerdict {
   reason: string;
   /** A grader that could not decide (e.g. a judge that timed out): never a pass. */
   error?: boolean;
+  /**
+   * Recorded and reported, but never blocks: an LLM judge whose agreement with human labels
+   * is below its minimum (or not calibrated at all). The sample's status ignores it.
+   */
+  advisory?: boolean;
 }
 
 export interface SampleError {

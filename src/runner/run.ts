@@ -554,13 +554,13 @@ async function grade(graders: readonly Grader[], input: GradeInput): Promise<Gra
       if (isThenable(v)) {
         (waiting ??= []).push(
           Promise.resolve(v).then(
-            (r) => void (verdicts[k] = checkVerdict(g, r)),
-            (e: unknown) => void (verdicts[k] = thrownVerdict(g, e)),
+            (r) => void (verdicts[k] = markAdvisory(g, checkVerdict(g, r))),
+            (e: unknown) => void (verdicts[k] = markAdvisory(g, thrownVerdict(g, e))),
           ),
         );
-      } else verdicts[k] = checkVerdict(g, v);
+      } else verdicts[k] = markAdvisory(g, checkVerdict(g, v));
     } catch (e) {
-      verdicts[k] = thrownVerdict(g, e);
+      verdicts[k] = markAdvisory(g, thrownVerdict(g, e));
     }
   });
   if (waiting) await Promise.all(waiting);
@@ -589,6 +589,11 @@ function checkVerdict(g: Grader, v: GraderVerdict | undefined): GraderVerdict {
   };
 }
 
+/** An advisory grader's verdicts say so, and the reason says why it does not block. */
+function markAdvisory(g: Grader, v: GraderVerdict): GraderVerdict {
+  return g.advisory ? { ...v, reason: `${v.reason} (advisory: ${g.advisory})`, advisory: true } : v;
+}
+
 function thrownVerdict(g: Grader, e: unknown): GraderVerdict {
   const message = e instanceof Error ? e.message : String(e);
   return { grader: g.name, pass: false, score: 0, reason: `grader error: ${message}`, error: true };
@@ -602,6 +607,8 @@ function isThenable<T>(v: T | Promise<T>): v is Promise<T> {
 export function sampleStatus(verdicts: readonly GraderVerdict[]): SampleStatus {
   let errored = false;
   for (const v of verdicts) {
+    // Recorded and reported, never blocking: neither its fails nor its errors decide the sample.
+    if (v.advisory) continue;
     if (v.error) errored = true;
     else if (!v.pass) return 'fail';
   }

@@ -1,0 +1,119 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compare } from '../compare/compare.js';
+import { createRng } from '../compare/stats/rng.js';
+import { syntheticResults, type SyntheticCase } from '../compare/synthetic.js';
+import { CALIBRATION_REPORT_VERSION } from '../graders/calibrate.js';
+import { compileJudge } from '../graders/judge.js';
+import { JudgeSpecSchema } from '../graders/judge.js';
+import type { ResultsDocument } from '../results/types.js';
+import { sampleStatus } from '../runner/run.js';
+import { gate } from './gate.js';
+
+/** A 60-case trusted suite whose judge score drops from ~0.9 to ~0.3 while every hard check passes. */
+function judgedRuns(advisory: boolean): { baseline: ResultsDocument; current: ResultsDocument } {
+  const cases = (judge: number): SyntheticCase[] =>
+    Array.from({ length: 60 }, (_, i) => ({ id: `c${i}`, pass: 1, judge }));
+  // As the runner records them: advisory verdicts marked, statuses decided without them.
+  const mark = (doc: ResultsDocument) => {
+    if (!advisory) return doc;
+    for (const s of doc.suites)
+      for (const c of s.cases) {
+        for (const sample of c.samples) {
+          for (const g of sample.graders) if (g.grader === 'judge') g.advisory = true;
+          sample.status = sampleStatus(sample.graders);
+        }
+        c.status = c.samples.some((x) => x.status === 'fail') ? 'fail' : 'pass';
+      }
+    return doc;
+  };
+  return {
+    baseline: mark(
+      syntheticResults({ suites: [{ id: 'answers', tier: 'trusted', cases: cases(0.9) }] }, createRng(1)),
+    ),
+    current: mark(
+      syntheticResults({ suites: [{ id: 'answers', tier: 'trusted', cases: cases(0.3) }] }, createRng(2)),
+    ),
+  };
+}
+
+describe('a judge below its calibration minimum is advisory: reported, never blocking', () => {
+  it('control: a calibrated judge whose score collapses fails the trusted suite', () => {
+    const { baseline, current } = judgedRuns(false);
+    const verdict = gate(compare(baseline, current));
+    expect(verdict.verdict).toBe('fail');
+    expect(verdict.reasons).toEqual(
+      expect.arrayContaining([expect.objectContaining({ code: 'metric-regressed', metric: 'score:judge' })]),
+    );
+  });
+
+  it('the same collapse from an advisory judge is reported, does not block, and the reasons say why', () => {
+    const { baseline, current } = judgedRuns(true);
+    const comparison = compare(baseline, current);
+    const metric = comparison.suites[0]!.metrics.find((m) => m.metric === 'score:judge')!;
+    expect(metric).toMatchObject({ advisory: true, verdict: 'regressed', label: 'judge score (advisory)' });
+    const verdict = gate(comparison);
+    expect(verdict.verdict).not.toBe('fail');
+    expect(verdict.reasons).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          code: 'grader-advisory',
+          message: expect.stringContaining("'judge' is advisory"),
+        }),
+      ]),
+    );
+  });
+
+  it('an advisory verdict neither fails nor errors a sample', () => {
+    const pass = { grader: 'contains', pass: true, score: 1, reason: 'ok' };
+    expect(
+      sampleStatus([pass, { grader: 'judge', pass: false, score: 0, reason: 'bad', advisory: true }]),
+    ).toBe('pass');
+    expect(
+      sampleStatus([
+        pass,
+        { grader: 'judge', pass: false, score: 0, reason: 'timeout', error: true, advisory: true },
+      ]),
+    ).toBe('pass');
+    expect(sampleStatus([pass, { grader: 'judge', pass: false, score: 0, reason: 'bad' }])).toBe('fail');
+  });
+
+  it('compileJudge: advisory without a calibration report, below the minimum kappa, or after the judge changed; gating once calibrated', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evalgate-judge-gate-'));
+    const spec = JudgeSpecSchema.parse({
+      type: 'judge',
+      rubric: 'Cites the refund window.',
+      model: 'judge-model',
+    });
+    const ctx = (calibration?: string) => ({
+      baseDir: dir,
+      judge: {
+        model: 'judge-model',
+        apiKeyEnv: 'K',
+        minKappa: 0.6,
+        timeoutMs: 1000,
+        retries: 0,
+        ...(calibration && { calibration }),
+      },
+      env: { K: 'key' },
+    });
+    const uncalibrated = compileJudge(spec, ctx() as never);
+    expect(uncalibrated.advisory).toMatch(/not calibrated/);
+
+    const report = (kappa: number, fingerprints: unknown[]) => {
+      const file = join(dir, `cal-${kappa}-${fingerprints.length}.json`);
+      writeFileSync(file, JSON.stringify({ version: CALIBRATION_REPORT_VERSION, kappa, fingerprints }));
+      return file;
+    };
+    const fp = uncalibrated.fingerprint;
+    expect(compileJudge(spec, ctx(report(0.42, [fp])) as never).advisory).toMatch(
+      /kappa 0\.42 is below the minimum 0\.6/,
+    );
+    expect(compileJudge(spec, ctx(report(0.8, [{ ...fp, model: 'other' }])) as never).advisory).toMatch(
+      /changed since it was calibrated/,
+    );
+    expect(compileJudge(spec, ctx(report(0.8, [fp])) as never).advisory).toBeUndefined();
+  });
+});
