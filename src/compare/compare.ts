@@ -287,6 +287,8 @@ interface CaseStats {
   failed: number;
   errors: number;
   refusals: number;
+  /** Error samples whose target answered but a grader could not decide. */
+  graderErrors: number;
   /** Graded samples the refusal detector read. */
   refusalKnown: number;
   /** Per grader: sum and count of scores over answered samples where the grader decided. */
@@ -306,6 +308,7 @@ function caseStats(c: CaseResult): CaseStats {
     passed: 0,
     failed: 0,
     errors: 0,
+    graderErrors: 0,
     refusals: 0,
     refusalKnown: 0,
     scores: new Map(),
@@ -319,7 +322,11 @@ function caseStats(c: CaseResult): CaseStats {
   let costCount = 0;
   for (let i = 0; i < c.samples.length; i++) {
     const sample = c.samples[i]!;
-    if (sample.status === 'error') s.errors++;
+    if (sample.status === 'error') {
+      s.errors++;
+      // The target answered; a grader (say, a judge that timed out) could not decide.
+      if (!sample.error) s.graderErrors++;
+    }
     else if (sample.status === 'pass') s.passed++;
     else s.failed++;
     const t = sample.tokens?.total ?? sample.output?.usage?.total;
@@ -613,6 +620,7 @@ function armRates(cases: CaseStats[]): ArmRates {
   const fractions = cases.map(passFraction).filter((x): x is number => x !== null);
   const samples = cases.reduce((s, c) => s + c.samples, 0);
   const errors = cases.reduce((s, c) => s + c.errors, 0);
+  const graderErrors = cases.reduce((s, c) => s + c.graderErrors, 0);
   const known = cases.reduce((s, c) => s + c.refusalKnown, 0);
   const refusals = cases.reduce((s, c) => s + c.refusals, 0);
   return {
@@ -620,6 +628,7 @@ function armRates(cases: CaseStats[]): ArmRates {
     samples,
     passRate: fractions.length ? mean(fractions) : null,
     errorRate: samples ? errors / samples : 0,
+    graderErrors,
     refusalRate: known ? refusals / known : null,
   };
 }

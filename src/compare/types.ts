@@ -134,6 +134,8 @@ export interface ArmRates {
   /** Mean over cases of the per-case pass fraction; null when nothing was graded. */
   passRate: number | null;
   errorRate: number;
+  /** Of the error samples, those where the target answered but a grader could not decide. */
+  graderErrors?: number;
   refusalRate: number | null;
 }
 

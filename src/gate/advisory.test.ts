@@ -117,3 +117,33 @@ describe('a judge below its calibration minimum is advisory: reported, never blo
     expect(compileJudge(spec, ctx(report(0.8, [fp])) as never).advisory).toBeUndefined();
   });
 });
+
+describe('grader errors are counted apart from target errors', () => {
+  it('a judge that could not decide is reported as a grader error, not a pass, not a fail, and not an infrastructure error', () => {
+    const cases: SyntheticCase[] = Array.from({ length: 40 }, (_, i) => ({
+      id: `c${i}`,
+      pass: 1,
+      error: i < 2 ? 1 : 0,
+    }));
+    const baseline = syntheticResults({ suites: [{ id: 's', tier: 'trusted', cases }] }, createRng(3));
+    const current = syntheticResults({ suites: [{ id: 's', tier: 'trusted', cases }] }, createRng(4));
+    // Three answered samples whose judge timed out: the runner records them as error samples without a target error.
+    for (const c of current.suites[0]!.cases.slice(10, 13)) {
+      c.samples = c.samples.map((s) => ({
+        ...s,
+        status: 'error' as const,
+        graders: [{ grader: 'judge', pass: false, score: 0, reason: 'judge timed out', error: true }],
+      }));
+      c.status = 'error';
+    }
+    const comparison = compare(baseline, current);
+    expect(comparison.suites[0]!.overall.current).toMatchObject({ graderErrors: 3 });
+    const reasons = gate(comparison).reasons.filter((r) => r.code === 'grader-errors');
+    expect(reasons).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        message: expect.stringMatching(/^3 samples of 40 could not be graded/),
+      }),
+    ]);
+  });
+});

@@ -158,6 +158,16 @@ function gateSuite(suite: SuiteComparison, policy: GatePolicy, add: Add): void {
       at,
     );
   }
+  const graderErrors = suite.overall.current.graderErrors ?? 0;
+  if (graderErrors > 0) {
+    const of = suite.overall.current.samples;
+    add(
+      'info',
+      'grader-errors',
+      `${plural(graderErrors, 'sample')} of ${of} could not be graded (a grader such as a judge returned invalid JSON, refused or timed out): counted as errors, neither passes nor fails`,
+      at,
+    );
+  }
   const baseErrors = suite.overall.baseline?.errorRate ?? 0;
   if (baseErrors > policy.errors.maxRate) {
     add(

@@ -32,6 +32,7 @@ export type ReasonCode =
   | 'metric-inconclusive'
   | 'metric-not-comparable'
   | 'grader-advisory'
+  | 'grader-errors'
   | 'infrastructure-errors'
   | 'budget-relative'
   | 'budget-absolute';
