@@ -326,8 +326,7 @@ function caseStats(c: CaseResult): CaseStats {
       s.errors++;
       // The target answered; a grader (say, a judge that timed out) could not decide.
       if (!sample.error) s.graderErrors++;
-    }
-    else if (sample.status === 'pass') s.passed++;
+    } else if (sample.status === 'pass') s.passed++;
     else s.failed++;
     const t = sample.tokens?.total ?? sample.output?.usage?.total;
     if (typeof t === 'number') {
