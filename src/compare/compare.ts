@@ -17,6 +17,7 @@ import {
   type CompareOptions,
   type ComparisonDocument,
   type Distribution,
+  type LayerComparison,
   type MetricComparison,
   type MetricId,
   type MetricThresholds,
@@ -263,9 +264,52 @@ function compareSuite(
       .map((c) => ({ id: c.id, blocker: c.blocker, status: c.status })),
     metrics,
     advisoryGraders: advisoryGraders(cur),
+    layers: layerComparison(base?.cases ?? [], cur.cases, new Set(pairs.map((p) => p.cur.id))),
     overall: { baseline: base ? armRates(baseStats) : null, current: armRates(curStats) },
     usage: usage(base ? usageBase : [], usageCur),
   };
+}
+
+/**
+ * Which layer of evaluation moved: per layer (hard checks, task metrics, judge, human review),
+ * the share of decided verdicts that passed over the paired cases, baseline and now.
+ * Descriptive: the gate judges the pass rate and scores; this says where a move came from.
+ */
+function layerComparison(base: CaseResult[], cur: CaseResult[], paired: Set<string>): LayerComparison[] {
+  const tally = (cases: CaseResult[]) => {
+    const out = new Map<string, { passed: number; decided: number }>();
+    for (const c of cases) {
+      if (!paired.has(c.id)) continue;
+      for (const s of c.samples)
+        for (const g of s.graders) {
+          if (!g.layer || g.error) continue;
+          const t = out.get(g.layer) ?? { passed: 0, decided: 0 };
+          t.decided++;
+          if (g.pass) t.passed++;
+          out.set(g.layer, t);
+        }
+    }
+    return out;
+  };
+  const b = tally(base);
+  const c = tally(cur);
+  const order: LayerComparison['layer'][] = ['hard-check', 'task-metric', 'judge', 'human-review'];
+  return order.flatMap((layer) => {
+    const bt = b.get(layer);
+    const ct = c.get(layer);
+    if (!bt && !ct) return [];
+    const baseline = bt && bt.decided ? bt.passed / bt.decided : null;
+    const current = ct && ct.decided ? ct.passed / ct.decided : null;
+    return [
+      {
+        layer,
+        verdicts: { baseline: bt?.decided ?? 0, current: ct?.decided ?? 0 },
+        baseline,
+        current,
+        delta: baseline !== null && current !== null ? current - baseline : null,
+      },
+    ];
+  });
 }
 
 /** Graders whose verdicts in this run were advisory (a judge below its calibration minimum). */

@@ -123,9 +123,20 @@ export interface SuiteComparison {
   metrics: MetricComparison[];
   /** Graders whose verdicts were advisory in the current run: reported, never blocking. */
   advisoryGraders?: string[];
+  /** Which layer of evaluation moved (empty when verdicts carry no layer). */
+  layers?: LayerComparison[];
   /** Over every case of each run, paired or not: what the gate's error threshold reads. */
   overall: { baseline: ArmRates | null; current: ArmRates };
   usage: UsageComparison;
+}
+
+/** One layer of evaluation over the paired cases: share of decided verdicts that passed. */
+export interface LayerComparison {
+  layer: 'hard-check' | 'task-metric' | 'judge' | 'human-review';
+  verdicts: { baseline: number; current: number };
+  baseline: number | null;
+  current: number | null;
+  delta: number | null;
 }
 
 export interface ArmRates {

@@ -10,6 +10,7 @@ import { compileJudge } from '../graders/judge.js';
 import { JudgeSpecSchema } from '../graders/judge.js';
 import type { ResultsDocument } from '../results/types.js';
 import { sampleStatus } from '../runner/run.js';
+import { renderComparisonMarkdown } from '../report/markdown.js';
 import { gate } from './gate.js';
 
 /** A 60-case trusted suite whose judge score drops from ~0.9 to ~0.3 while every hard check passes. */
@@ -145,5 +146,37 @@ describe('grader errors are counted apart from target errors', () => {
         message: expect.stringMatching(/^3 samples of 40 could not be graded/),
       }),
     ]);
+  });
+});
+
+describe('which layer moved', () => {
+  it('splits the verdicts by layer, so a judge-score drop is told apart from the hard checks', () => {
+    const cases: SyntheticCase[] = Array.from({ length: 30 }, (_, i) => ({
+      id: `c${i}`,
+      pass: 1,
+      judge: 0.9,
+    }));
+    const worse: SyntheticCase[] = cases.map((c) => ({ ...c, judge: 0.2 }));
+    const layered = (doc: ResultsDocument) => {
+      for (const s of doc.suites)
+        for (const c of s.cases)
+          for (const sample of c.samples)
+            for (const g of sample.graders) g.layer = g.grader === 'judge' ? 'judge' : 'hard-check';
+      return doc;
+    };
+    const baseline = layered(
+      syntheticResults({ suites: [{ id: 's', tier: 'trusted', cases }] }, createRng(5)),
+    );
+    const current = layered(
+      syntheticResults({ suites: [{ id: 's', tier: 'trusted', cases: worse }] }, createRng(6)),
+    );
+    const comparison = compare(baseline, current);
+    expect(comparison.suites[0]!.layers).toEqual([
+      { layer: 'hard-check', verdicts: { baseline: 30, current: 30 }, baseline: 1, current: 1, delta: 0 },
+      { layer: 'judge', verdicts: { baseline: 30, current: 30 }, baseline: 1, current: 0, delta: -1 },
+    ]);
+    const markdown = renderComparisonMarkdown(comparison, gate(comparison));
+    expect(markdown).toContain('### What moved, by layer');
+    expect(markdown).toMatch(/\| +\| judge scores +\| +100\.0% \| +0\.0% \| +-100\.0 pp \|/);
   });
 });

@@ -1,5 +1,6 @@
 import type { GraderSpec } from './spec.js';
 import type { Grader } from './types.js';
+import { layerOf } from './layers.js';
 import { compileStepSuccess, compileToolBoundaries, compileTrajectory } from './agent.js';
 import { compileHardCheck } from './hard-checks.js';
 import { compileAbstention, compileRetrieval } from './rag.js';
@@ -25,6 +26,10 @@ export interface CompileContext {
  * (an invalid regex, an unreadable JSON Schema) — the loader adds file and line.
  */
 export function compileGrader(spec: GraderSpec, ctx: CompileContext): Grader {
+  return Object.assign(compileBySpec(spec, ctx), { layer: layerOf(spec.type) });
+}
+
+function compileBySpec(spec: GraderSpec, ctx: CompileContext): Grader {
   switch (spec.type) {
     case 'retrieval':
       return compileRetrieval(spec);

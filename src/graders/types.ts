@@ -1,3 +1,4 @@
+import type { GraderLayer } from './layers.js';
 import type { GraderVerdict, TargetOutput, TokenUsage } from '../results/types.js';
 import type { LoadedCase } from '../config/load.js';
 
@@ -17,6 +18,8 @@ export interface Grader {
   readonly requiresExpected?: boolean;
   /** Why this grader may not block (its verdicts are marked advisory); undefined when it may. */
   readonly advisory?: string;
+  /** Which layer of evaluation its verdicts belong to (set by compileGrader). */
+  readonly layer?: GraderLayer;
   /** The grader scores against the case's `relevant` document ids: a case needs them, or `unanswerable: true`. */
   readonly requiresRelevant?: boolean;
   /** What identifies a model-backed grader's judgement (model, prompt hash, parameters), for baseline fingerprints. */

@@ -10,6 +10,7 @@ import type {
   UsageMetric,
 } from '../compare/types.js';
 import type { GateReason, GateVerdict, ReasonLevel, Verdict } from '../gate/types.js';
+import { LAYER_LABEL } from '../graders/layers.js';
 import { escapeMarkdown, inlineCode } from './escape.js';
 
 export interface MarkdownOptions {
@@ -75,6 +76,7 @@ export function renderComparisonMarkdown(
     blockerSection(comparison, verdict, o.maxReason),
     reasonSection(verdict),
     suiteSection(comparison),
+    layerSection(comparison),
     usageSection(comparison),
     regressedCaseSection(comparison, o.maxCases, o.maxReason),
     newRemovedSection(comparison, o.maxIds),
@@ -238,6 +240,23 @@ function metricRow(s: SuiteComparison, m: MetricComparison, first: boolean): str
     formatP(m.pAdjusted),
     METRIC_VERDICT[m.verdict],
   ];
+}
+
+/** Which layer of evaluation moved, per suite: share of passing verdicts, baseline and now. */
+function layerSection(c: ComparisonDocument): string {
+  const share = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
+  const rows = c.suites.flatMap((s) =>
+    (s.layers ?? []).map((l, i) => [
+      i === 0 ? inlineCode(s.id, { table: true }) : '',
+      LAYER_LABEL[l.layer],
+      share(l.baseline),
+      share(l.current),
+      formatDelta('passRate', l.delta),
+      `${l.verdicts.current}`,
+    ]),
+  );
+  if (rows.length === 0) return '';
+  return `### What moved, by layer\n\n${table_([['suite', 'layer', 'baseline', 'now', 'change', 'verdicts'], ...rows], ['l', 'l', 'r', 'r', 'r', 'r'])}`;
 }
 
 function usageSection(c: ComparisonDocument): string {

@@ -62,6 +62,8 @@ export interface GraderVerdict {
    * is below its minimum (or not calibrated at all). The sample's status ignores it.
    */
   advisory?: boolean;
+  /** hard-check | task-metric | judge | human-review: which layer of evaluation this is. */
+  layer?: 'hard-check' | 'task-metric' | 'judge' | 'human-review';
 }
 
 export interface SampleError {

@@ -1,3 +1,4 @@
+import { HUMAN_REVIEW_TAG } from '../graders/layers.js';
 import { isMap, isScalar, isSeq, parseDocument, stringify } from 'yaml';
 import type { Label } from './labels.js';
 
@@ -82,7 +83,8 @@ function caseFor(label: Label): Record<string, unknown> {
   };
   if (label.label === 'pass') c.expected = label.output;
   else if (label.expected !== undefined) c.expected = label.expected;
-  if (label.tags && Object.keys(label.tags).length) c.tags = label.tags;
+  // Marks the human-review layer in reports (graders/layers.ts).
+  c.tags = { ...(label.tags ?? {}), [HUMAN_REVIEW_TAG.key]: HUMAN_REVIEW_TAG.value };
   if (label.label === 'fail') c.graders = [{ type: 'not-equals', value: label.output }];
   return c;
 }

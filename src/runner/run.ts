@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { LoadedCase, LoadedProject, LoadedSuite } from '../config/load.js';
 import type { Price } from '../config/schema.js';
+import { isHumanReviewed } from '../graders/layers.js';
 import { detectRefusal } from '../graders/refusal.js';
 import type { GradeInput, Grader } from '../graders/types.js';
 import type {
@@ -379,13 +380,17 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
 
     const tokens = output.usage;
     const cost = prices.cost(output.model ?? target.info.model, tokens);
-    const graders = await grade(c.graders, {
+    const graded = await grade(c.graders, {
       case: c,
       output,
       latencyMs,
       ...(tokens && { tokens }),
       ...(cost !== undefined && { cost }),
     });
+    // A case whose expectation a reviewer set is the human-review layer, whatever checks it.
+    const graders = isHumanReviewed(c.tags)
+      ? graded.map((v) => ({ ...v, layer: 'human-review' as const }))
+      : graded;
     let refusal: boolean | undefined;
     try {
       refusal = detectRefusal(output.output);
@@ -589,9 +594,10 @@ function checkVerdict(g: Grader, v: GraderVerdict | undefined): GraderVerdict {
   };
 }
 
-/** An advisory grader's verdicts say so, and the reason says why it does not block. */
+/** A verdict says its layer; an advisory grader's verdicts say so, and why it does not block. */
 function markAdvisory(g: Grader, v: GraderVerdict): GraderVerdict {
-  return g.advisory ? { ...v, reason: `${v.reason} (advisory: ${g.advisory})`, advisory: true } : v;
+  const out = g.layer ? { ...v, layer: g.layer } : v;
+  return g.advisory ? { ...out, reason: `${v.reason} (advisory: ${g.advisory})`, advisory: true } : out;
 }
 
 function thrownVerdict(g: Grader, e: unknown): GraderVerdict {
