@@ -6,6 +6,7 @@ import { compileHardCheck } from './hard-checks.js';
 import { compileAbstention, compileRetrieval } from './rag.js';
 import { compileCanary, compilePii } from './safety.js';
 import { compileJudge, type JudgeConfig } from './judge.js';
+import { compileRefusalWithJudge } from './refusal-judge.js';
 import { compileOpenAIEvalsMatch } from '../importers/openai-evals.js';
 import type { ResponseCache } from '../runner/cache.js';
 import type { Env } from '../targets/env.js';
@@ -26,7 +27,9 @@ export interface CompileContext {
  * (an invalid regex, an unreadable JSON Schema) — the loader adds file and line.
  */
 export function compileGrader(spec: GraderSpec, ctx: CompileContext): Grader {
-  return Object.assign(compileBySpec(spec, ctx), { layer: layerOf(spec.type) });
+  // A refusal grader that asks a judge is as trustworthy as the judge: the judge layer.
+  const layer = spec.type === 'refusal' && spec.judge ? 'judge' : layerOf(spec.type);
+  return Object.assign(compileBySpec(spec, ctx), { layer });
 }
 
 function compileBySpec(spec: GraderSpec, ctx: CompileContext): Grader {
@@ -47,6 +50,8 @@ function compileBySpec(spec: GraderSpec, ctx: CompileContext): Grader {
       return compilePii(spec);
     case 'judge':
       return compileJudge(spec, ctx);
+    case 'refusal':
+      return spec.judge ? compileRefusalWithJudge(spec, ctx) : compileHardCheck(spec, ctx);
     case 'openai-evals-match':
       return compileOpenAIEvalsMatch(spec);
     default:

@@ -79,7 +79,21 @@ export const GraderSpecSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('cost'), ...base, maxUsd: z.number().positive() }),
   /** Deterministic refusal detector. `expect: true` passes on a refusal, `false` on an answer. */
-  z.strictObject({ type: z.literal('refusal'), ...base, expect: z.boolean().default(true) }),
+  z.strictObject({
+    type: z.literal('refusal'),
+    ...base,
+    expect: z.boolean().default(true),
+    /** Ask an LLM judge about what the detector reads as an answer (soft refusals); `true` or judge options. */
+    judge: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          model: z.string().min(1).optional(),
+          minAgreement: z.number().min(-1).max(1).optional(),
+        }),
+      ])
+      .optional(),
+  }),
   // RAG, agent and safety graders: their options are documented where they are defined.
   RetrievalSpecSchema,
   AbstentionSpecSchema,
