@@ -69,15 +69,18 @@ export async function evaluate(
   });
 }
 
+/** HEAD's sha and branch in one git call (none outside a repository). */
 function gitState(cwd: string): { sha?: string; ref?: string } {
-  const git = (...args: string[]) => {
-    try {
-      return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
-    } catch {
-      return undefined;
-    }
-  };
-  const sha = git('rev-parse', 'HEAD');
-  const ref = git('rev-parse', '--abbrev-ref', 'HEAD');
+  let out: string;
+  try {
+    out = execFileSync('git', ['rev-parse', 'HEAD', '--abbrev-ref', 'HEAD'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      encoding: 'utf8',
+    });
+  } catch {
+    return {};
+  }
+  const [sha, ref] = out.trim().split('\n');
   return { ...(sha && { sha }), ...(ref && ref !== 'HEAD' && { ref }) };
 }

@@ -11,7 +11,7 @@ import {
   type SuiteSpec,
   type TargetSpec,
 } from '../config/schema.js';
-import { parseYaml, parseYamlFast, type PositionedDocument } from '../config/yaml.js';
+import { parseYamlFast, type PositionedDocument } from '../config/yaml.js';
 import { packFile, parsePackRef, type PackRef } from '../config/packs.js';
 import { isGlob } from '../util/glob.js';
 import { targetComponents } from './dependencies.js';
@@ -144,7 +144,7 @@ export async function loadModel(
       `config:${snap.absolute(configFile)}`,
       model.blobs.get(configFile)!,
       () => {
-        const parsed = parseYaml(configText, snap.absolute(configFile));
+        const parsed = parseYamlFast(configText, snap.absolute(configFile));
         return [parsed, validate(parsed, [], ProjectConfigSchema, parsed.value)] as const;
       },
     );

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigErrors, type ConfigError } from '../config/errors.js';
-import { parseYaml, type PositionedDocument } from '../config/yaml.js';
+import { parseYamlFast, type PositionedDocument } from '../config/yaml.js';
 import { getPath } from './json-path.js';
 
 /**
@@ -82,6 +82,6 @@ export function validateModelParams(
 
 /** Reads a model config file (YAML or JSON). Throws ConfigError with file and line. */
 export function loadModelConfig(file: string): ModelConfig {
-  const doc = parseYaml(readFileSync(file, 'utf8'), file);
+  const doc = parseYamlFast(readFileSync(file, 'utf8'), file);
   return validateModelParams(doc.value, doc, [], true) as ModelConfig;
 }

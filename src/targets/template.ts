@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../config/errors.js';
-import { parseYaml, type PositionedDocument } from '../config/yaml.js';
+import { parseYamlFast, type PositionedDocument } from '../config/yaml.js';
 import { getPath, parsePath, type PathSegment } from './json-path.js';
 import { validateModelParams, type ModelParams } from './model-config.js';
 
@@ -210,7 +210,7 @@ function parseText(file: string, text: string): ParsedPrompt {
       throw new ConfigError(`front matter opened with '---' on line 1 is never closed`, { file, line: 1 });
     const yaml = rest.slice(0, closing.index);
     // Padding keeps the YAML parser's line numbers equal to the file's.
-    const doc = parseYaml(`\n${yaml}`, file);
+    const doc = parseYamlFast(`\n${yaml}`, file);
     params = validateModelParams(doc.value, doc, [], false);
     const afterClosing = rest.indexOf('\n', closing.index);
     body = afterClosing < 0 ? '' : rest.slice(afterClosing + 1);
@@ -225,7 +225,7 @@ function parseText(file: string, text: string): ParsedPrompt {
 }
 
 function parseStructured(file: string, text: string): ParsedPrompt {
-  const doc = parseYaml(text, file);
+  const doc = parseYamlFast(text, file);
   const value = doc.value;
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw doc.error([], 'expected a mapping: { messages: [{ role, content }], ...model parameters }');

@@ -1,5 +1,5 @@
 import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
-import{prepareTargets}from"./chunk-7BUVJGNO.js";import{loadProject}from"./chunk-AIARQFPJ.js";import"./chunk-4FYADCLI.js";import"./chunk-BSGIDXXQ.js";import{parseArgs}from"node:util";import{resolve}from"node:path";var HELP=`Usage: evalgate validate [--config FILE]
+import{prepareTargets}from"./chunk-MBUFVPXD.js";import{loadProject}from"./chunk-6SJOKJBD.js";import"./chunk-4FYADCLI.js";import"./chunk-BSGIDXXQ.js";import{parseArgs}from"node:util";import{resolve}from"node:path";var HELP=`Usage: evalgate validate [--config FILE]
 
 Checks evalgate.yml and every suite: schema, case ids, graders, regexes, prompt files,
 environment variables and template variables. Calls no model. Exit 0 when valid, 2 when not.

@@ -1,5 +1,5 @@
 import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
-import{parseLabels}from"./chunk-AG4SDHBR.js";import{createDiskCache}from"./chunk-W5HRR3KQ.js";import{calibrate,isJudgeGrader,judgeMayGate,loadProject}from"./chunk-AIARQFPJ.js";import"./chunk-4FYADCLI.js";import{UsageError}from"./chunk-BSGIDXXQ.js";import{mkdirSync,readFileSync,writeFileSync}from"node:fs";import{dirname,resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate calibrate --labels FILE [--config FILE] [--grader NAME] [--out FILE] [--no-cache]
+import{parseLabels}from"./chunk-AG4SDHBR.js";import{createDiskCache}from"./chunk-W5HRR3KQ.js";import{calibrate,isJudgeGrader,judgeMayGate,loadProject}from"./chunk-6SJOKJBD.js";import"./chunk-4FYADCLI.js";import{UsageError}from"./chunk-BSGIDXXQ.js";import{mkdirSync,readFileSync,writeFileSync}from"node:fs";import{dirname,resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate calibrate --labels FILE [--config FILE] [--grader NAME] [--out FILE] [--no-cache]
 
 Judges human-labelled outputs with the project's judge grader and measures agreement:
 accuracy, Cohen's kappa and the 2x2 table. Writes a calibration report (default
