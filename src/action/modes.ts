@@ -157,12 +157,7 @@ async function prMode(ctx: ActionContext): Promise<void> {
       verdict: compared.verdict,
       notes: compared.notes,
     });
-    setOutputs(ctx, {
-      verdict: compared.verdict.verdict,
-      'results-path': outPath(ctx, FILES.results),
-      'comparison-path': outPath(ctx, FILES.comparison),
-      'suites-run': results.suites.map((s) => s.id).join(','),
-    });
+    setRunOutputs(ctx, compared.verdict, results);
     failOnVerdict(ctx, compared.verdict);
   } catch (e) {
     // The check must not stay in progress forever: branch protection would wait on it.
@@ -244,12 +239,7 @@ async function fullMode(ctx: ActionContext): Promise<void> {
     notes: compared.notes,
   });
   writeFile(ctx, FILES.report, report);
-  setOutputs(ctx, {
-    verdict: compared.verdict.verdict,
-    'results-path': outPath(ctx, FILES.results),
-    'comparison-path': outPath(ctx, FILES.comparison),
-    'suites-run': results.suites.map((s) => s.id).join(','),
-  });
+  setRunOutputs(ctx, compared.verdict, results);
   failOnVerdict(ctx, compared.verdict);
 }
 
@@ -341,6 +331,16 @@ async function resolveReportTarget(
 
 function workdir(ctx: ActionContext): string {
   return resolve(ctx.workspace, ctx.inputs.workingDirectory);
+}
+
+/** The outputs of a mode that ran suites and compared them. */
+function setRunOutputs(ctx: ActionContext, verdict: Verdict, results: ResultsDocument): void {
+  setOutputs(ctx, {
+    verdict: verdict.verdict,
+    'results-path': outPath(ctx, FILES.results),
+    'comparison-path': outPath(ctx, FILES.comparison),
+    'suites-run': results.suites.map((s) => s.id).join(','),
+  });
 }
 
 function outPath(ctx: ActionContext, name: string): string {

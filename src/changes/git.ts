@@ -8,6 +8,7 @@ import {
   type Revision,
   type Revisions,
 } from './types.js';
+import { firstLine } from '../util/text.js';
 
 export interface GitResult {
   code: number;
@@ -409,15 +410,6 @@ export function parseCatFileBatch(out: Buffer): Map<string, Buffer> {
     at += size + 1;
   }
   return blobs;
-}
-
-function firstLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .map((l) => l.trim())
-      .find(Boolean) ?? ''
-  );
 }
 
 function plural(n: number, word: string): string {

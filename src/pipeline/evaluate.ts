@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import type { LoadedProject, LoadedSuite } from '../config/load.js';
 import { versionsForWorkingTree } from '../plan/index.js';
-import { createDiskCache } from '../runner/cache.js';
+import { createDiskCache, projectCache } from '../runner/cache.js';
 import { runEval, type RunEvent, type RunOutcome } from '../runner/run.js';
 import type { Target } from '../targets/types.js';
 
@@ -47,9 +47,11 @@ export async function evaluate(
     concurrency: options.concurrency,
     timeoutMs: project.config.timeoutMs,
     retries: project.config.retries,
-    cache: options.cache
-      ? createDiskCache(options.cacheDir ?? resolve(project.rootDir, project.config.cache.dir))
-      : null,
+    cache: !options.cache
+      ? null
+      : options.cacheDir
+        ? createDiskCache(options.cacheDir)
+        : (projectCache(project.config, project.rootDir) ?? null),
     prices: project.config.prices,
     ...(options.signal && { signal: options.signal }),
     run: {

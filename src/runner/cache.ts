@@ -128,3 +128,15 @@ export function createDiskCache(dir: string): ResponseCache {
     },
   };
 }
+
+/**
+ * The project's response cache as its config describes it (`cache.enabled`, `cache.dir`
+ * relative to the project root), or undefined when off or `disabled` (`--no-cache`).
+ */
+export function projectCache(
+  config: { cache: { enabled: boolean; dir: string } },
+  rootDir: string,
+  disabled = false,
+): ResponseCache | undefined {
+  return !disabled && config.cache.enabled ? createDiskCache(resolve(rootDir, config.cache.dir)) : undefined;
+}

@@ -3,6 +3,7 @@ import { baselineFileName, parseBaseline, serializeBaseline, suiteIdFromFileName
 import type { Baseline, BaselineListing, BaselineStore, SaveResult } from '../types.js';
 import { backoffDelay, BaselineStoreError, sleep as realSleep } from './errors.js';
 import { listingOf } from './listing.js';
+import { firstLine } from '../../util/text.js';
 
 export interface GitBranchStoreOptions {
   /** Any directory in the repository. */
@@ -239,13 +240,4 @@ function lostRace(result: GitResult, what: string): string {
     return firstLine(text) || `${what} rejected`;
   }
   throw new BaselineStoreError(`git ${what} failed: ${firstLine(text) || `exit ${result.code}`}`);
-}
-
-function firstLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .map((l) => l.trim())
-      .find(Boolean) ?? ''
-  );
 }

@@ -6,7 +6,7 @@ import { loadProject } from '../../config/load.js';
 import { calibrate, judgeMayGate, type CalibrationItem } from '../../graders/calibrate.js';
 import { isJudgeGrader, type JudgeGrader } from '../../graders/judge.js';
 import { parseLabels } from '../../review/labels.js';
-import { createDiskCache } from '../../runner/cache.js';
+import { projectCache } from '../../runner/cache.js';
 import type { CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate calibrate --labels FILE [--config FILE] [--grader NAME] [--out FILE] [--no-cache]
@@ -59,10 +59,7 @@ export const calibrateCommand: CommandHandler = async (argv, io) => {
 
   const project = loadProject(resolve(io.cwd, values.config), {
     env: io.env,
-    cache: (config, rootDir) =>
-      !values['no-cache'] && config.cache.enabled
-        ? createDiskCache(resolve(rootDir, config.cache.dir))
-        : undefined,
+    cache: (config, rootDir) => projectCache(config, rootDir, values['no-cache']),
   });
   for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
 

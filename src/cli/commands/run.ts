@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
 import { loadProject, type LoadedProject, type LoadedSuite } from '../../config/load.js';
 import { prepareTargets } from '../../config/targets.js';
-import { createDiskCache } from '../../runner/cache.js';
+import { projectCache } from '../../runner/cache.js';
 import { planFromGit, readPlan, renderPlanText, suitesInPlan, type Plan } from '../../plan/index.js';
 import { parseResultsDocument } from '../../compare/input.js';
 import { compareWithBaselines } from '../../pipeline/compare-baselines.js';
@@ -78,10 +78,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
   const project = loadProject(configPath, {
     env: io.env,
     // Judge graders cache their calls like targets do, in the same place and on the same terms.
-    cache: (config, rootDir) =>
-      !values['no-cache'] && config.cache.enabled
-        ? createDiskCache(resolve(rootDir, config.cache.dir))
-        : undefined,
+    cache: (config, rootDir) => projectCache(config, rootDir, values['no-cache']),
   });
   for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
 

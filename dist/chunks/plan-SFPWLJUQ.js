@@ -1,5 +1,5 @@
 import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
-import{formatPlanJson,planFromGit,renderPlanText}from"./chunk-VWUBP5FH.js";import"./chunk-ZLRP7RFU.js";import"./chunk-6SJOKJBD.js";import"./chunk-4FYADCLI.js";import{UsageError}from"./chunk-BSGIDXXQ.js";import{writeFileSync}from"node:fs";import{resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate plan --base REF [--head REF] [--json] [--out FILE] [--config FILE] [--no-fetch]
+import{formatPlanJson,planFromGit,renderPlanText}from"./chunk-RKTCPLKQ.js";import"./chunk-FQMU7FG6.js";import"./chunk-6SJOKJBD.js";import"./chunk-4FYADCLI.js";import{UsageError}from"./chunk-BSGIDXXQ.js";import{writeFileSync}from"node:fs";import{resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate plan --base REF [--head REF] [--json] [--out FILE] [--config FILE] [--no-fetch]
 
 Shows which components a change touched (prompt, model, retrieval, ...), how, and which
 suites it affects and why. Compares head with the merge base of base and head, as a pull
