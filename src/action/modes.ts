@@ -1,33 +1,21 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import {
-  BaselineStoreError,
-  baselinesToResults,
-  compareInputs,
-  fingerprintExtrasForProject,
-  loadBaselines,
-  openBaselineStore,
-  saveBaselines,
-  type LoadedBaselines,
-} from '../baseline/index.js';
-import { compare } from '../compare/compare.js';
 import { parseResultsDocument } from '../compare/input.js';
 import { COMPARISON_SCHEMA_VERSION, type ComparisonDocument } from '../compare/types.js';
 import { loadProject, type LoadedProject, type LoadedSuite } from '../config/load.js';
-import { prepareTargets } from '../config/targets.js';
-import { gate } from '../gate/gate.js';
+import { renderConfirmationText } from '../gate/confirm.js';
 import { VERDICT_SCHEMA_VERSION, type GateVerdict, type Verdict } from '../gate/types.js';
 import { describeGitHubError, type GitHubApi, type GitHubOctokit } from '../github/index.js';
 import { formatPlanJson, parsePlan, planFromGit, suitesInPlan, type Plan } from '../plan/index.js';
-import { evaluate } from '../pipeline/evaluate.js';
+import { comparisonFileOf, gateChange } from '../pipeline/gate-change.js';
+import { recordBaseline } from '../pipeline/record-baseline.js';
 import { completeCheckRun, startCheckRun } from '../publish/check-run.js';
 import { upsertStickyComment } from '../publish/sticky-comment.js';
 import { renderCheckRun } from '../report/check-run.js';
 import { COMMENT_MAX_CHARS, renderPrComment, type ReportLinks } from '../report/comment.js';
 import { renderStepSummary, STEP_SUMMARY_MAX_BYTES } from '../report/step-summary.js';
 import type { ResultsDocument } from '../results/types.js';
+import type { RunEvent } from '../runner/run.js';
 import { envReferences } from '../targets/env.js';
 import {
   InputError,
@@ -76,6 +64,10 @@ export interface ActionContext {
   /** Absent when there is no token: nothing is published, the reports are still written. */
   github?: GitHubPort;
   io: ActionIO;
+  /** Aborted when the workflow run is cancelled or times out: no more model calls. */
+  signal?: AbortSignal;
+  /** GITHUB_RUN_ATTEMPT: above 1, a re-run, which re-requests failed samples fresh. */
+  runAttempt?: number;
 }
 
 /** The report files, in the working directory, that action.yml uploads as the artifact. */
@@ -144,21 +136,23 @@ async function prMode(ctx: ActionContext): Promise<void> {
       return;
     }
 
-    const results = await runSuites(ctx, project, suites);
-    const compared = await compareWithBaseline(ctx, project, results, inputs.base || pr.baseSha);
-    writeFile(ctx, FILES.comparison, comparisonJson(compared.verdict, compared.comparison));
+    const gated = await gateChange({
+      ...pipelineOptions(ctx, project, suites),
+      baseRef: inputs.base || pr.baseSha,
+    });
+    writeFile(ctx, FILES.comparison, comparisonJson(gated));
     await publishPullRequest(ctx, {
       number: pr.number,
       headSha: pr.headSha,
       check,
       plan,
-      results,
-      comparison: compared.comparison,
-      verdict: compared.verdict,
-      notes: compared.notes,
+      results: gated.results,
+      comparison: gated.comparison,
+      verdict: gated.verdict,
+      notes: gated.notes,
     });
-    setRunOutputs(ctx, compared.verdict, results);
-    failOnVerdict(ctx, compared.verdict);
+    setRunOutputs(ctx, gated.verdict, gated.results);
+    failOnVerdict(ctx, gated.verdict);
   } catch (e) {
     // The check must not stay in progress forever: branch protection would wait on it.
     if (check && ctx.github) {
@@ -182,65 +176,52 @@ async function baselineMode(ctx: ActionContext): Promise<void> {
   const { io } = ctx;
   const project = openProject(ctx);
   const suites = ctx.inputs.suites.length ? pickSuites(project, ctx.inputs.suites) : project.suites;
-  const results = await runSuites(ctx, project, suites);
-  // Gated against nothing, on what needs no baseline: failing blockers, infrastructure errors,
-  // absolute budgets. A red default branch is worth a red job (after the baseline is saved).
-  const verdict = withoutBaselineReasons(
-    gate(compare(baselinesToResults([]), results, { thresholds: project.config.gate }), project.config.gate),
-  );
-  const store = openBaselineStore(project.config.baseline, storeContext(ctx, project));
-  let saved = 'nothing saved';
-  if (!store) {
-    io.info(
-      'The `rerun` baseline store keeps no baselines: nothing to save (each pull request re-measures its base).',
-    );
-  } else if (verdict.verdict === 'error') {
-    io.warning(
-      'The run had too many infrastructure errors to be a baseline: nothing saved. Re-run the job once the targets answer.',
-    );
+  const recorded = await recordBaseline(pipelineOptions(ctx, project, suites)).catch((e: unknown) => {
+    throw new Error(`recording the baselines failed: ${githubOrOwnMessage(e)}`, { cause: e });
+  });
+  const confirmation = renderConfirmationText(recorded.confirmation);
+  if (confirmation) io.info(confirmation.trimEnd());
+  const { save } = recorded;
+  let headline: string;
+  if (save.status !== 'saved') {
+    (save.status === 'refused' ? io.warning : io.info)(`evalgate: ${save.why}`);
+    headline = `### evalgate baseline: ${save.why}`;
   } else {
-    const result = await saveBaselines({
-      store,
-      results,
-      privacy: project.config.baseline.privacy,
-      extras: fingerprintExtrasForProject(project),
-    }).catch((e: unknown) => {
-      throw new Error(`saving the baselines failed: ${githubOrOwnMessage(e)}`, { cause: e });
-    });
-    const where = store.kind.startsWith('git-branch')
-      ? `branch \`${project.config.baseline.branch}\``
-      : store.kind;
-    saved = `saved ${result.baselines.length} baseline(s) to ${where}${result.commit ? ` in commit ${result.commit.slice(0, 12)}` : ''}`;
-    io.info(`evalgate: ${saved.replace(/`/g, '')}`);
+    const commit = save.commit ? ` in commit ${save.commit.slice(0, 12)}` : '';
+    const created = save.created.length
+      ? `baseline created for ${save.created.length === save.suites.length ? 'every suite' : save.created.map((id) => `\`${id.replace(/`/g, '')}\``).join(', ')}`
+      : '';
+    const updated = save.suites.length - save.created.length;
+    const parts = [created, updated ? `${updated} baseline(s) updated` : ''].filter(Boolean).join('; ');
+    headline = `### evalgate baseline: ${parts} (${save.suites.length} suite(s) saved to ${save.where.replace(/`/g, '')}${commit})`;
+    io.info(`evalgate: ${parts}, saved to ${save.where}${commit}`);
   }
-  await summary(ctx, `### evalgate baseline: ${saved}\n\n`, {
-    verdict,
-    results,
-  });
+  await summary(ctx, `${headline}\n\n`, { verdict: recorded.verdict, results: recorded.results });
   setOutputs(ctx, {
-    verdict: verdict.verdict,
+    verdict: recorded.verdict.verdict,
     'results-path': outPath(ctx, FILES.results),
-    'suites-run': results.suites.map((s) => s.id).join(','),
+    'suites-run': recorded.results.suites.map((s) => s.id).join(','),
   });
-  failOnVerdict(ctx, verdict);
+  failOnVerdict(ctx, recorded.verdict);
 }
 
 async function fullMode(ctx: ActionContext): Promise<void> {
   clearReports(ctx);
   const project = openProject(ctx);
   const suites = ctx.inputs.suites.length ? pickSuites(project, ctx.inputs.suites) : project.suites;
-  const results = await runSuites(ctx, project, suites);
-  const compared = await compareWithBaseline(ctx, project, results);
-  writeFile(ctx, FILES.comparison, comparisonJson(compared.verdict, compared.comparison));
+  // Scheduled and manual runs have no base revision: failing blockers are confirmed in this
+  // arm only, and nothing is settled.
+  const gated = await gateChange(pipelineOptions(ctx, project, suites));
+  writeFile(ctx, FILES.comparison, comparisonJson(gated));
   const report = await summary(ctx, '', {
-    verdict: compared.verdict,
-    comparison: compared.comparison,
-    results,
-    notes: compared.notes,
+    verdict: gated.verdict,
+    comparison: gated.comparison,
+    results: gated.results,
+    notes: gated.notes,
   });
   writeFile(ctx, FILES.report, report);
-  setRunOutputs(ctx, compared.verdict, results);
-  failOnVerdict(ctx, compared.verdict);
+  setRunOutputs(ctx, gated.verdict, gated.results);
+  failOnVerdict(ctx, gated.verdict);
 }
 
 /**
@@ -402,159 +383,37 @@ function planSuites(ctx: ActionContext, plan: Plan, project: LoadedProject): Loa
   return run;
 }
 
-async function runSuites(
-  ctx: ActionContext,
-  project: LoadedProject,
-  suites: LoadedSuite[],
-  out = outPath(ctx, FILES.results),
-): Promise<ResultsDocument> {
-  const targets = prepareTargets(project, suites, ctx.env);
-  try {
-    const outcome = await evaluate(project, suites, targets, {
+/** What every mode that runs suites hands the pipeline: the Action's cache, log and GitHub. */
+function pipelineOptions(ctx: ActionContext, project: LoadedProject, suites: LoadedSuite[]) {
+  return {
+    project,
+    suites,
+    run: {
       cwd: workdir(ctx),
-      out,
+      out: outPath(ctx, FILES.results),
       concurrency: project.config.concurrency,
       cache: project.config.cache.enabled,
       // The directory action.yml restores and saves with actions/cache, wherever the config is.
       cacheDir: join(workdir(ctx), '.evalgate', 'cache'),
       suiteIds: suites.map((s) => s.id),
-      onEvent: (e) => {
-        if (e.type === 'suite-finished')
-          ctx.io.info(
-            `  ${e.suite}: ${e.metrics.passed} passed, ${e.metrics.failed} failed, ${e.metrics.errors} errors`,
-          );
-        else if (e.type === 'warning') ctx.io.warning(e.message);
-        else if (e.type === 'rate-limit')
-          ctx.io.info(`  ${e.target}: rate limited, pausing ${Math.ceil(e.pauseMs / 1000)}s`);
-      },
-    });
-    return parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path);
-  } finally {
-    for (const t of targets.values()) await t.close?.();
-  }
-}
-
-interface Compared {
-  comparison: ComparisonDocument;
-  verdict: Verdict;
-  /** Said under the report: suites that had no baseline, a store that could not be read. */
-  notes: string[];
-}
-
-/**
- * Compares with the stored baselines. A suite with none is compared with an empty
- * baseline, so its failing blockers still fail the gate, and the report says where the
- * baseline comes from. `base` (pull requests) lets the `rerun` store measure the base ref.
- */
-async function compareWithBaseline(
-  ctx: ActionContext,
-  project: LoadedProject,
-  results: ResultsDocument,
-  base?: string,
-): Promise<Compared> {
-  const policy = project.config.gate;
-  const suiteIds = results.suites.map((s) => s.id);
-  const store = openBaselineStore(project.config.baseline, storeContext(ctx, project));
-  const notes: string[] = [];
-  let loaded: LoadedBaselines;
-  try {
-    loaded = await loadBaselines({
-      store,
-      suiteIds,
-      ...(!store &&
-        base && {
-          rerun: {
-            repoDir: project.rootDir,
-            baseRef: base,
-            configPath: repoRelative(project.rootDir, project.configPath),
-            env: ctx.env,
-            runSuites: (projectDir, options) => rerunSuites(ctx, projectDir, options),
-          },
-        }),
-    });
-  } catch (e) {
-    // A baseline that is there but unreadable must not let the gate pass: only GitHub
-    // refusing to answer is treated as "no baseline", and said so.
-    if (!isHttpError(e) && !(e instanceof BaselineStoreError)) throw e;
-    const problem = isHttpError(e) ? describeGitHubError(e).message : (e as Error).message;
-    ctx.io.warning(`Could not read the stored baselines: ${problem}`);
-    notes.push(
-      '⚠️ The stored baselines could not be read (see the job log); these suites were compared with an empty baseline, so only failing blocker cases can fail the gate.',
-    );
-    loaded = {
-      baselines: new Map(),
-      sources: Object.fromEntries(suiteIds.map((id) => [id, 'missing' as const])),
-      results: baselinesToResults([]),
-    };
-  }
-  const comparison = compare(loaded.results, results, {
-    thresholds: policy,
-    staleAfterDays: policy.baseline.maxAgeDays,
-    ...compareInputs(loaded.baselines, results, fingerprintExtrasForProject(project)),
-  });
-  const verdict = gate(comparison, policy);
-  const missing = suiteIds.filter((id) => loaded.sources[id] === 'missing');
-  if (missing.length && notes.length === 0) {
-    notes.push(
-      `ℹ️ No baseline yet for ${missing.map((id) => `\`${id.replace(/`/g, '')}\``).join(', ')}: it is saved by a push to the default branch (evalgate in \`baseline\` mode). Until then these suites are compared with an empty baseline, so failing blocker cases still fail.`,
-    );
-    ctx.io.info(`No stored baseline for ${missing.join(', ')}: compared with an empty baseline.`);
-  }
-  return { comparison, verdict, notes };
-}
-
-async function rerunSuites(
-  ctx: ActionContext,
-  projectDir: string,
-  options: { configPath: string; suiteIds: readonly string[] },
-): Promise<ResultsDocument> {
-  const project = loadProject(resolve(projectDir, options.configPath), { env: ctx.env });
-  const suites = project.suites.filter((s) => options.suiteIds.includes(s.id));
-  const dir = mkdtempSync(join(tmpdir(), 'evalgate-rerun-'));
-  try {
-    return await runSuites(ctx, project, suites, join(dir, 'results.json'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function repoRelative(dir: string, file: string): string {
-  let top = dir;
-  try {
-    top = execFileSync('git', ['rev-parse', '--show-toplevel'], {
-      cwd: dir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    // Not a repository: the rerun store reports that itself.
-  }
-  return relative(top, file).split(sep).join('/');
-}
-
-function storeContext(ctx: ActionContext, project: LoadedProject) {
-  return {
-    rootDir: project.rootDir,
+      // A re-run of the job must not replay the failures that made it worth re-running.
+      refreshFailures: (ctx.runAttempt ?? 1) > 1,
+    },
+    repoDir: project.rootDir,
     env: ctx.env,
-    // git-branch through the GitHub API: no extra checkout, no git credentials.
     ...(ctx.github && { github: { octokit: ctx.github.octokit, ...ctx.repo } }),
+    ...(ctx.signal && { signal: ctx.signal }),
+    onEvent: (e: RunEvent) => {
+      if (e.type === 'suite-finished')
+        ctx.io.info(
+          `  ${e.suite}: ${e.metrics.passed} passed, ${e.metrics.failed} failed, ${e.metrics.errors} errors`,
+        );
+      else if (e.type === 'warning') ctx.io.warning(e.message);
+      else if (e.type === 'rate-limit')
+        ctx.io.info(`  ${e.target}: rate limited, pausing ${Math.ceil(e.pauseMs / 1000)}s`);
+    },
+    log: (line: string) => ctx.io.info(line),
   };
-}
-
-const NEEDS_NO_BASELINE = new Set(['infrastructure-errors', 'run-partial', 'budget-absolute']);
-const SEVERITY: Record<GateVerdict, number> = { pass: 0, warn: 1, inconclusive: 2, fail: 3, error: 4 };
-
-/** The verdict from the reasons a run carries alone, as on the default branch, where it is the baseline. */
-function withoutBaselineReasons(v: Verdict): Verdict {
-  const reasons = v.reasons.filter((r) => r.code.startsWith('blocker-') || NEEDS_NO_BASELINE.has(r.code));
-  const counts = { info: 0, warn: 0, inconclusive: 0, fail: 0, error: 0 };
-  let verdict: GateVerdict = 'pass';
-  for (const r of reasons) {
-    counts[r.level]++;
-    const level: GateVerdict = r.level === 'info' ? 'pass' : r.level;
-    if (SEVERITY[level] > SEVERITY[verdict]) verdict = level;
-  }
-  return { ...v, verdict, reasons, counts };
 }
 
 function verdictOf(verdict: GateVerdict): Verdict {
@@ -566,9 +425,8 @@ function verdictOf(verdict: GateVerdict): Verdict {
   };
 }
 
-function comparisonJson(verdict: Verdict, comparison: ComparisonDocument): string {
-  const file: ComparisonFile = { ...verdict, comparison };
-  return `${JSON.stringify(file, null, 2)}\n`;
+function comparisonJson(g: Parameters<typeof comparisonFileOf>[0]): string {
+  return `${JSON.stringify(comparisonFileOf(g), null, 2)}\n`;
 }
 
 const VERDICTS: readonly GateVerdict[] = ['pass', 'warn', 'inconclusive', 'fail', 'error'];

@@ -117,6 +117,24 @@ export const GatePolicySchema = z
         stillFailing: action.default('fail'),
         /** A blocker case the current run no longer has. */
         removed: z.enum(['info', 'warn', 'fail']).default('warn'),
+        /**
+         * A failing blocker is confirmed with fresh samples before it blocks (gate/confirm.ts):
+         * in the change and, for a pull request, on its base. 0 calls turns confirmation off.
+         */
+        confirm: z
+          .strictObject({
+            /** Fresh samples per failing blocker case and arm; a majority decides. */
+            samples: z.number().int().min(1).max(25).default(3),
+            /** Model calls confirmation may spend in one run, both arms together. */
+            callBudget: z.number().int().min(0).default(60),
+          })
+          .prefault({}),
+        /**
+         * A blocker confirmed failing on the pull request's base as well: the change did not
+         * cause it. warn: reported prominently, the pull request is not blocked (the push to the
+         * default branch that finds it fails); fail: block every pull request until it is fixed.
+         */
+        preexisting: action.default('warn'),
       })
       .prefault({}),
     budgets: BudgetsSchema,

@@ -27,6 +27,8 @@ export type ReasonCode =
   | 'blocker-error'
   | 'blocker-removed'
   | 'blocker-fixed'
+  | 'blocker-flaky'
+  | 'blocker-preexisting'
   | 'metric-regressed'
   | 'metric-improved'
   | 'metric-inconclusive'

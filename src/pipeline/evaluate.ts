@@ -18,6 +18,10 @@ export interface EvaluateOptions {
   filters?: string[];
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+  /** First sample index (and so seed) of each case: fresh samples start past the original ones. */
+  sampleOffset?: number;
+  /** Re-request a sample whose cached answer failed its graders, rather than replay it. */
+  refreshFailures?: boolean;
 }
 
 /**

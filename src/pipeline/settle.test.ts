@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { compare } from '../compare/compare.js';
 import { createRng } from '../compare/stats/rng.js';
 import { syntheticResults, type SyntheticCase } from '../compare/synthetic.js';
-import type { LoadedProject } from '../config/load.js';
 import { gate } from '../gate/gate.js';
 import { GatePolicySchema, type GatePolicy } from '../gate/schema.js';
 import { renderSettlementText, settleInconclusive, stageOnePolicy, stagePolicy } from './settle.js';
@@ -57,14 +56,9 @@ async function settle(policy: GatePolicy, arms: Parameters<typeof fresh>[0]) {
   const verdict = gate(comparison, stage1Policy);
   const { sampleArms, requested } = fresh(arms);
   const result = await settleInconclusive({
-    project: { config: { gate: policy } } as unknown as LoadedProject,
     comparison,
     verdict,
     policy,
-    baseRef: 'main',
-    repoDir: '.',
-    env: {},
-    outDir: '.',
     sampleArms,
   });
   return { comparison, before: verdict, ...result, requested };
@@ -209,13 +203,9 @@ describe('settleInconclusive: combining stage 1 at α₁ with stage 2 at α₂',
     const verdict = { ...stage1, verdict: 'fail' as const, reasons: [blocker, ...stage1.reasons] };
     const { sampleArms, requested } = fresh({ baseline: passes, current: passes });
     const r = await settleInconclusive({
-      project: { config: { gate: policy } } as unknown as LoadedProject,
       comparison,
       verdict,
-      baseRef: 'main',
-      repoDir: '.',
-      env: {},
-      outDir: '.',
+      policy,
       sampleArms,
     });
     expect(requested).toHaveLength(0);
@@ -229,13 +219,9 @@ describe('settleInconclusive: combining stage 1 at α₁ with stage 2 at α₂',
     const comparison = compare(baseline, current, { thresholds: stageOnePolicy(policy) });
     const verdict = gate(comparison, stageOnePolicy(policy));
     const r = await settleInconclusive({
-      project: { config: { gate: policy } } as unknown as LoadedProject,
       comparison,
       verdict,
-      baseRef: 'main',
-      repoDir: '.',
-      env: {},
-      outDir: '.',
+      policy,
       sampleArms: () => Promise.reject(new Error('no such ref')),
     });
     expect(r.verdict).toBe(verdict);

@@ -1,10 +1,5 @@
-import { readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { rerunBaseline } from '../baseline/rerun.js';
-import { runGit } from '../changes/git.js';
 import { compare, resolveThresholds } from '../compare/compare.js';
 import { formatValue } from '../compare/format.js';
-import { parseResultsDocument } from '../compare/input.js';
 import { splitAlpha } from '../compare/stats/spending.js';
 import type {
   ComparisonDocument,
@@ -13,14 +8,11 @@ import type {
   MetricVerdict,
   ThresholdSettings,
 } from '../compare/types.js';
-import { loadProject, type LoadedProject, type LoadedSuite } from '../config/load.js';
-import { prepareTargets } from '../config/targets.js';
 import { isInconclusiveRegression, metricBlocks, verdictFromReasons } from '../gate/gate.js';
 import { planResample, type ResamplePlan } from '../gate/resample.js';
 import type { GatePolicy } from '../gate/schema.js';
 import type { GateReason, Verdict } from '../gate/types.js';
 import type { ResultsDocument } from '../results/types.js';
-import { evaluate } from './evaluate.js';
 
 /**
  * Settling an inconclusive regression by re-sampling only its discordant cases, in both arms
@@ -152,28 +144,13 @@ export interface SettleResult {
 // ---------------------------------------------------------------- orchestration
 
 export interface SettleOptions {
-  /** The working tree's project: the current arm. */
-  project: LoadedProject;
   /** Stage 1, made with stageOnePolicy(policy). */
   comparison: ComparisonDocument;
   verdict: Verdict;
-  /** The nominal policy (α, not α₁); the project's by default. */
-  policy?: GatePolicy;
-  /** The revision the baseline arm is re-sampled at. */
-  baseRef: string;
-  /** Any directory in the repository. */
-  repoDir: string;
-  env: Record<string, string | undefined>;
-  /** Where the two stage-2 Results documents are written. */
-  outDir: string;
-  concurrency?: number;
-  /** Where the temporary worktree goes. */
-  tmpDir?: string;
-  /**
-   * Takes `samplesPerArm` fresh samples of each given case in one arm. Injected in tests;
-   * by default the runner, uncached, on the working tree and on the base ref's worktree.
-   */
-  sampleArms?: (cases: ResamplePlan['cases'], samplesPerArm: number) => Promise<StageTwoRuns>;
+  /** The nominal policy (α, not α₁). */
+  policy: GatePolicy;
+  /** Takes `samplesPerArm` fresh samples of each given case in both arms (pipeline/arms.ts). */
+  sampleArms: (cases: ResamplePlan['cases'], samplesPerArm: number) => Promise<StageTwoRuns>;
 }
 
 export interface StageTwoRuns {
@@ -188,7 +165,7 @@ export interface StageTwoRuns {
  * than the evidence: a stage 2 that cannot run leaves the stage-1 verdict as it was.
  */
 export async function settleInconclusive(options: SettleOptions): Promise<SettleResult> {
-  const policy = options.policy ?? options.project.config.gate;
+  const { policy } = options;
   const { resample } = policy;
   const plan = planResample(
     options.comparison,
@@ -217,10 +194,9 @@ export async function settleInconclusive(options: SettleOptions): Promise<Settle
   if (status)
     return { verdict: options.verdict, settlement: emptySettlement(policy, plan, options.verdict, status) };
 
-  const sampleArms = options.sampleArms ?? ((cases, n) => runBothArms(options, cases, n));
   let runs: StageTwoRuns;
   try {
-    runs = await sampleArms(plan.cases, resample.samplesPerArm);
+    runs = await options.sampleArms(plan.cases, resample.samplesPerArm);
   } catch (e) {
     const settlement = emptySettlement(policy, plan, options.verdict, 'failed');
     return { verdict: options.verdict, settlement: { ...settlement, error: (e as Error).message } };
@@ -246,71 +222,6 @@ function emptySettlement(
     cases: plan.cases,
     suites: [],
   };
-}
-
-/** Copies of the suites holding only the given cases, each to be sampled `repeat` times. */
-export function suitesForResample(
-  suites: readonly LoadedSuite[],
-  cases: readonly { suite: string; case: string }[],
-  repeat: number,
-): LoadedSuite[] {
-  const wanted = new Map<string, Set<string>>();
-  for (const c of cases) wanted.set(c.suite, (wanted.get(c.suite) ?? new Set()).add(c.case));
-  return suites.flatMap((s) => {
-    const ids = wanted.get(s.id);
-    if (!ids) return [];
-    const kept = s.cases.filter((c) => ids.has(c.id)).map((c) => ({ ...c, repeat }));
-    return kept.length ? [{ ...s, repeat, cases: kept }] : [];
-  });
-}
-
-async function runBothArms(
-  options: SettleOptions,
-  cases: ResamplePlan['cases'],
-  repeat: number,
-): Promise<StageTwoRuns> {
-  const concurrency = options.concurrency ?? options.project.config.concurrency;
-  // Uncached, and without an old journal to resume: a replayed answer is not a fresh sample.
-  const sample = async (project: LoadedProject, cwd: string, out: string) => {
-    rmSync(`${out}.journal`, { force: true });
-    const suites = suitesForResample(project.suites, cases, repeat);
-    const targets = prepareTargets(project, suites, options.env);
-    try {
-      const outcome = await evaluate(project, suites, targets, { cwd, out, concurrency, cache: false });
-      if (outcome.summary.partial) throw new Error('the re-sampling run was interrupted');
-      return parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path);
-    } finally {
-      for (const t of targets.values()) await t.close?.();
-    }
-  };
-
-  const top = await runGit(options.repoDir, ['rev-parse', '--show-toplevel'], { env: options.env });
-  if (top.code !== 0) throw new Error(`${options.repoDir} is not in a git repository`);
-  const root = top.stdout.toString('utf8').trim();
-  const configPath = relative(root, options.project.configPath);
-
-  const current = await sample(
-    options.project,
-    options.repoDir,
-    join(options.outDir, 'evalgate-resample-current.json'),
-  );
-  const suiteIds = [...new Set(cases.map((c) => c.suite))];
-  const baseline = await rerunBaseline({
-    repoDir: options.repoDir,
-    baseRef: options.baseRef,
-    configPath,
-    suiteIds,
-    env: options.env,
-    ...(options.tmpDir && { tmpDir: options.tmpDir }),
-    runSuites: (dir, { configPath: baseConfig }) =>
-      // The judge's API keys come from the same environment; no judge cache, as for targets.
-      sample(
-        loadProject(baseConfig, { env: options.env }),
-        dir,
-        join(dir, '.evalgate-resample-baseline.json'),
-      ),
-  });
-  return { baseline, current };
 }
 
 // ---------------------------------------------------------------- combining the stages

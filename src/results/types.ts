@@ -100,6 +100,11 @@ export interface CaseResult {
   /** pass: every graded sample passed; fail: one failed; error: no sample could be graded. */
   status: SampleStatus;
   samples: SampleResult[];
+  /**
+   * A blocker that failed and then passed most of its fresh confirmation samples, as found
+   * on the default branch: its estimated failure rate over `samples` samples.
+   */
+  flaky?: { failureRate: number; samples: number };
 }
 
 export interface Percentiles {

@@ -119,7 +119,7 @@ async function settleScenario(sc: Scenario) {
   const made = calls(log).slice(before);
   const doc = JSON.parse(readFileSync(join(repo.dir, 'evalgate-comparison.json'), 'utf8'));
   const { settlement } = doc;
-  const passRate = doc.suites[0].metrics.find((m: { metric: string }) => m.metric === 'passRate');
+  const passRate = doc.comparison.suites[0].metrics.find((m: { metric: string }) => m.metric === 'passRate');
 
   // Stage 1, at α₁: one sample of every case, and an inconclusive regression.
   const stage1 = made.slice(0, SOLID + sc.fragile);
@@ -129,7 +129,7 @@ async function settleScenario(sc: Scenario) {
   expect(settlement).toMatchObject({ status: 'ran', verdictBefore: 'inconclusive' });
 
   // Stage 2: the same discordant cases, samplesPerArm each, in the working tree and at the base.
-  const discordant = doc.suites[0].transitions
+  const discordant = doc.comparison.suites[0].transitions
     .filter((t: { change: string }) => t.change === 'worse' || t.change === 'better')
     .map((t: { id: string }) => t.id);
   const stage2 = made.slice(SOLID + sc.fragile);
@@ -149,7 +149,7 @@ async function settleScenario(sc: Scenario) {
 
   // Settled, one way or the other, and said so.
   expect(['pass', 'fail']).toContain(settlement.verdictAfter);
-  expect(doc.verdict.verdict).toBe(settlement.verdictAfter);
+  expect(doc.verdict).toBe(settlement.verdictAfter);
   expect(r.stderr).toMatch(
     /Re-sampling \(α split 0\.031 \+ 0\.0189, budget 60 calls\): \d+ discordant cases? × 3/,
   );

@@ -78,10 +78,26 @@ describe('evalgate run --base: plan, run the affected suites, compare with the s
     expect(r.stderr).toContain('evalgate: gate verdict: fail');
     expect(r.stdout).toMatch(/evalgate: fail/);
     const comparison = JSON.parse(readFileSync(join(repo.dir, 'evalgate-comparison.json'), 'utf8'));
-    expect(comparison.verdict.verdict).toBe('fail');
-    expect(comparison.verdict.reasons).toEqual(
-      expect.arrayContaining([expect.objectContaining({ suite: 'support', case: 'refunds', level: 'fail' })]),
+    expect(comparison.verdict).toBe('fail');
+    expect(comparison.reasons).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          suite: 'support',
+          case: 'refunds',
+          level: 'fail',
+          code: 'blocker-regressed',
+        }),
+      ]),
     );
+    // Confirmed before it blocked: fresh samples fail on the change and pass on its base.
+    expect(comparison.confirmation.blockers).toEqual([
+      expect.objectContaining({
+        case: 'refunds',
+        outcome: 'regressed',
+        current: { passed: 0, failed: 3, errors: 0 },
+        base: { passed: 3, failed: 0, errors: 0 },
+      }),
+    ]);
   });
 
   it('runs nothing when the change touches nothing evaluated', async () => {

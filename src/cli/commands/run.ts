@@ -1,18 +1,16 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
-import { loadProject, type LoadedProject, type LoadedSuite } from '../../config/load.js';
+import { loadProject, type LoadedSuite } from '../../config/load.js';
 import { prepareTargets } from '../../config/targets.js';
 import { projectCache } from '../../runner/cache.js';
 import { planFromGit, readPlan, renderPlanText, suitesInPlan, type Plan } from '../../plan/index.js';
-import { parseResultsDocument } from '../../compare/input.js';
-import { compareWithBaselines } from '../../pipeline/compare-baselines.js';
-import { evaluate, type EvaluateOptions } from '../../pipeline/evaluate.js';
-import { renderSettlementText, settleInconclusive } from '../../pipeline/settle.js';
+import { renderConfirmationText } from '../../gate/confirm.js';
+import { evaluate } from '../../pipeline/evaluate.js';
+import { comparisonFileOf, gateChange, writeComparisonFile } from '../../pipeline/gate-change.js';
+import { renderSettlementText } from '../../pipeline/settle.js';
 import { renderComparisonMarkdown } from '../../report/markdown.js';
-import type { RunOutcome } from '../../runner/run.js';
-import type { Target } from '../../targets/types.js';
+import type { RunEvent, RunOutcome } from '../../runner/run.js';
 import { createProgress } from '../progress.js';
 import { selectSuites } from '../select.js';
 import { renderSummaryTable } from '../summary.js';
@@ -105,75 +103,68 @@ export const runCommand: CommandHandler = async (argv, io) => {
   }
   suites = selectSuites(suites, values.suite, values.filter);
 
-  const targets = prepareTargets(project, suites, io.env);
-  try {
-    const outcome = await execute(project, suites, targets, {
-      io,
-      cwd: io.cwd,
-      out: resolve(project.rootDir, values.out ?? project.config.output),
-      concurrency: concurrency ?? project.config.concurrency,
-      cache: !values['no-cache'] && project.config.cache.enabled,
-      suiteIds: values.suite,
-      filters: values.filter,
-    });
-    const code = report(outcome, suites, io, values.json);
-    if (!values.base || outcome.summary.partial || suites.length === 0) return code;
-    // --base: the change is judged against the stored baselines of the suites it ran.
-    const current = parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path);
-    const stage1 = await compareWithBaselines(project, current, { env: io.env });
-    const { comparison, sources } = stage1;
-    let { verdict } = stage1;
-    // gate.resample: settle inconclusive regressions with fresh samples of their discordant cases.
-    const settled =
-      project.config.gate.resample.callBudget > 0
-        ? await settleInconclusive({
-            project,
-            comparison,
-            verdict,
-            baseRef: values.base,
-            repoDir: io.cwd,
-            env: io.env,
-            outDir: dirname(outcome.path),
-            concurrency: concurrency ?? project.config.concurrency,
-          })
-        : undefined;
-    if (settled) {
-      verdict = settled.verdict;
-      io.stderr(renderSettlementText(settled.settlement));
-    }
-    const comparisonPath = join(dirname(outcome.path), 'evalgate-comparison.json');
-    const settlement = settled && { settlement: settled.settlement };
-    writeFileSync(comparisonPath, `${JSON.stringify({ ...comparison, verdict, ...settlement }, null, 2)}\n`);
-    const missing = Object.entries(sources)
-      .filter(([, s]) => s === 'missing')
-      .map(([id]) => id);
-    if (!values.json) {
-      if (missing.length) {
-        io.stdout(
-          `\nNo stored baseline for ${missing.join(', ')}: save one from the default branch with 'evalgate baseline save'.\n`,
-        );
-      }
-      io.stdout(
-        `\n${renderComparisonMarkdown(comparison, verdict)}\nComparison: ${relative(io.cwd, comparisonPath)}\n`,
+  const runOptions = {
+    cwd: io.cwd,
+    out: resolve(project.rootDir, values.out ?? project.config.output),
+    concurrency: concurrency ?? project.config.concurrency,
+    cache: !values['no-cache'] && project.config.cache.enabled,
+    suiteIds: values.suite,
+    filters: values.filter,
+  };
+  if (!values.base || suites.length === 0) {
+    const targets = prepareTargets(project, suites, io.env);
+    try {
+      const outcome = await withProgress(io, (signal, onEvent) =>
+        evaluate(project, suites, targets, { ...runOptions, signal, onEvent }),
       );
+      return report(outcome, suites, io, values.json);
+    } finally {
+      for (const t of targets.values()) await t.close?.();
     }
-    io.stderr(`evalgate: gate verdict: ${verdict.verdict}\n`);
-    return verdict.verdict === 'fail' || verdict.verdict === 'error' ? 1 : code;
-  } finally {
-    for (const t of targets.values()) await t.close?.();
   }
+
+  // --base: the change is judged against the stored baselines of the suites it ran, its
+  // failing blockers confirmed and its inconclusive suites settled (pipeline/gate-change.ts).
+  const base = values.base;
+  const gated = await withProgress(io, (signal, onEvent) =>
+    gateChange({
+      project,
+      suites,
+      run: runOptions,
+      baseRef: base,
+      repoDir: io.cwd,
+      env: io.env,
+      signal,
+      onEvent,
+      log: (line) => io.stderr(`${line}\n`),
+    }),
+  );
+  const code = report(gated.outcome, suites, io, values.json);
+  if (gated.outcome.summary.partial) return code;
+  io.stderr(renderConfirmationText(gated.confirmation));
+  if (gated.settlement) io.stderr(renderSettlementText(gated.settlement));
+  const comparisonPath = join(dirname(gated.outcome.path), 'evalgate-comparison.json');
+  writeComparisonFile(comparisonPath, comparisonFileOf(gated));
+  if (!values.json) {
+    for (const note of gated.notes) io.stdout(`\n${note}\n`);
+    io.stdout(
+      `\n${renderComparisonMarkdown(gated.comparison, gated.verdict)}\nComparison: ${relative(io.cwd, comparisonPath)}\n`,
+    );
+  }
+  io.stderr(`evalgate: gate verdict: ${gated.verdict.verdict}\n`);
+  return gated.verdict.verdict === 'fail' || gated.verdict.verdict === 'error' ? 1 : code;
 };
 
-async function execute(
-  project: LoadedProject,
-  suites: LoadedSuite[],
-  targets: Map<string, Target>,
-  opts: Omit<EvaluateOptions, 'signal' | 'onEvent'> & { io: CliIO },
-): Promise<RunOutcome> {
-  const { io } = opts;
+/**
+ * Runs `work` with the terminal's progress display and Ctrl-C handling: the first Ctrl-C
+ * stops starting work and writes what finished (the journal lets the next run resume).
+ */
+async function withProgress<T>(
+  io: CliIO,
+  work: (signal: AbortSignal, onEvent: (e: RunEvent) => void) => Promise<T>,
+): Promise<T> {
   const progress = createProgress(io.stderr, io.isTTY);
   const abort = new AbortController();
-  // First Ctrl-C: stop starting work and write what finished; the journal lets the next run resume.
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(130);
     io.stderr('\nevalgate: interrupted: finishing up (Ctrl-C again to quit now)\n');
@@ -181,18 +172,12 @@ async function execute(
   };
   process.on('SIGINT', onSigint);
   try {
-    return await evaluate(project, suites, targets, {
-      ...opts,
-      signal: abort.signal,
-      onEvent: (e) => {
-        if (e.type === 'run-started') progress.start(e.total, e.resumed);
-        else if (e.type === 'sample') progress.sample(e.status, e.cached);
-        else if (e.type === 'rate-limit')
-          progress.note(
-            `${e.target}: rate limited, pausing ${Math.ceil(e.pauseMs / 100) / 10}s (${e.reason})`,
-          );
-        else if (e.type === 'warning') progress.note(`warning: ${e.message}`);
-      },
+    return await work(abort.signal, (e) => {
+      if (e.type === 'run-started') progress.start(e.total, e.resumed);
+      else if (e.type === 'sample') progress.sample(e.status, e.cached);
+      else if (e.type === 'rate-limit')
+        progress.note(`${e.target}: rate limited, pausing ${Math.ceil(e.pauseMs / 100) / 10}s (${e.reason})`);
+      else if (e.type === 'warning') progress.note(`warning: ${e.message}`);
     });
   } finally {
     process.off('SIGINT', onSigint);

@@ -1,0 +1,287 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import {
+  BaselineStoreError,
+  baselinesToResults,
+  compareInputs,
+  fingerprintExtrasForProject,
+  loadBaselines,
+  openBaselineStore,
+  type BaselineSource,
+  type LoadedBaselines,
+  type OctokitLike,
+} from '../baseline/index.js';
+import { runGit } from '../changes/git.js';
+import { compare } from '../compare/compare.js';
+import { parseResultsDocument } from '../compare/input.js';
+import type { ComparisonDocument } from '../compare/types.js';
+import { loadProject, type LoadedProject, type LoadedSuite } from '../config/load.js';
+import { prepareTargets } from '../config/targets.js';
+import type { BlockerConfirmation } from '../gate/confirm.js';
+import { gate } from '../gate/gate.js';
+import type { Verdict } from '../gate/types.js';
+import { describeGitHubError } from '../github/errors.js';
+import type { ResultsDocument } from '../results/types.js';
+import type { RunEvent, RunOutcome } from '../runner/run.js';
+import { freshSampler, type ArmSampler } from './arms.js';
+import { confirmFailingBlockers, emptyConfirmation } from './confirm.js';
+import { evaluate, type EvaluateOptions } from './evaluate.js';
+import { settleInconclusive, stageOnePolicy, type Settlement } from './settle.js';
+
+/**
+ * The pull-request gate, composed once: what `evalgate run --base` and the Action's
+ * pull-request (and full) modes both run, so a capability added here is in both.
+ *
+ *   run        the affected suites                                  → Results
+ *   baselines  from the store, or the base ref re-measured (rerun)  → Baseline Results
+ *   compare    paired, and gate at α₁ when re-sampling is on        → Comparison, Verdict
+ *   confirm    failing blockers re-sampled fresh in both arms       → Verdict (gate/confirm.ts)
+ *   settle     inconclusive trusted suites re-sampled at α₂          → Verdict (settle.ts)
+ *
+ * Each step is a named function below; none of them touches the terminal, GitHub's log or
+ * process.env: progress goes to `log`, the environment comes in as `env`.
+ */
+
+/** Sample indices of fresh samples start here, far from any `repeat`, so their seeds are new. */
+export const CONFIRM_SAMPLE_OFFSET = 1000;
+export const SETTLE_SAMPLE_OFFSET = 2000;
+
+export interface GateChangeOptions {
+  project: LoadedProject;
+  /** The suites to run (from the plan, or chosen). */
+  suites: LoadedSuite[];
+  /** The run stage's options (where the Results go, concurrency, cache). */
+  run: Omit<EvaluateOptions, 'signal' | 'onEvent'>;
+  /** The change's base revision: the `rerun` store, the base arm of confirmation and settlement. */
+  baseRef?: string;
+  /** Any directory in the repository. */
+  repoDir: string;
+  env: Record<string, string | undefined>;
+  /** The git-branch store through the GitHub API (the Action) instead of local git. */
+  github?: { octokit: OctokitLike; owner: string; repo: string };
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+  /** One line of progress at a time (confirmation, settlement); already plain text. */
+  log?: (line: string) => void;
+  /** Fresh samples for confirmation and settlement; the runner by default. Injected in tests. */
+  sampler?: (purpose: 'confirm' | 'settle') => ArmSampler;
+}
+
+export interface GatedChange {
+  outcome: RunOutcome;
+  results: ResultsDocument;
+  comparison: ComparisonDocument;
+  verdict: Verdict;
+  /** Where each suite's baseline came from. */
+  sources: Record<string, BaselineSource>;
+  /** Said under the report: suites without a baseline, a store that could not be read. */
+  notes: string[];
+  confirmation: BlockerConfirmation;
+  settlement?: Settlement;
+}
+
+export async function gateChange(options: GateChangeOptions): Promise<GatedChange> {
+  const { project } = options;
+  const policy = project.config.gate;
+  const { outcome, results } = await runStage(options);
+  const baselines = await baselineStage(options, results);
+  const comparison = compare(baselines.loaded.results, results, {
+    // With re-sampling on, this comparison is stage 1 of two and may spend only α₁ of α.
+    thresholds: stageOnePolicy(policy),
+    staleAfterDays: policy.baseline.maxAgeDays,
+    ...compareInputs(baselines.loaded.baselines, results, fingerprintExtrasForProject(project)),
+  });
+  let verdict = gate(comparison, stageOnePolicy(policy));
+  const gated = { outcome, results, comparison, sources: baselines.loaded.sources, notes: baselines.notes };
+  // An interrupted run is judged as it is (the gate says `error`): no more calls are made.
+  if (results.summary.partial || options.signal?.aborted) {
+    return { ...gated, verdict, confirmation: emptyConfirmation(policy, 'not-needed', !!options.baseRef) };
+  }
+
+  const confirmation = await confirmFailingBlockers({
+    comparison,
+    verdict,
+    policy,
+    baseArm: !!options.baseRef,
+    sample: () => samplerFor(options, 'confirm'),
+  });
+  verdict = confirmation.verdict;
+  const settled =
+    policy.resample.callBudget > 0 && options.baseRef && !options.signal?.aborted
+      ? await settleInconclusive({
+          comparison,
+          verdict,
+          policy,
+          sampleArms: async (cases, n) => {
+            const sample = samplerFor(options, 'settle');
+            const current = await sample('current', cases, n);
+            const baseline = await sample('base', cases, n);
+            return { current, baseline };
+          },
+        })
+      : undefined;
+  if (settled) verdict = settled.verdict;
+  return {
+    ...gated,
+    verdict,
+    confirmation: confirmation.confirmation,
+    ...(settled && { settlement: settled.settlement }),
+  };
+}
+
+/** The run stage, read back as the Results document the later stages take. */
+async function runStage(
+  options: GateChangeOptions,
+): Promise<{ outcome: RunOutcome; results: ResultsDocument }> {
+  const targets = prepareTargets(options.project, options.suites, options.env);
+  try {
+    const outcome = await evaluate(options.project, options.suites, targets, {
+      ...options.run,
+      ...(options.signal && { signal: options.signal }),
+      ...(options.onEvent && { onEvent: options.onEvent }),
+    });
+    return { outcome, results: parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path) };
+  } finally {
+    for (const t of targets.values()) await t.close?.();
+  }
+}
+
+/**
+ * The suites' baselines. A suite with none is compared with an empty baseline, so its
+ * failing blockers still fail. A store that is there but unreadable must not let the gate
+ * pass: only GitHub refusing to answer (or the store saying what is wrong) becomes "no
+ * baseline", and is said in the notes; anything else propagates.
+ */
+async function baselineStage(
+  options: GateChangeOptions,
+  results: ResultsDocument,
+): Promise<{ loaded: LoadedBaselines; notes: string[] }> {
+  const { project } = options;
+  const suiteIds = results.suites.map((s) => s.id);
+  const store = openBaselineStore(project.config.baseline, {
+    rootDir: project.rootDir,
+    env: options.env,
+    ...(options.github && { github: options.github }),
+  });
+  const notes: string[] = [];
+  let loaded: LoadedBaselines;
+  try {
+    loaded = await loadBaselines({
+      store,
+      suiteIds,
+      ...(!store &&
+        options.baseRef && {
+          rerun: {
+            repoDir: options.repoDir,
+            baseRef: options.baseRef,
+            configPath: await repoRelative(options.repoDir, project.configPath, options.env),
+            env: options.env,
+            runSuites: (dir, { configPath, suiteIds: ids }) => rerunSuites(options, dir, configPath, ids),
+          },
+        }),
+    });
+  } catch (e) {
+    if (!isHttpError(e) && !(e instanceof BaselineStoreError)) throw e;
+    const problem = isHttpError(e) ? describeGitHubError(e).message : (e as Error).message;
+    options.log?.(`Could not read the stored baselines: ${problem}`);
+    notes.push(
+      '⚠️ The stored baselines could not be read (see the log); these suites were compared with an empty baseline, so only failing blocker cases can fail the gate.',
+    );
+    loaded = {
+      baselines: new Map(),
+      sources: Object.fromEntries(suiteIds.map((id) => [id, 'missing' as const])),
+      results: baselinesToResults([]),
+    };
+  }
+  const missing = suiteIds.filter((id) => loaded.sources[id] === 'missing');
+  if (missing.length && notes.length === 0) {
+    notes.push(
+      `ℹ️ No baseline yet for ${missing.map((id) => `\`${id.replace(/`/g, '')}\``).join(', ')}: it is saved by a push to the default branch (the Action in \`baseline\` mode, or \`evalgate baseline save\`). Until then these suites are compared with an empty baseline, so failing blocker cases still fail.`,
+    );
+  }
+  return { loaded, notes };
+}
+
+/** The `rerun` store's run of the base ref: the same runner and cache as the change's run. */
+async function rerunSuites(
+  options: GateChangeOptions,
+  dir: string,
+  configPath: string,
+  suiteIds: readonly string[],
+): Promise<ResultsDocument> {
+  const project = loadProject(resolve(dir, configPath), { env: options.env });
+  const suites = project.suites.filter((s) => suiteIds.includes(s.id));
+  const out = mkdtempSync(join(tmpdir(), 'evalgate-rerun-'));
+  try {
+    return (
+      await runStage({
+        ...options,
+        project,
+        suites,
+        run: { ...options.run, cwd: dir, out: join(out, 'results.json'), suiteIds: [...suiteIds] },
+      })
+    ).results;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function samplerFor(options: GateChangeOptions, purpose: 'confirm' | 'settle'): ArmSampler {
+  if (options.sampler) return options.sampler(purpose);
+  return freshSampler({
+    project: options.project,
+    repoDir: options.repoDir,
+    ...(options.baseRef && { baseRef: options.baseRef }),
+    env: options.env,
+    outDir: resolve(options.run.out, '..'),
+    purpose,
+    concurrency: options.run.concurrency,
+    sampleOffset: purpose === 'confirm' ? CONFIRM_SAMPLE_OFFSET : SETTLE_SAMPLE_OFFSET,
+    ...(options.signal && { signal: options.signal }),
+  });
+}
+
+async function repoRelative(
+  dir: string,
+  file: string,
+  env: Record<string, string | undefined>,
+): Promise<string> {
+  const top = await runGit(dir, ['rev-parse', '--show-toplevel'], { env });
+  // Not a repository: the rerun store reports that itself.
+  const root = top.code === 0 ? top.stdout.toString('utf8').trim() : dir;
+  return relative(root, file).split('\\').join('/');
+}
+
+function isHttpError(e: unknown): boolean {
+  const err = e as { status?: unknown; response?: unknown } | null;
+  return typeof err?.status === 'number' && err.response !== undefined;
+}
+
+// ---------------------------------------------------------------- the comparison file
+
+/**
+ * `evalgate-comparison.json`: the verdict, the comparison and how confirmation and settlement
+ * changed it. One shape, written by `run --base` and the Action, read by the Action's report
+ * mode, and printed by `evalgate compare --format json` (which has no confirmation or settlement).
+ */
+export interface ComparisonFile extends Verdict {
+  comparison: ComparisonDocument;
+  confirmation?: BlockerConfirmation;
+  settlement?: Settlement;
+}
+
+export function comparisonFileOf(
+  g: Pick<GatedChange, 'comparison' | 'verdict'> & Partial<Pick<GatedChange, 'confirmation' | 'settlement'>>,
+): ComparisonFile {
+  return {
+    ...g.verdict,
+    comparison: g.comparison,
+    ...(g.confirmation && g.confirmation.status !== 'not-needed' && { confirmation: g.confirmation }),
+    ...(g.settlement && { settlement: g.settlement }),
+  };
+}
+
+export function writeComparisonFile(path: string, file: ComparisonFile): void {
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+}
