@@ -20,6 +20,7 @@ import { loadProject, type LoadedProject, type LoadedSuite } from '../config/loa
 import { prepareTargets } from '../config/targets.js';
 import type { BlockerConfirmation } from '../gate/confirm.js';
 import { gate } from '../gate/gate.js';
+import type { GatePolicy } from '../gate/schema.js';
 import type { Verdict } from '../gate/types.js';
 import { describeGitHubError } from '../github/errors.js';
 import type { ResultsDocument } from '../results/types.js';
@@ -27,7 +28,7 @@ import type { RunEvent, RunOutcome } from '../runner/run.js';
 import { freshSampler, type ArmSampler } from './arms.js';
 import { confirmFailingBlockers, emptyConfirmation } from './confirm.js';
 import { evaluate, type EvaluateOptions } from './evaluate.js';
-import { settleInconclusive, stageOnePolicy, type Settlement } from './settle.js';
+import { settleCapacity, settleInconclusive, stageOnePolicy, type Settlement } from './settle.js';
 
 /**
  * The pull-request gate, composed once: what `evalgate run --base` and the Action's
@@ -122,12 +123,39 @@ export async function gateChange(options: GateChangeOptions): Promise<GatedChang
         })
       : undefined;
   if (settled) verdict = settled.verdict;
+  gated.notes.push(...budgetNotes(policy, confirmation.confirmation, settled?.settlement));
   return {
     ...gated,
     verdict,
     confirmation: confirmation.confirmation,
     ...(settled && { settlement: settled.settlement }),
   };
+}
+
+/** What confirmation and settlement could not do for lack of budget, said where the verdict is read. */
+function budgetNotes(
+  policy: GatePolicy,
+  confirmation: BlockerConfirmation,
+  settlement?: Settlement,
+): string[] {
+  const notes: string[] = [];
+  if (confirmation.skipped.length) {
+    notes.push(
+      `⚠️ ${confirmation.skipped.length} failing blocker case(s) were not confirmed with fresh samples (gate.blockers.confirm.callBudget ${confirmation.budget} is spent): a single failing sample blocks them.`,
+    );
+  }
+  if (settlement && settlement.status !== 'not-needed' && settlement.status !== 'decided') {
+    const cap = settleCapacity(policy);
+    if (!cap.canConfirm)
+      notes.push(
+        `⚠️ gate.resample.callBudget ${policy.resample.callBudget} cannot confirm a regression: at α₂ = ${+cap.alpha2.toPrecision(3)} stage 2 needs at least ${cap.minCases} re-sampled cases (${cap.minCalls} calls at ${policy.resample.samplesPerArm} samples per arm); it can only clear inconclusive results.`,
+      );
+    if (settlement.skipped)
+      notes.push(
+        `ℹ️ Re-sampling left out ${settlement.skipped} discordant case(s) for lack of budget (gate.resample.callBudget).`,
+      );
+  }
+  return notes;
 }
 
 /** The run stage, read back as the Results document the later stages take. */

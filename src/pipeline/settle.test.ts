@@ -4,7 +4,13 @@ import { createRng } from '../compare/stats/rng.js';
 import { syntheticResults, type SyntheticCase } from '../compare/synthetic.js';
 import { gate } from '../gate/gate.js';
 import { GatePolicySchema, type GatePolicy } from '../gate/schema.js';
-import { renderSettlementText, settleInconclusive, stageOnePolicy, stagePolicy } from './settle.js';
+import {
+  renderSettlementText,
+  settleCapacity,
+  settleInconclusive,
+  stageOnePolicy,
+  stagePolicy,
+} from './settle.js';
 
 // Pass probabilities of 0 and 1 make every synthetic sample certain, so each scenario is exact.
 // Stage 1: 200 cases; 10 go pass → fail and 4 fail → pass. McNemar (10 vs 4) is far from
@@ -226,5 +232,17 @@ describe('settleInconclusive: combining stage 1 at α₁ with stage 2 at α₂',
     });
     expect(r.verdict).toBe(verdict);
     expect(r.settlement).toMatchObject({ status: 'failed', error: 'no such ref' });
+  });
+});
+
+describe('settleCapacity: what a call budget can buy', () => {
+  it('needs ⌈log₂(2/α₂)⌉ cases to confirm: 7 at the Pocock split of α = 0.05', () => {
+    const cap = settleCapacity(policyWith({ resample: { callBudget: 41, samplesPerArm: 3 } }));
+    expect(cap.alpha2).toBeCloseTo(0.0189, 4);
+    // 2 · 2⁻⁶ = 0.031 > α₂ = 0.0189 ≥ 2 · 2⁻⁷ = 0.0156.
+    expect(cap).toMatchObject({ minCases: 7, minCalls: 42, canConfirm: false });
+    expect(settleCapacity(policyWith({ resample: { callBudget: 42, samplesPerArm: 3 } })).canConfirm).toBe(
+      true,
+    );
   });
 });

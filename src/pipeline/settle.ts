@@ -73,6 +73,25 @@ function stageAlpha(policy: GatePolicy, alpha: number): number[] {
   });
 }
 
+/**
+ * What a call budget can buy. Stage 2 confirms a regression only when its exact test can reach
+ * α₂ at all: with k re-sampled cases all moving the same way, the smallest two-sided p-value
+ * of McNemar's exact test and of the exact Wilcoxon signed-rank test is 2 · 2⁻ᵏ, so k must be
+ * at least ⌈log₂(2 / α₂)⌉ (7 at α₂ = 0.0189, stage 2's Pocock share of 0.05). A smaller budget can
+ * still settle (clear) an inconclusive result, but can never confirm one: it is said out loud.
+ */
+export function settleCapacity(policy: GatePolicy): {
+  alpha2: number;
+  minCases: number;
+  minCalls: number;
+  canConfirm: boolean;
+} {
+  const alpha2 = stageAlpha(policy, policy.alpha)[1]!;
+  const minCases = Math.ceil(Math.log2(2 / alpha2) - 1e-12);
+  const minCalls = minCases * policy.resample.samplesPerArm * 2;
+  return { alpha2, minCases, minCalls, canConfirm: policy.resample.callBudget >= minCalls };
+}
+
 // ---------------------------------------------------------------- the settlement document
 
 export type SettledOutcome = 'regressed' | 'settled' | 'inconclusive';
