@@ -205,6 +205,11 @@ export interface MetricComparison {
   alpha: number;
   minEffect: number;
   verdict: MetricVerdict;
+  /**
+   * Set when this verdict is the one re-sampling reached (pipeline/settle.ts) rather than the
+   * paired comparison's: `baseline`, `current` and the test are still stage 1's.
+   */
+  settledBy?: 'resampling';
   /** Why this verdict, in one line. */
   reason: string;
 }

@@ -28,7 +28,13 @@ import type { RunEvent, RunOutcome } from '../runner/run.js';
 import { freshSampler, type ArmSampler } from './arms.js';
 import { confirmFailingBlockers, emptyConfirmation } from './confirm.js';
 import { evaluate, type EvaluateOptions } from './evaluate.js';
-import { settleCapacity, settleInconclusive, stageOnePolicy, type Settlement } from './settle.js';
+import {
+  applySettlement,
+  settleCapacity,
+  settleInconclusive,
+  stageOnePolicy,
+  type Settlement,
+} from './settle.js';
 
 /**
  * The pull-request gate, composed once: what `evalgate run --base` and the Action's
@@ -126,6 +132,7 @@ export async function gateChange(options: GateChangeOptions): Promise<GatedChang
   gated.notes.push(...budgetNotes(policy, confirmation.confirmation, settled?.settlement));
   return {
     ...gated,
+    ...(settled && { comparison: applySettlement(comparison, settled.settlement) }),
     verdict,
     confirmation: confirmation.confirmation,
     ...(settled && { settlement: settled.settlement }),

@@ -5,6 +5,7 @@ import { syntheticResults, type SyntheticCase } from '../compare/synthetic.js';
 import { gate } from '../gate/gate.js';
 import { GatePolicySchema, type GatePolicy } from '../gate/schema.js';
 import {
+  applySettlement,
   renderSettlementText,
   settleCapacity,
   settleInconclusive,
@@ -244,5 +245,28 @@ describe('settleCapacity: what a call budget can buy', () => {
     expect(settleCapacity(policyWith({ resample: { callBudget: 42, samplesPerArm: 3 } })).canConfirm).toBe(
       true,
     );
+  });
+});
+
+describe('applySettlement: the table shows the verdict re-sampling reached', () => {
+  it('marks a confirmed regression regressed and a settled one unchanged, keeping stage-1 values', async () => {
+    for (const [arms, expected] of [
+      [{ baseline: passes, current: (id: string) => (id.startsWith('w') ? 0 : 1) }, 'regressed'],
+      [{ baseline: passes, current: passes }, 'unchanged'],
+    ] as const) {
+      const r = await settle(policyWith(ON), arms);
+      const before = r.comparison.suites[0]!.metrics.find((m) => m.metric === 'passRate')!;
+      expect(before.verdict).toBe('inconclusive');
+      const shown = applySettlement(r.comparison, r.settlement).suites[0]!.metrics.find(
+        (m) => m.metric === 'passRate',
+      )!;
+      expect(shown).toMatchObject({
+        verdict: expected,
+        settledBy: 'resampling',
+        baseline: before.baseline,
+        current: before.current,
+      });
+      expect(shown.reason).toMatch(/by re-sampling 14 discordant cases/);
+    }
   });
 });

@@ -392,6 +392,38 @@ export function combineStages(
   };
 }
 
+/**
+ * The comparison as a reader should see it once stage 2 ran: each re-sampled metric carries
+ * the verdict re-sampling reached (regressed, or stage 2's unchanged / improved) with stage
+ * 2's reason, and says so (`settledBy`); its stage-1 values stay, so the table still shows
+ * what every paired case measured. Metrics re-sampling left inconclusive are unchanged. Pure.
+ */
+export function applySettlement(comparison: ComparisonDocument, settlement: Settlement): ComparisonDocument {
+  if (settlement.status !== 'ran') return comparison;
+  const settled = new Map(settlement.suites.map((s) => [s.id, new Map(s.metrics.map((m) => [m.metric, m]))]));
+  return {
+    ...comparison,
+    suites: comparison.suites.map((suite) => {
+      const metrics = settled.get(suite.id);
+      if (!metrics) return suite;
+      return {
+        ...suite,
+        metrics: suite.metrics.map((m) => {
+          const s = metrics.get(m.metric);
+          if (!s?.stage2 || s.outcome === 'inconclusive') return m;
+          const verdict: MetricVerdict = s.outcome === 'regressed' ? 'regressed' : s.stage2.verdict;
+          return {
+            ...m,
+            verdict,
+            settledBy: 'resampling' as const,
+            reason: `${s.outcome === 'regressed' ? 'confirmed' : 'settled'} by re-sampling ${settlement.cases.filter((c) => c.suite === suite.id).length} discordant cases: ${s.stage2.reason}`,
+          };
+        }),
+      };
+    }),
+  };
+}
+
 /** Lines for the terminal: what was re-sampled and what stage 2 said. */
 export function renderSettlementText(s: Settlement): string {
   const [a1, a2] = s.stageAlpha.map((a) => +a.toPrecision(3));

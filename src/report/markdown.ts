@@ -238,7 +238,8 @@ function metricRow(s: SuiteComparison, m: MetricComparison, first: boolean): str
     formatDelta(m.metric, m.delta),
     formatInterval(m.metric, m.interval),
     formatP(m.pAdjusted),
-    METRIC_VERDICT[m.verdict],
+    // The values are every paired case's; the verdict is what fresh samples then settled.
+    `${METRIC_VERDICT[m.verdict]}${m.settledBy ? ' (re-sampled)' : ''}`,
   ];
 }
 
