@@ -66,15 +66,9 @@ export function suitesForCases(
 /** The sampler the pipeline uses: the runner, uncached, on the working tree or the base's worktree. */
 export function freshSampler(options: FreshSamplingOptions): ArmSampler {
   const concurrency = options.concurrency ?? options.project.config.concurrency;
-  const sample = async (
-    project: LoadedProject,
-    cwd: string,
-    out: string,
-    cases: readonly CaseRef[],
-    repeat: number,
-  ) => {
+  /** Runs the given suites with `project`'s targets and settings (prompts, models, app code). */
+  const sample = async (project: LoadedProject, suites: LoadedSuite[], cwd: string, out: string) => {
     rmSync(`${out}.journal`, { force: true });
-    const suites = suitesForCases(project.suites, cases, repeat);
     const targets = prepareTargets(project, suites, options.env);
     try {
       const outcome = await evaluate(project, suites, targets, {
@@ -93,13 +87,15 @@ export function freshSampler(options: FreshSamplingOptions): ArmSampler {
   };
 
   return async (arm, cases, repeat) => {
+    // The change's definitions of the cases in both arms: the arms differ only in the system
+    // under test (the base's prompts, models and code), so an edited case is judged as it is now.
+    const suites = suitesForCases(options.project.suites, cases, repeat);
     if (arm === 'current')
       return sample(
         options.project,
+        suites,
         options.repoDir,
         join(options.outDir, `evalgate-${options.purpose}-current.json`),
-        cases,
-        repeat,
       );
     if (!options.baseRef) throw new Error('no base revision to sample');
     const top = await runGit(options.repoDir, ['rev-parse', '--show-toplevel'], { env: options.env });
@@ -109,19 +105,22 @@ export function freshSampler(options: FreshSamplingOptions): ArmSampler {
       repoDir: options.repoDir,
       baseRef: options.baseRef,
       configPath: relative(root, options.project.configPath),
-      suiteIds: [...new Set(cases.map((c) => c.suite))],
+      suiteIds: suites.map((s) => s.id),
       env: options.env,
       ...(options.tmpDir && { tmpDir: options.tmpDir }),
-      runSuites: (dir, { configPath }) =>
+      runSuites: (dir, { configPath }) => {
         // The judge's API keys come from the same environment; no cache, as for targets.
-        sample(
-          loadProject(configPath, { env: options.env }),
+        const base = loadProject(configPath, { env: options.env });
+        // A suite whose target the base does not have cannot be measured there: its cases
+        // are absent from the base arm, as new cases are.
+        const targets = new Set(Object.keys(base.config.targets));
+        return sample(
+          base,
+          suites.filter((s) => targets.has(s.target)),
           dir,
           join(dir, `.evalgate-${options.purpose}-base.json`),
-          // A case the base does not have is simply absent from its Results.
-          cases,
-          repeat,
-        ),
+        );
+      },
     });
   };
 }
