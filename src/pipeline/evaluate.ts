@@ -16,6 +16,10 @@ export interface EvaluateOptions {
   cacheDir?: string;
   suiteIds?: string[];
   filters?: string[];
+  /** Request cached answers that graded fail or error afresh (see RunOptions.refreshFailures). */
+  refreshFailures?: boolean;
+  /** Where sample indices start, for a re-sampling run (see RunOptions.sampleOffset). */
+  sampleOffset?: number;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
 }
@@ -53,6 +57,8 @@ export async function evaluate(
         ? createDiskCache(options.cacheDir)
         : (projectCache(project.config, project.rootDir) ?? null),
     prices: project.config.prices,
+    ...(options.refreshFailures && { refreshFailures: true }),
+    ...(options.sampleOffset && { sampleOffset: options.sampleOffset }),
     ...(options.signal && { signal: options.signal }),
     run: {
       ...(git.sha && { gitSha: git.sha }),
