@@ -409,11 +409,11 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
     }
   };
 
-  /** Graders, tokens and cost of one answer. */
-  const gradeAnswer = async (c: LoadedCase, target: Target, output: TargetOutput, latencyMs: number) => {
+  /** What the graders see of one answer, its tokens and cost included. */
+  const gradeInput = (c: LoadedCase, target: Target, output: TargetOutput, latencyMs: number): GradeInput => {
     const tokens = output.usage;
     const cost = prices.cost(tokens, target.info.model, output.model);
-    const graded = await grade(c.graders, {
+    return {
       case: c,
       output,
       latencyMs,
@@ -421,12 +421,7 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
       ...(cost !== undefined && { cost }),
       ...(tokens &&
         cost === undefined && { unpriced: PriceTable.namesLookedUp(target.info.model, output.model) }),
-    });
-    // A case whose expectation a reviewer set is the human-review layer, whatever checks it.
-    const graders = isHumanReviewed(c.tags)
-      ? graded.map((v) => ({ ...v, layer: 'human-review' as const }))
-      : graded;
-    return { graders, tokens, cost };
+    };
   };
 
   const executeSample = async (
@@ -469,14 +464,13 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
     let output: TargetOutput;
     let latencyMs: number;
     let retries = 0;
-    let graded: Awaited<ReturnType<typeof gradeAnswer>> | undefined;
+    let graded: { input: GradeInput; graders: GraderVerdict[] } | undefined;
     if (hit && refreshFailures) {
       // A cached answer that did not pass is asked for again: a failure must not be permanent.
-      graded = await gradeAnswer(c, target, hit.output, hit.latencyMs);
-      if (sampleStatus(graded.graders) !== 'pass') {
-        hit = undefined;
-        graded = undefined;
-      }
+      const input = gradeInput(c, target, hit.output, hit.latencyMs);
+      const graders = asReviewed(c, await grade(c.graders, input));
+      if (sampleStatus(graders) === 'pass') graded = { input, graders };
+      else hit = undefined;
     }
     if (hit) {
       output = hit.output;
@@ -504,7 +498,9 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
       }
     }
 
-    const { graders, tokens, cost } = graded ?? (await gradeAnswer(c, target, output, latencyMs));
+    const gradedInput = graded?.input ?? gradeInput(c, target, output, latencyMs);
+    const graders = graded?.graders ?? asReviewed(c, await grade(c.graders, gradedInput));
+    const { tokens, cost } = gradedInput;
     let refusal: boolean | undefined;
     try {
       refusal = detectRefusal(output.output);
@@ -708,6 +704,11 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
 }
 
 // ------------------------------------------------------------------ helpers
+
+/** A case whose expectation a reviewer set is the human-review layer, whatever checks it. */
+function asReviewed(c: LoadedCase, graded: GraderVerdict[]): GraderVerdict[] {
+  return isHumanReviewed(c.tags) ? graded.map((v) => ({ ...v, layer: 'human-review' as const })) : graded;
+}
 
 async function grade(graders: readonly Grader[], input: GradeInput): Promise<GraderVerdict[]> {
   const verdicts = new Array<GraderVerdict>(graders.length);
