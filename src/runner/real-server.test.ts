@@ -295,25 +295,33 @@ describe('real servers as they are', () => {
     expect(said.filter((w) => w.includes('the model is loaded'))).toHaveLength(1);
   });
 
-  it('gives up on a model that never loads after the load budget and the ordinary retries', async () => {
+  it('gives up on a model that never loads after the load budget, once per target, then retries as usual', async () => {
     const fake = await server({ script: () => loading });
     const { target } = openaiTarget(fake.url, 'model: local\ntemperature: 0.5\n');
     const clock = virtualWaits();
-    const { doc } = await run(target, [makeCase('c1', 's')], {
+    const { doc, events } = await run(target, [makeCase('c1', 's'), makeCase('c2', 's')], {
       ...clock,
+      concurrency: 1,
       retries: 2,
       modelLoadWaitMs: 30_000,
     });
-    const [sample] = samplesOf(doc);
-    expect(sample).toMatchObject({ status: 'error', error: { kind: 'http', status: 503 } });
+    const [first] = samplesOf(doc, 'c1');
+    const [second] = samplesOf(doc, 'c2');
+    for (const sample of [first, second])
+      expect(sample).toMatchObject({ status: 'error', error: { kind: 'http', status: 503 } });
     // 0.75 + 1.5 + 3 + 6 + 7.5 + 7.5 = 26.25 s, then the last wait is cut to the 30 s budget.
     const loadingWaits = clock.waits.slice(0, 7);
     expect(loadingWaits).toEqual([750, 1500, 3000, 6000, 7500, 7500, 3750]);
     expect(loadingWaits.reduce((a, b) => a + b, 0)).toBe(30_000);
-    // Then the two ordinary retries, with their own backoff.
-    expect(clock.waits).toHaveLength(9);
-    expect(fake.requests).toHaveLength(10);
-    expect(sample!.retries).toBe(9);
+    // Then the two ordinary retries; the second case gets only those: the budget was the target's.
+    expect(clock.waits).toHaveLength(7 + 2 + 2);
+    expect(fake.requests).toHaveLength(10 + 3);
+    expect([first!.retries, second!.retries]).toEqual([9, 2]);
+    const said = warnings(events);
+    expect(said.filter((w) => w.includes('loading its model'))).toHaveLength(1);
+    expect(said.filter((w) => w.includes('did not load'))).toEqual([
+      'bot: the model did not load within 30s; its requests now get the ordinary retries',
+    ]);
   });
 
   it("takes the request id from the body's id when there is no x-request-id header", async () => {

@@ -10,8 +10,9 @@ export interface BackoffPolicy {
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 30_000 };
 
 /**
- * How long a sample waits, in all, for a server that answers "503 Loading model" before the
- * ordinary retries take over: loading a model of a few GB from disk takes tens of seconds.
+ * How long a target's requests wait for a server that answers "503 Loading model", from its
+ * first such answer, before the ordinary retries take over: loading a model of a few GB from
+ * disk takes tens of seconds.
  */
 export const DEFAULT_MODEL_LOAD_WAIT_MS = 120_000;
 

@@ -96,8 +96,8 @@ export interface RunOptions {
   /** Retries of a retryable failure; a target's `retries` overrides it. */
   retries: number;
   /**
-   * How long, in all, one sample waits out a server answering "503 Loading model" before its
-   * ordinary `retries` take over (default 120,000: two minutes).
+   * How long a target's requests wait out a server answering "503 Loading model", from its
+   * first such answer, before the ordinary `retries` take over (default 120,000: two minutes).
    */
   modelLoadWaitMs?: number;
   cache: ResponseCache | null;
@@ -194,6 +194,8 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
       cacheAs: string | null;
       /** Since when the server has been answering "loading model" (null: it is not). */
       loadingSince: number | null;
+      /** The load budget ran out (said once). */
+      loadGivenUp: boolean;
     }
   >();
   for (const name of new Set(suites.map((s) => s.target))) {
@@ -204,6 +206,7 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
       retries: spec?.retries ?? options.retries,
       cacheAs: cacheNamespace(name, spec, meta.targets?.[name]?.systemVersion),
       loadingSince: null,
+      loadGivenUp: false,
       limiter: new AdaptiveLimiter(name, max, clock, (pauseMs, reason) =>
         emit({ type: 'rate-limit', target: name, pauseMs, reason }),
       ),
@@ -341,7 +344,6 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
     const { limiter, timeoutMs, retries: maxRetries } = setting;
     // Waits for a loading model are on their own budget, not the ordinary retries'.
     let loadingRetries = 0;
-    let loadingWaited = 0;
     for (let attempt = 0; ; attempt++) {
       const ticket = await limiter.acquire();
       if (!ticket) return ABORTED;
@@ -359,13 +361,15 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
           return ABORTED;
         }
         const failure = describeFailure(e, clock.now());
-        if (failure.loading && loadingWaited < modelLoadWaitMs) {
+        // The load budget is the target's, from its first "loading" answer: a model that never
+        // loads costs the run two minutes, not two minutes per sample.
+        const loadingFor = setting.loadingSince === null ? 0 : clock.now() - setting.loadingSince;
+        if (failure.loading && loadingFor < modelLoadWaitMs) {
           limiter.release(ticket, 'error');
           const delay = Math.min(
             loadingDelay(loadingRetries++, random, failure.retryAfterMs),
-            modelLoadWaitMs - loadingWaited,
+            modelLoadWaitMs - loadingFor,
           );
-          loadingWaited += delay;
           if (setting.loadingSince === null) {
             setting.loadingSince = clock.now();
             emit({
@@ -377,6 +381,13 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
           if (signal?.aborted) return ABORTED;
           attempt--; // not one of the ordinary retries
           continue;
+        }
+        if (failure.loading && !setting.loadGivenUp) {
+          setting.loadGivenUp = true;
+          emit({
+            type: 'warning',
+            message: `${name}: the model did not load within ${formatMs(modelLoadWaitMs)}; its requests now get the ordinary retries`,
+          });
         }
         const retry = failure.retryable && attempt < maxRetries;
         const delay = retry ? retryDelay(attempt, random, backoff, failure.retryAfterMs) : 0;
@@ -404,6 +415,7 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
           message: `${name}: the model is loaded; it took ${formatMs(clock.now() - setting.loadingSince)}`,
         });
         setting.loadingSince = null;
+        setting.loadGivenUp = false;
       }
       return { output: result.output, latencyMs, retries: attempt + loadingRetries };
     }
