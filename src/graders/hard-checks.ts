@@ -161,12 +161,14 @@ function compileCheck(spec: GraderSpec, ctx: CompileContext): Check {
         };
       };
     case 'cost':
-      return ({ cost }) => {
+      return ({ cost, unpriced }) => {
         if (cost === undefined)
           return {
             pass: false,
             score: 0,
-            reason: 'no price known for this model: add it to `prices`',
+            reason: unpriced?.length
+              ? `no price known for ${unpriced.map((m) => `'${m}'`).join(' or ')}: add it to \`prices\``
+              : 'no price known for this model: add it to `prices`',
             error: true,
           };
         const ok = cost <= spec.maxUsd;

@@ -9,6 +9,8 @@ export interface GradeInput {
   tokens?: TokenUsage;
   /** USD, when the price is known. */
   cost?: number;
+  /** With usage but no cost: the model names looked up in the price table, none priced. */
+  unpriced?: string[];
 }
 
 /** A compiled grader: its spec was validated (regexes compiled, schemas compiled) at load time. */

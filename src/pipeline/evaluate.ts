@@ -16,12 +16,12 @@ export interface EvaluateOptions {
   cacheDir?: string;
   suiteIds?: string[];
   filters?: string[];
+  /** Request cached answers that graded fail or error afresh (see RunOptions.refreshFailures). */
+  refreshFailures?: boolean;
+  /** Where sample indices start, for a re-sampling run (see RunOptions.sampleOffset). */
+  sampleOffset?: number;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
-  /** First sample index (and so seed) of each case: fresh samples start past the original ones. */
-  sampleOffset?: number;
-  /** Re-request a sample whose cached answer failed its graders, rather than replay it. */
-  refreshFailures?: boolean;
 }
 
 /**
@@ -57,6 +57,8 @@ export async function evaluate(
         ? createDiskCache(options.cacheDir)
         : (projectCache(project.config, project.rootDir) ?? null),
     prices: project.config.prices,
+    ...(options.refreshFailures && { refreshFailures: true }),
+    ...(options.sampleOffset && { sampleOffset: options.sampleOffset }),
     ...(options.signal && { signal: options.signal }),
     run: {
       ...(git.sha && { gitSha: git.sha }),

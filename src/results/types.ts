@@ -74,7 +74,18 @@ export interface SampleError {
 }
 
 export interface SampleResult {
+  /**
+   * The sample index: 0-based within the case, plus the run's `sampleOffset` (a re-sampling
+   * run starts past the original samples). The seed and the cache key derive from it.
+   */
   index: number;
+  /**
+   * The seed the request carried, where it carried one: an openai target with `seed` in its
+   * model config, and every http and command target (sent as EVALGATE_SEED / x-evalgate-seed).
+   * Sample 0 keeps the configured seed; sample k > 0 gets the first 31 bits of
+   * SHA-256("evalgate-seed:<seed>:<k>") (src/targets/seed.ts).
+   */
+  seed?: number;
   status: SampleStatus;
   output?: TargetOutput;
   graders: GraderVerdict[];
@@ -170,8 +181,17 @@ export interface RunInfo {
   /** Component version ids by component name, filled by change detection. */
   components: Record<string, { kind: string; version: string }>;
   targets: Record<string, TargetInfo>;
-  /** Options that shape the numbers: concurrency, cache use, filters. */
-  options: { concurrency: number; cache: boolean; suites?: string[]; filters?: string[] };
+  /** Options that shape the numbers: concurrency, cache use, filters, sample offset, refreshed failures. */
+  options: {
+    concurrency: number;
+    cache: boolean;
+    suites?: string[];
+    filters?: string[];
+    /** Where sample indices started (a re-sampling run); absent when 0. */
+    sampleOffset?: number;
+    /** Cached failures were requested afresh (`--refresh-failures`). */
+    refreshFailures?: boolean;
+  };
 }
 
 export interface ResultsDocument {

@@ -72,6 +72,13 @@ describe('cacheKey', () => {
     expect(canonical(undefined)).toBeUndefined();
   });
 
+  it("leaves out the request's seed and sample, which follow from the sample index", () => {
+    const request: PreparedRequest = { target: 'app', kind: 'http', body: { q: 1 } };
+    const key = cacheKey('app', request, 3);
+    expect(cacheKey('app', { ...request, seed: 1234, sample: 3 }, 3)).toBe(key);
+    expect(key).toBe(sha256(canonicalJson({ target: 'app', request, sample: 3 })));
+  });
+
   it('separates repeats: the sample index is part of the key', () => {
     const request: PreparedRequest = { target: 'app', kind: 'http', body: { q: 1 } };
     expect(cacheKey('app', request, 0)).not.toBe(cacheKey('app', request, 1));

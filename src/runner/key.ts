@@ -2,15 +2,30 @@ import { hash } from 'node:crypto';
 import type { PreparedRequest } from '../targets/types.js';
 
 /**
- * The response cache key: sha256(canonicalJson({ target, request, sample })), byte for byte
- * what `util/hash.ts` gives (the tests hold the two together), computed in one pass.
- * canonicalJson copies the whole request into key-sorted objects before stringifying it; at
- * 100,000 cached cases that copy was a fifth of the replay time.
+ * The response cache key: sha256(canonicalJson({ target, request: { body, kind, target },
+ * sample })), byte for byte what `util/hash.ts` gives (the tests hold the two together),
+ * computed in one pass. canonicalJson copies the whole request into key-sorted objects before
+ * stringifying it; at 100,000 cached cases that copy was a fifth of the replay time.
+ *
+ * The request's `seed` and `sample` are left out: both follow from the sample index, which is
+ * in the key, and leaving them out keeps the keys of requests cached before they existed.
  */
 export function cacheKey(target: string, request: PreparedRequest, sample: number): string {
-  // Keys in sorted order: request, sample, target.
-  const text = `{"request":${canonical(request) ?? 'null'},"sample":${canonical(sample) ?? 'null'},"target":${JSON.stringify(target)}}`;
+  // Keys in sorted order: request (body, kind, target), sample, target.
+  const text = `{"request":${requestText(request)},"sample":${canonical(sample) ?? 'null'},"target":${JSON.stringify(target)}}`;
   return hash('sha256', text, 'hex');
+}
+
+const REQUEST_KEYS = ['body', 'kind', 'target'] as const;
+
+function requestText(request: PreparedRequest): string {
+  let out = '{';
+  for (const key of REQUEST_KEYS) {
+    const text = canonical(request[key]);
+    if (text === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}"${key}":${text}`;
+  }
+  return `${out}}`;
 }
 
 /** JSON.stringify with object keys sorted at every level; undefined where JSON.stringify gives undefined. */

@@ -104,8 +104,8 @@ export class RunLedger {
   }
 
   /**
-   * Records a finished sample. Returns whether that finished its case and its suite; a slot
-   * already recorded is ignored (false, false).
+   * Records a finished sample. Returns whether that finished its case (then with all the
+   * case's samples, in order) and its suite; a slot already recorded is ignored (false, false).
    */
   record(
     suite: number,
@@ -114,7 +114,7 @@ export class RunLedger {
     result: SampleResult,
     offset: number,
     length: number,
-  ): { caseDone: boolean; suiteDone: boolean } {
+  ): { caseDone: boolean; suiteDone: boolean; samples?: readonly SampleResult[] } {
     const g = this.caseBase[suite]! + caseIdx;
     const slot = this.slotBase[g]! + sample;
     if (this.status[slot] !== NOT_DONE) return { caseDone: false, suiteDone: false };
@@ -144,7 +144,7 @@ export class RunLedger {
       this.caseStatus(suite, caseIdx),
       samples,
     );
-    return { caseDone: true, suiteDone: --this.remaining[suite]! === 0 };
+    return { caseDone: true, suiteDone: --this.remaining[suite]! === 0, samples };
   }
 
   private slot(suite: number, caseIdx: number, sample: number): number {

@@ -51,7 +51,7 @@ export class AdaptiveLimiter {
 
   /** Resolves with a ticket once a request may start; with null if `signal` aborts first. */
   acquire(signal?: AbortSignal): Promise<Ticket | null> {
-    if (signal?.aborted) return Promise.resolve(null);
+    if (signal?.aborted || this.closed.signal.aborted) return Promise.resolve(null);
     if (this.waiters.length === 0 && !this.paused() && this.active < this.limit()) {
       return Promise.resolve(this.grant());
     }
@@ -110,9 +110,17 @@ export class AdaptiveLimiter {
     this.pause(reset, `x-ratelimit-remaining-${what} is 0 (resets in ${resetText ?? '?'})`);
   }
 
-  /** Cancels the pause timer so an aborted run does not wait for it. */
+  /**
+   * Cancels the pause timer so an aborted run does not wait for it, and turns every waiter
+   * (and any later `acquire`) away with null. The runner calls it when the run is aborted:
+   * one subscription per limiter rather than one abort listener per waiter.
+   */
   close(): void {
     this.closed.abort();
+    for (const w of this.waiters.splice(0)) {
+      if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
+      w.resolve(null);
+    }
   }
 
   private limit(): number {

@@ -31,7 +31,22 @@ describe('PriceTable', () => {
     expect(
       costOf({ prompt: 100, completion: 0, total: 100, cached: 100 }, { input: 2, output: 8 }),
     ).toBeCloseTo(200 / 1e6, 15);
-    expect(table.cost('gpt-4o', undefined)).toBeUndefined();
-    expect(table.cost('unknown', { prompt: 1, completion: 1, total: 2 })).toBeUndefined();
+    expect(table.cost(undefined, 'gpt-4o')).toBeUndefined();
+    expect(table.cost({ prompt: 1, completion: 1, total: 2 }, 'unknown')).toBeUndefined();
+  });
+
+  it('prices the model asked for first, then the one the server answered with', () => {
+    const usage = { prompt: 1_000_000, completion: 0, total: 1_000_000 };
+    // llama.cpp answers with its model file's name; the project priced the name it asked for.
+    expect(table.cost(usage, 'my-model', 'qwen2.5-7b-instruct-q4_k_m.gguf')).toBe(5);
+    // Asked for an alias with no price; the server's name has one.
+    expect(table.cost(usage, 'local-alias', 'gpt-4o')).toBe(1);
+    // Both priced: the requested name wins.
+    expect(table.cost(usage, 'my-model', 'gpt-4o')).toBe(5);
+    expect(table.cost(usage, 'nope', 'nada')).toBeUndefined();
+    expect(PriceTable.namesLookedUp('nope', 'nada')).toEqual(['nope', 'nada']);
+    expect(PriceTable.namesLookedUp('same', 'same')).toEqual(['same']);
+    expect(PriceTable.namesLookedUp(undefined, 'x')).toEqual(['x']);
+    expect(PriceTable.namesLookedUp(undefined, undefined)).toEqual([]);
   });
 });

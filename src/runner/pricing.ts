@@ -72,11 +72,24 @@ export class PriceTable {
     return price;
   }
 
-  /** USD for one response; undefined when the model or the usage is unknown. */
-  cost(model: string | undefined, usage: TokenUsage | undefined): number | undefined {
+  /**
+   * USD for one response; undefined when the usage is unknown or neither model has a price.
+   * The model asked for is looked up first, then the one the server says answered: local
+   * servers (llama.cpp, vLLM, Ollama) answer with their own name for the model (a file name,
+   * a path), while the project prices the name it configured.
+   */
+  cost(usage: TokenUsage | undefined, requested: string | undefined, returned?: string): number | undefined {
     if (!usage) return undefined;
-    const price = this.lookup(model);
+    const price = this.lookup(requested) ?? (returned === requested ? null : this.lookup(returned));
     return price ? costOf(usage, price) : undefined;
+  }
+
+  /** The distinct names `cost` looks up, in its order: what a "no price" message should name. */
+  static namesLookedUp(requested: string | undefined, returned: string | undefined): string[] {
+    const names: string[] = [];
+    if (requested) names.push(requested);
+    if (returned && returned !== requested) names.push(returned);
+    return names;
   }
 
   private resolve(model: string): Price | null {

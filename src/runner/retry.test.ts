@@ -1,8 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { TargetError } from '../targets/types.js';
-import { describeFailure, parseResetDuration, retryAfterFromHeaders, retryDelay } from './retry.js';
+import {
+  describeFailure,
+  loadingDelay,
+  parseResetDuration,
+  retryAfterFromHeaders,
+  retryDelay,
+} from './retry.js';
 
 const NOW = Date.parse('2025-01-01T00:00:00Z');
+
+describe('loadingDelay', () => {
+  it('is equal jitter in [c/2, c) under c = min(10 s, 1 s·2^k), never below retry-after', () => {
+    expect([0, 1, 2, 3, 4, 8].map((k) => loadingDelay(k, () => 0))).toEqual([
+      500, 1000, 2000, 4000, 5000, 5000,
+    ]);
+    expect([0, 1, 2, 3, 4].map((k) => loadingDelay(k, () => 0.5))).toEqual([750, 1500, 3000, 6000, 7500]);
+    expect(loadingDelay(0, () => 0, 4000)).toBe(4000);
+  });
+});
 
 describe('retryDelay', () => {
   it('is full jitter under an exponential ceiling, capped', () => {
@@ -70,6 +86,7 @@ describe('describeFailure', () => {
       message: 'oops',
       retryable: false,
       rateLimited: false,
+      loading: false,
     });
     expect(describeFailure('text', NOW)).toMatchObject({ kind: 'unknown', message: 'text' });
   });

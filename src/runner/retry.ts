@@ -10,6 +10,24 @@ export interface BackoffPolicy {
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 30_000 };
 
 /**
+ * How long a target's requests wait for a server that answers "503 Loading model", from its
+ * first such answer, before the ordinary retries take over: loading a model of a few GB from
+ * disk takes tens of seconds.
+ */
+export const DEFAULT_MODEL_LOAD_WAIT_MS = 120_000;
+
+/**
+ * Wait before loading retry number `k + 1`: "equal jitter", uniform in [c/2, c) with
+ * c = min(10 s, 1 s·2^k), so a model that is ready is noticed within ~10 s, while the
+ * workers that all saw it loading do not retry in lockstep. Never shorter than the server's
+ * retry-after.
+ */
+export function loadingDelay(k: number, random: () => number, serverRetryAfterMs?: number): number {
+  const ceiling = Math.min(10_000, 1000 * 2 ** k);
+  return Math.max(serverRetryAfterMs ?? 0, ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/**
  * Wait before retry number `attempt + 1`: "full jitter" (uniform in [0, min(cap, base·2^attempt)),
  * AWS Architecture Blog, "Exponential Backoff And Jitter"), which spreads a burst of failed
  * workers out instead of having them retry in lockstep, but never shorter than what the
@@ -88,6 +106,8 @@ export interface Failure {
   status?: number;
   retryable: boolean;
   rateLimited: boolean;
+  /** A 503 from a server still loading its model: waited out on its own budget. */
+  loading: boolean;
   retryAfterMs?: number;
   headers?: Record<string, string>;
 }
@@ -104,12 +124,19 @@ export function describeFailure(e: unknown, now: number): Failure {
       ...(status !== undefined && { status }),
       retryable: e.retryable,
       rateLimited: e.kind === 'rate_limit' || status === 429,
+      loading: e.options.loading === true,
       ...(retryAfterMs !== undefined && { retryAfterMs }),
       ...(headers && { headers }),
     };
   }
   const message = e instanceof Error ? e.message : String(e);
-  return { kind: 'unknown', message: message || 'unknown error', retryable: false, rateLimited: false };
+  return {
+    kind: 'unknown',
+    message: message || 'unknown error',
+    retryable: false,
+    rateLimited: false,
+    loading: false,
+  };
 }
 
 // Duck-typed as well: a second copy of the module (a target bundled separately) makes

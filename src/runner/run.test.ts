@@ -520,6 +520,46 @@ describe('runEval: interruption and resume', () => {
     expect(stable(second.doc)).toEqual(stable(reference.doc));
   });
 
+  it('resumes a run with a sample offset only under the same offset', async () => {
+    const h = harness(suites(), behaviour);
+    await expect(h.run({ sampleOffset: -1 })).rejects.toThrow('sampleOffset must be a whole number');
+    await expect(h.run({ sampleOffset: 1.5 })).rejects.toThrow('sampleOffset must be a whole number');
+    const ctrl = new AbortController();
+    let seen = 0;
+    await h.run({
+      sampleOffset: 1000,
+      signal: ctrl.signal,
+      onEvent: (e) => {
+        if (e.type === 'sample' && ++seen === 15) ctrl.abort();
+      },
+    });
+    const again = fakeTarget(h.clock, behaviour(h.clock));
+    const { outcome, doc } = await h.run({ sampleOffset: 1000, targets: new Map([['bot', again]]) });
+    expect(outcome.resumed).toBe(15);
+    expect(again.calls).toHaveLength(43 - 15);
+    expect(again.calls.every((c) => c.sample >= 1000)).toBe(true);
+    const rep = doc.suites[1]!.cases.find((c) => c.id === 'rep')!;
+    expect(rep.samples.map((x) => x.index)).toEqual([1000, 1001, 1002]);
+    expect(doc.run.options.sampleOffset).toBe(1000);
+
+    // Interrupted at offset 1000, run again at 0: a different run, started afresh.
+    const h2 = harness(suites(), behaviour);
+    const ctrl2 = new AbortController();
+    seen = 0;
+    await h2.run({
+      sampleOffset: 1000,
+      signal: ctrl2.signal,
+      onEvent: (e) => {
+        if (e.type === 'sample' && ++seen === 5) ctrl2.abort();
+      },
+    });
+    const fresh = fakeTarget(h2.clock, behaviour(h2.clock));
+    const rerun = await h2.run({ targets: new Map([['bot', fresh]]) });
+    expect(rerun.outcome.resumed).toBe(0);
+    expect(fresh.calls).toHaveLength(43);
+    expect(rerun.doc.run.options.sampleOffset).toBeUndefined();
+  });
+
   it('cuts a torn last line off the journal and runs that sample again', async () => {
     const h = harness(suites(), behaviour);
     const ctrl = new AbortController();

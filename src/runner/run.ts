@@ -5,6 +5,7 @@ import type { LoadedCase, LoadedProject, LoadedSuite } from '../config/load.js';
 import type { Price } from '../config/schema.js';
 import { isHumanReviewed } from '../graders/layers.js';
 import { detectRefusal } from '../graders/refusal.js';
+import { plainText } from '../report/escape.js';
 import type { GradeInput, Grader } from '../graders/types.js';
 import type {
   GraderVerdict,
@@ -26,12 +27,21 @@ import {
 import { canonicalJson, sha256 } from '../util/hash.js';
 import { EVALGATE_VERSION } from '../version.js';
 import type { ResponseCache } from './cache.js';
+import { RunAbort } from './abort.js';
 import { systemClock, type Clock } from './clock.js';
 import { Journal, type JournalHeader, type JournalRecord } from './journal.js';
 import { RunLedger } from './ledger.js';
 import { AdaptiveLimiter } from './limiter.js';
 import { PriceTable } from './pricing.js';
-import { DEFAULT_BACKOFF, describeFailure, retryDelay, type BackoffPolicy, type Failure } from './retry.js';
+import {
+  DEFAULT_BACKOFF,
+  DEFAULT_MODEL_LOAD_WAIT_MS,
+  describeFailure,
+  loadingDelay,
+  retryDelay,
+  type BackoffPolicy,
+  type Failure,
+} from './retry.js';
 import { writeResultsDocument } from './writer.js';
 import { cacheKey } from './key.js';
 
@@ -85,7 +95,25 @@ export interface RunOptions {
   timeoutMs: number;
   /** Retries of a retryable failure; a target's `retries` overrides it. */
   retries: number;
+  /**
+   * How long a target's requests wait out a server answering "503 Loading model", from its
+   * first such answer, before the ordinary `retries` take over (default 120,000: two minutes).
+   */
+  modelLoadWaitMs?: number;
   cache: ResponseCache | null;
+  /**
+   * Where sample indices start (default 0): sample k of a case is index `sampleOffset + k`,
+   * and its seed and cache key derive from that index. A re-sampling run passes an offset past
+   * every index the original run used (e.g. 1000), so it gets fresh seeds and never the
+   * original samples' cached answers.
+   */
+  sampleOffset?: number;
+  /**
+   * A cached answer whose sample grades fail (or error) is requested afresh, and the fresh
+   * answer replaces it in the cache; cached passes are replayed as usual. For a re-run of a
+   * failed CI job: a failure once cached is otherwise replayed forever.
+   */
+  refreshFailures?: boolean;
   /** USD per million tokens by model, over the built-in defaults. */
   prices?: Record<string, Price>;
   run?: RunMetadata;
@@ -138,6 +166,11 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
   const random = options.random ?? Math.random;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const concurrency = Math.max(1, Math.floor(options.concurrency));
+  const offset = options.sampleOffset ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new Error(`runEval: sampleOffset must be a whole number ≥ 0, got ${offset}`);
+  const modelLoadWaitMs = Math.max(0, options.modelLoadWaitMs ?? DEFAULT_MODEL_LOAD_WAIT_MS);
+  const refreshFailures = options.refreshFailures === true;
   const prices = new PriceTable(options.prices ?? project.config.prices);
   const meta = options.run ?? {};
   const emit = (event: RunEvent) => {
@@ -154,7 +187,16 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
 
   const settings = new Map<
     string,
-    { timeoutMs: number; retries: number; limiter: AdaptiveLimiter; cacheAs: string | null }
+    {
+      timeoutMs: number;
+      retries: number;
+      limiter: AdaptiveLimiter;
+      cacheAs: string | null;
+      /** Since when the server has been answering "loading model" (null: it is not). */
+      loadingSince: number | null;
+      /** The load budget ran out (said once). */
+      loadGivenUp: boolean;
+    }
   >();
   for (const name of new Set(suites.map((s) => s.target))) {
     const spec = project.config.targets[name];
@@ -163,6 +205,8 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
       timeoutMs: spec?.timeoutMs ?? options.timeoutMs,
       retries: spec?.retries ?? options.retries,
       cacheAs: cacheNamespace(name, spec, meta.targets?.[name]?.systemVersion),
+      loadingSince: null,
+      loadGivenUp: false,
       limiter: new AdaptiveLimiter(name, max, clock, (pauseMs, reason) =>
         emit({ type: 'rate-limit', target: name, pauseMs, reason }),
       ),
@@ -175,7 +219,7 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
   mkdirSync(dirname(journalFile), { recursive: true });
 
   const ledger = new RunLedger(suites);
-  const runKey = computeRunKey(project, suites, meta, targets);
+  const runKey = computeRunKey(project, suites, meta, targets, offset);
   const opened = Journal.open(
     journalFile,
     {
@@ -184,13 +228,22 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
       runId: meta.id ?? randomUUID(),
       startedAt: new Date(clock.now()).toISOString(),
     },
-    (record) => replayRecord(record, suites, ledger),
+    (record) => replayRecord(record, suites, ledger, offset),
   );
   const { journal } = opened;
   const header: JournalHeader = opened.header;
   const resumed = ledger.doneSamples;
   if (opened.discarded)
     emit({ type: 'warning', message: `started afresh: ${journalFile} held ${opened.discarded}` });
+
+  // One listener on the caller's signal, however many requests wait on it (abort.ts).
+  const runAbort = new RunAbort(signal);
+  runAbort.subscribe(() => {
+    for (const { limiter } of settings.values()) limiter.close();
+  });
+  /** Suites already warned that their repeats are copies; each suite's first error (for an all-error suite). */
+  const copiesWarned = new Set<number>();
+  const firstErrors = new Map<number, string>();
 
   let inFlight = 0;
   let syncStreak = 0;
@@ -239,8 +292,8 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
   ): Promise<InvokeResult> => {
     const ctrl = new AbortController();
     let timedOut = false;
-    const onRunAbort = () => ctrl.abort(signal?.reason);
-    signal?.addEventListener('abort', onRunAbort, { once: true });
+    const onRunAbort = () => ctrl.abort(runAbort.reason);
+    runAbort.subscribe(onRunAbort);
     const cancelTimer = clock.setTimer(timeoutMs, () => {
       timedOut = true;
       // The reason AbortSignal.timeout() gives, which targets read as "timed out, retry".
@@ -265,21 +318,34 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
       throw e;
     } finally {
       cancelTimer();
-      signal?.removeEventListener('abort', onRunAbort);
+      runAbort.unsubscribe(onRunAbort);
     }
   };
 
   type Invoked =
     { output: TargetOutput; latencyMs: number; retries: number } | { failure: Failure; retries: number };
 
+  /** Sleeps through a backoff unless the run is aborted first. */
+  const backoffSleep = async (ms: number) => {
+    const wait = runAbort.child();
+    try {
+      await clock.sleep(ms, wait.signal);
+    } finally {
+      wait.done();
+    }
+  };
+
   const invokeWithRetries = async (
     name: string,
     target: Target,
     request: PreparedRequest,
   ): Promise<Invoked | typeof ABORTED> => {
-    const { limiter, timeoutMs, retries: maxRetries } = settings.get(name)!;
+    const setting = settings.get(name)!;
+    const { limiter, timeoutMs, retries: maxRetries } = setting;
+    // Waits for a loading model are on their own budget, not the ordinary retries'.
+    let loadingRetries = 0;
     for (let attempt = 0; ; attempt++) {
-      const ticket = await limiter.acquire(signal);
+      const ticket = await limiter.acquire();
       if (!ticket) return ABORTED;
       if (signal?.aborted) {
         limiter.release(ticket, 'error');
@@ -295,6 +361,34 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
           return ABORTED;
         }
         const failure = describeFailure(e, clock.now());
+        // The load budget is the target's, from its first "loading" answer: a model that never
+        // loads costs the run two minutes, not two minutes per sample.
+        const loadingFor = setting.loadingSince === null ? 0 : clock.now() - setting.loadingSince;
+        if (failure.loading && loadingFor < modelLoadWaitMs) {
+          limiter.release(ticket, 'error');
+          const delay = Math.min(
+            loadingDelay(loadingRetries++, random, failure.retryAfterMs),
+            modelLoadWaitMs - loadingFor,
+          );
+          if (setting.loadingSince === null) {
+            setting.loadingSince = clock.now();
+            emit({
+              type: 'warning',
+              message: `${name}: the server is loading its model (HTTP ${failure.status ?? 503}: ${plainText(failure.message, { maxLength: 120 })}); waiting up to ${formatMs(modelLoadWaitMs)} for it`,
+            });
+          }
+          await backoffSleep(delay);
+          if (signal?.aborted) return ABORTED;
+          attempt--; // not one of the ordinary retries
+          continue;
+        }
+        if (failure.loading && !setting.loadGivenUp) {
+          setting.loadGivenUp = true;
+          emit({
+            type: 'warning',
+            message: `${name}: the model did not load within ${formatMs(modelLoadWaitMs)}; its requests now get the ordinary retries`,
+          });
+        }
         const retry = failure.retryable && attempt < maxRetries;
         const delay = retry ? retryDelay(attempt, random, backoff, failure.retryAfterMs) : 0;
         // Pause before releasing the slot, or the release would hand it straight to a waiter.
@@ -307,23 +401,47 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
           );
         }
         limiter.release(ticket, failure.rateLimited ? 'rate-limited' : 'error');
-        if (!retry) return { failure, retries: attempt };
-        await clock.sleep(delay, signal);
+        if (!retry) return { failure, retries: attempt + loadingRetries };
+        await backoffSleep(delay);
         if (signal?.aborted) return ABORTED;
         continue;
       }
       const latencyMs = Math.round((clock.now() - started) * 10) / 10;
       limiter.observe(result.headers);
       limiter.release(ticket, 'ok');
-      return { output: result.output, latencyMs, retries: attempt };
+      if (setting.loadingSince !== null) {
+        emit({
+          type: 'warning',
+          message: `${name}: the model is loaded; it took ${formatMs(clock.now() - setting.loadingSince)}`,
+        });
+        setting.loadingSince = null;
+        setting.loadGivenUp = false;
+      }
+      return { output: result.output, latencyMs, retries: attempt + loadingRetries };
     }
+  };
+
+  /** What the graders see of one answer, its tokens and cost included. */
+  const gradeInput = (c: LoadedCase, target: Target, output: TargetOutput, latencyMs: number): GradeInput => {
+    const tokens = output.usage;
+    const cost = prices.cost(tokens, target.info.model, output.model);
+    return {
+      case: c,
+      output,
+      latencyMs,
+      ...(tokens && { tokens }),
+      ...(cost !== undefined && { cost }),
+      ...(tokens &&
+        cost === undefined && { unpriced: PriceTable.namesLookedUp(target.info.model, output.model) }),
+    };
   };
 
   const executeSample = async (
     suite: LoadedSuite,
     c: LoadedCase,
-    index: number,
+    position: number,
   ): Promise<SampleResult | null> => {
+    const index = offset + position;
     const target = targets.get(suite.target)!;
     const input: CaseInput = {
       suite: suite.id,
@@ -341,6 +459,7 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
     } catch (e) {
       return errorSample(index, { kind: 'config', message: (e as Error)?.message ?? String(e) }, 0);
     }
+    const seed = request.seed;
 
     let key: string | undefined;
     let hit: { output: TargetOutput; latencyMs: number } | undefined;
@@ -357,6 +476,14 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
     let output: TargetOutput;
     let latencyMs: number;
     let retries = 0;
+    let graded: { input: GradeInput; graders: GraderVerdict[] } | undefined;
+    if (hit && refreshFailures) {
+      // A cached answer that did not pass is asked for again: a failure must not be permanent.
+      const input = gradeInput(c, target, hit.output, hit.latencyMs);
+      const graders = asReviewed(c, await grade(c.graders, input));
+      if (sampleStatus(graders) === 'pass') graded = { input, graders };
+      else hit = undefined;
+    }
     if (hit) {
       output = hit.output;
       latencyMs = hit.latencyMs;
@@ -368,7 +495,12 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
       if (r === ABORTED) return null;
       if ('failure' in r) {
         const { kind, message, status } = r.failure;
-        return errorSample(index, { kind, message, ...(status !== undefined && { status }) }, r.retries);
+        return errorSample(
+          index,
+          { kind, message, ...(status !== undefined && { status }) },
+          r.retries,
+          seed,
+        );
       }
       ({ output, latencyMs, retries } = r);
       if (cache && key) {
@@ -378,19 +510,9 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
       }
     }
 
-    const tokens = output.usage;
-    const cost = prices.cost(output.model ?? target.info.model, tokens);
-    const graded = await grade(c.graders, {
-      case: c,
-      output,
-      latencyMs,
-      ...(tokens && { tokens }),
-      ...(cost !== undefined && { cost }),
-    });
-    // A case whose expectation a reviewer set is the human-review layer, whatever checks it.
-    const graders = isHumanReviewed(c.tags)
-      ? graded.map((v) => ({ ...v, layer: 'human-review' as const }))
-      : graded;
+    const gradedInput = graded?.input ?? gradeInput(c, target, output, latencyMs);
+    const graders = graded?.graders ?? asReviewed(c, await grade(c.graders, gradedInput));
+    const { tokens, cost } = gradedInput;
     let refusal: boolean | undefined;
     try {
       refusal = detectRefusal(output.output);
@@ -399,6 +521,7 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
     }
     return {
       index,
+      ...(seed !== undefined && { seed }),
       status: sampleStatus(graders),
       output,
       graders,
@@ -411,32 +534,69 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
     };
   };
 
-  const processItem = async (s: number, ci: number, index: number): Promise<void> => {
+  /**
+   * Repeats of a deterministic target (temperature 0) that came back byte-identical are one
+   * answer counted n times: say so, once per suite, rather than let the statistics take them
+   * for independent samples.
+   */
+  const checkCopies = (s: number, c: LoadedCase, samples: readonly SampleResult[]) => {
+    if (copiesWarned.has(s) || !targets.get(suites[s]!.target)!.deterministic) return;
+    const first = samples[0]?.output;
+    if (!first) return;
+    const text = answerText(first);
+    for (let i = 1; i < samples.length; i++) {
+      const o = samples[i]!.output;
+      if (!o || answerText(o) !== text) return;
+    }
+    copiesWarned.add(s);
+    const suite = suites[s]!;
+    emit({
+      type: 'warning',
+      message: `suite ${plainText(suite.id)}: the ${samples.length} samples of case ${plainText(c.id)} are identical: target '${suite.target}' answers deterministically (temperature 0), so repeat: ${samples.length} adds copies, not independent samples; raise the temperature or use repeat: 1`,
+    });
+  };
+
+  const processItem = async (s: number, ci: number, position: number): Promise<void> => {
     const suite = suites[s]!;
     const c = suite.cases[ci]!;
     let sample: SampleResult | null;
     try {
-      sample = await executeSample(suite, c, index);
+      sample = await executeSample(suite, c, position);
     } catch (e) {
       if (signal?.aborted) return;
       const { kind, message } = describeFailure(e, clock.now());
-      sample = errorSample(index, { kind, message }, 0);
+      sample = errorSample(offset + position, { kind, message }, 0);
     }
     if (!sample) return;
-    const { offset, length } = journal.append(s, ci, index, c.id, JSON.stringify(sample));
-    const { suiteDone } = ledger.record(s, ci, index, sample, offset, length);
+    const at = journal.append(s, ci, position, c.id, JSON.stringify(sample));
+    const { caseDone, suiteDone, samples } = ledger.record(s, ci, position, sample, at.offset, at.length);
+    if (sample.error && !firstErrors.has(s)) firstErrors.set(s, sample.error.message);
+    if (caseDone && samples && samples.length > 1) checkCopies(s, c, samples);
     emit({
       type: 'sample',
       suite: suite.id,
       case: c.id,
-      index,
+      index: sample.index,
       status: sample.status,
       cached: sample.cached,
       retries: sample.retries,
       ...(sample.error && { error: sample.error }),
     });
-    if (suiteDone) emit({ type: 'suite-finished', suite: suite.id, metrics: ledger.metrics[s]!.snapshot() });
+    if (suiteDone) finishSuite(s);
     options.probe?.({ inFlight, heldSamples: ledger.heldSamples });
+  };
+
+  const finishSuite = (s: number) => {
+    const metrics = ledger.metrics[s]!.snapshot();
+    const first = firstErrors.get(s);
+    // Counts alone do not say why: a suite where nothing could be graded shows its first error.
+    if (metrics.samples > 0 && metrics.errors === metrics.samples && first !== undefined) {
+      emit({
+        type: 'warning',
+        message: `suite ${plainText(suites[s]!.id)}: every sample errored; the first: ${plainText(first, { maxLength: 300 })}`,
+      });
+    }
+    emit({ type: 'suite-finished', suite: suites[s]!.id, metrics });
   };
 
   // ------------------------------------------------------------------ the pool
@@ -463,7 +623,7 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
   suites.forEach((suite, s) => {
     if (suite.cases.length > 0 && ledger.suiteComplete(s)) {
       emit({ type: 'suite-started', suite: suite.id, cases: suite.cases.length });
-      emit({ type: 'suite-finished', suite: suite.id, metrics: ledger.metrics[s]!.snapshot() });
+      finishSuite(s);
     }
   });
 
@@ -515,7 +675,13 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
       configHash: project.configHash,
       components: meta.components ?? {},
       targets: meta.targets ?? targetInfo,
-      options: { concurrency, cache: cache !== null, ...meta.options },
+      options: {
+        concurrency,
+        cache: cache !== null,
+        ...meta.options,
+        ...(offset !== 0 && { sampleOffset: offset }),
+        ...(refreshFailures && { refreshFailures }),
+      },
     };
     writeResultsDocument({
       path: outFile,
@@ -537,6 +703,7 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
       ...(partial && { journal: journalFile }),
     };
   } finally {
+    runAbort.dispose();
     // The journal outlives anything short of a complete document: the next run resumes from it.
     try {
       if (complete) journal.remove();
@@ -549,6 +716,11 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
 }
 
 // ------------------------------------------------------------------ helpers
+
+/** A case whose expectation a reviewer set is the human-review layer, whatever checks it. */
+function asReviewed(c: LoadedCase, graded: GraderVerdict[]): GraderVerdict[] {
+  return isHumanReviewed(c.tags) ? graded.map((v) => ({ ...v, layer: 'human-review' as const })) : graded;
+}
 
 async function grade(graders: readonly Grader[], input: GradeInput): Promise<GraderVerdict[]> {
   const verdicts = new Array<GraderVerdict>(graders.length);
@@ -621,8 +793,16 @@ export function sampleStatus(verdicts: readonly GraderVerdict[]): SampleStatus {
   return errored ? 'error' : 'pass';
 }
 
-function errorSample(index: number, error: SampleError, retries: number): SampleResult {
-  return { index, status: 'error', graders: [], error, retries, cached: false };
+function errorSample(index: number, error: SampleError, retries: number, seed?: number): SampleResult {
+  return {
+    index,
+    ...(seed !== undefined && { seed }),
+    status: 'error',
+    graders: [],
+    error,
+    retries,
+    cached: false,
+  };
 }
 
 function summarize(
@@ -659,6 +839,7 @@ export function computeRunKey(
   suites: readonly LoadedSuite[],
   meta: RunMetadata,
   targets: Map<string, Target>,
+  sampleOffset = 0,
 ): string {
   return sha256(
     canonicalJson({
@@ -676,18 +857,25 @@ export function computeRunKey(
       targets: [...new Set(suites.map((s) => s.target))]
         .sort()
         .map((name) => [name, targets.get(name)?.info ?? null]),
+      // Only when set, so the keys of runs without one (and their journals) stay as they were.
+      ...(sampleOffset !== 0 && { sampleOffset }),
     }),
   ).slice(0, 32);
 }
 
-function replayRecord(record: JournalRecord, suites: readonly LoadedSuite[], ledger: RunLedger): boolean {
+function replayRecord(
+  record: JournalRecord,
+  suites: readonly LoadedSuite[],
+  ledger: RunLedger,
+  sampleOffset: number,
+): boolean {
   const suite = suites[record.suite];
   const c = suite?.cases[record.case];
   if (!c || c.id !== record.caseId || record.sample >= ledger.repeatOf(record.suite, record.case))
     return false;
   const r = record.result as Partial<SampleResult>;
   if (
-    r.index !== record.sample ||
+    r.index !== sampleOffset + record.sample ||
     !(r.status === 'pass' || r.status === 'fail' || r.status === 'error') ||
     !Array.isArray(r.graders)
   ) {
@@ -705,6 +893,11 @@ function timerFromSleep(sleep: Clock['sleep']): Clock['setTimer'] {
     });
     return () => cancel.abort();
   };
+}
+
+/** What makes two answers the same answer: the text and any tool calls. */
+function answerText(o: TargetOutput): string {
+  return o.toolCalls?.length ? `${o.output}\u0000${JSON.stringify(o.toolCalls)}` : o.output;
 }
 
 function relativePosix(root: string, file: string): string {

@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatField } from '../config/errors.js';
 import { CommandTargetSchema } from '../config/schema.js';
 import { createTarget } from './index.js';
+import { sampleSeed } from './seed.js';
 import { TargetError, type Target } from './types.js';
 
 /** A stand-in for the app under test; `vars.mode` picks its behaviour. */
@@ -35,6 +36,9 @@ process.stdin.on('end', () => {
     console.error('warming up');
     for (let i = 1; i <= 15; i++) console.error('trace line ' + i);
     process.exit(3);
+  } else if (mode === 'seed') {
+    const env = process.env;
+    console.log(JSON.stringify(env.EVALGATE_SAMPLE_INDEX + ' ' + env.EVALGATE_SEED + ' ' + input.sample + ' ' + input.seed));
   } else if (mode === 'garbage') {
     console.log('this is not json');
   } else if (mode === 'sleep') {
@@ -142,6 +146,21 @@ describe('command target', () => {
     expect(error.message).toContain('exited with code 3');
     expect(error.message).toContain('trace line 15');
     expect(error.message).not.toContain('warming up');
+  });
+
+  it('tells the program which sample it is and its seed, in the environment and on stdin', async () => {
+    const { root, target } = setup();
+    try {
+      const first = target.prepare({ ...input({ mode: 'seed' }), sample: 0 });
+      const third = target.prepare(input({ mode: 'seed' }));
+      expect(first.seed).toBe(0);
+      expect(third.seed).toBe(sampleSeed(0, 2));
+      expect((await target.invoke(first, options())).output.output).toBe('0 0 0 0');
+      const seed = sampleSeed(0, 2);
+      expect((await target.invoke(third, options())).output.output).toBe(`2 ${seed} 2 ${seed}`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('reports stdout that is not JSON as malformed', async () => {

@@ -15,6 +15,7 @@ import {
   outputText,
   ShapeError,
 } from './normalize.js';
+import { sampleSeed, UNSEEDED_BASE } from './seed.js';
 import { TargetError, type CaseInput, type PreparedRequest, type Target } from './types.js';
 
 /**
@@ -94,11 +95,20 @@ export function createCommandTarget(name: string, spec: CommandTargetSpec, ctx: 
           sample: input.sample,
         },
       };
-      return { target: name, kind: 'command', body: request };
+      const seed = sampleSeed(UNSEEDED_BASE, input.sample);
+      return { target: name, kind: 'command', body: request, seed, sample: input.sample };
     },
 
     invoke(prepared, { signal, timeoutMs }) {
       const { input } = prepared.body as CommandRequest;
+      const { seed } = prepared;
+      // Which sample this is and its seed, in the environment and beside the input on stdin:
+      // a program that samples can make `repeat: n` real samples.
+      const childEnv =
+        seed === undefined
+          ? env
+          : { ...env, EVALGATE_SAMPLE_INDEX: String(input.sample), EVALGATE_SEED: String(seed) };
+      const stdin = JSON.stringify(seed === undefined ? input : { ...input, seed });
       return new Promise((resolvePromise, reject) => {
         const deadline = startDeadline(signal, timeoutMs);
         if (deadline.signal.aborted) {
@@ -108,7 +118,7 @@ export function createCommandTarget(name: string, spec: CommandTargetSpec, ctx: 
         }
         const child = spawn(program, args, {
           cwd,
-          env,
+          env: childEnv,
           stdio: 'pipe',
           detached: !isWindows,
           windowsHide: true,
@@ -170,7 +180,7 @@ export function createCommandTarget(name: string, spec: CommandTargetSpec, ctx: 
             settle(new TargetError('malformed', `${program}: ${(e as Error).message}`));
           }
         });
-        child.stdin.end(`${JSON.stringify(input)}\n`);
+        child.stdin.end(`${stdin}\n`);
       });
     },
 

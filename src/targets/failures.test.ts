@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abortError, retryAfterMs, startDeadline, statusError } from './failures.js';
+import { abortError, isModelLoading, retryAfterMs, startDeadline, statusError } from './failures.js';
 
 describe('retryAfterMs', () => {
   const now = Date.parse('2025-01-01T00:00:00Z');
@@ -34,6 +34,20 @@ describe('statusError', () => {
     ]);
     expect(statusError(500, { 'x-should-retry': 'false' }, '').retryable).toBe(false);
     expect(statusError(400, { 'x-should-retry': 'true' }, '').retryable).toBe(true);
+  });
+});
+
+describe('a server loading its model', () => {
+  it("reads llama.cpp's and TGI's 503s as loading, and nothing else", () => {
+    expect(isModelLoading(503, '503 Loading model')).toBe(true);
+    expect(
+      isModelLoading(503, 'POST http://x/ask: HTTP 503: {"error":"Model foo/bar is currently loading"}'),
+    ).toBe(true);
+    expect(isModelLoading(503, 'Service Unavailable')).toBe(false);
+    expect(isModelLoading(500, 'Loading model')).toBe(false);
+    const e = statusError(503, { 'x-should-retry': 'false' }, '503 Loading model');
+    expect(e.options).toMatchObject({ loading: true, retryable: true });
+    expect(statusError(503, {}, 'overloaded').options.loading).toBeUndefined();
   });
 });
 

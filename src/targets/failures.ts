@@ -37,18 +37,33 @@ export function retryAfterMs(headers: Record<string, string>, now = Date.now()):
  */
 export function statusError(status: number, headers: Record<string, string>, detail: string): TargetError {
   const rateLimited = status === 429;
-  let retryable = rateLimited || status === 408 || status === 409 || status >= 500;
+  const loading = isModelLoading(status, detail);
+  let retryable = rateLimited || loading || status === 408 || status === 409 || status >= 500;
   const hint = headers['x-should-retry'];
   if (hint === 'true') retryable = true;
-  else if (hint === 'false') retryable = false;
+  else if (hint === 'false' && !loading) retryable = false;
   const wait = retryable ? retryAfterMs(headers) : undefined;
   return new TargetError(rateLimited ? 'rate_limit' : 'http', detail, {
     status,
     retryable,
     ...(wait !== undefined && { retryAfterMs: wait }),
+    ...(loading && { loading }),
     headers,
   });
 }
+
+/**
+ * A self-hosted server still loading its model answers 503 until it is ready: llama.cpp
+ * `{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}`, Hugging Face
+ * TGI / Inference Endpoints "Model … is currently loading". The runner waits that out (up to
+ * its model-load budget) instead of spending the ordinary retries in a few seconds.
+ */
+export function isModelLoading(status: number, detail: string): boolean {
+  return status === 503 && MODEL_LOADING.test(detail);
+}
+
+const MODEL_LOADING =
+  /loading model|model (?:is )?(?:still )?(?:being )?loading|currently loading|model (?:is )?not (?:yet )?loaded/i;
 
 /**
  * One request's time budget joined with the caller's cancellation. Per-request, so listeners

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, formatField } from '../config/errors.js';
 import { HttpTargetSchema } from '../config/schema.js';
 import { createTarget } from './index.js';
+import { sampleSeed } from './seed.js';
 import { TargetError, type Target } from './types.js';
 
 /** The team's app, played by a loopback server: `/<scenario>` picks the answer. */
@@ -150,6 +151,9 @@ describe('http target', () => {
         headers: { 'X-Tenant': 'acme' },
         body: { question: 'refund?', filters: { lang: 'en' }, k: 3, prompt: 'Q: refund?' },
       },
+      // Sent as x-evalgate-sample-index / x-evalgate-seed; sample 0 has the base seed, 0.
+      sample: 0,
+      seed: 0,
     });
     expect(JSON.stringify(request)).not.toContain('tok-secret-123');
     expect(JSON.stringify(request)).not.toContain('literal-key');
@@ -177,6 +181,16 @@ describe('http target', () => {
     expect(sent.headers['x-tenant']).toBe('acme');
     expect(sent.headers['content-type']).toBe('application/json');
     expect(JSON.parse(sent.body)).toEqual(request.body && (request.body as { body: unknown }).body);
+    // Which sample, and its seed, so an app that samples can make repeats real samples.
+    expect(sent.headers['x-evalgate-sample-index']).toBe('0');
+    expect(sent.headers['x-evalgate-seed']).toBe('0');
+    const third = app.prepare({
+      ...input({ user: 'u', tenant: 't', question: 'q', filters: {}, k: 1 }),
+      sample: 2,
+    });
+    await app.invoke(third, options());
+    expect(received.at(-1)!.headers['x-evalgate-sample-index']).toBe('2');
+    expect(received.at(-1)!.headers['x-evalgate-seed']).toBe(String(sampleSeed(0, 2)));
   });
 
   it('keeps structured output as JSON text and uses GET without a body', async () => {

@@ -20,6 +20,7 @@ import {
   outputText,
   ShapeError,
 } from './normalize.js';
+import { sampleSeed, UNSEEDED_BASE } from './seed.js';
 import { compileJson, compileString, type StringTemplate } from './template.js';
 import { TargetError, type PreparedRequest, type Target } from './types.js';
 
@@ -169,12 +170,17 @@ export function createHttpTarget(name: string, spec: HttpTargetSpec, ctx: Target
         }
       }
       if (renderBody) request.body = renderBody(input.vars);
-      return { target: name, kind: 'http', body: request };
+      // Sent as headers, so the app can vary its samples (see invoke).
+      const seed = sampleSeed(UNSEEDED_BASE, input.sample);
+      return { target: name, kind: 'http', body: request, seed, sample: input.sample };
     },
 
     async invoke(prepared, { signal, timeoutMs }) {
       const request = prepared.body as HttpRequest;
       const headers = new Headers({ accept: 'application/json' });
+      // Which sample this is and its seed: an app that samples can make `repeat: n` real samples.
+      if (prepared.sample !== undefined) headers.set('x-evalgate-sample-index', String(prepared.sample));
+      if (prepared.seed !== undefined) headers.set('x-evalgate-seed', String(prepared.seed));
       let body: string | undefined;
       if (request.body !== undefined) {
         // A plain string body is sent as it is, for apps that take text; anything else is JSON.

@@ -6,6 +6,7 @@ import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../../
 import { ConfigError, ConfigErrors, formatField } from '../config/errors.js';
 import { OpenAITargetSchema } from '../config/schema.js';
 import { createTarget } from './index.js';
+import { sampleSeed } from './seed.js';
 import { TargetError, type Target } from './types.js';
 
 const SECRET = 'sk-test-do-not-leak';
@@ -109,6 +110,8 @@ describe('openai target', () => {
         seed: 42,
         max_tokens: 100,
       },
+      // Sample 0 keeps the configured seed; the Results record it.
+      seed: 42,
     });
     // The cache key is a hash of this: no secret may be in it.
     expect(JSON.stringify(request)).not.toContain(SECRET);
@@ -131,6 +134,37 @@ describe('openai target', () => {
     expect(fake.requests[0]!.body).toEqual(request.body);
     expect(fake.requests[0]!.headers.authorization).toBe(`Bearer ${SECRET}`);
     expect(fake.requests[0]!.headers['x-team']).toBe('search');
+  });
+
+  it("derives each sample's seed from the configured one, and says when it is deterministic", () => {
+    const llm = target('http://127.0.0.1:9/v1');
+    const seeds = [0, 1, 2, 1000].map((sample) => llm.prepare({ ...input({ question: 'q' }), sample }));
+    expect(seeds.map((r) => r.seed)).toEqual([
+      42,
+      sampleSeed(42, 1),
+      sampleSeed(42, 2),
+      sampleSeed(42, 1000),
+    ]);
+    expect(seeds.map((r) => (r.body as { seed: number }).seed)).toEqual(seeds.map((r) => r.seed));
+    expect(new Set(seeds.map((r) => r.seed)).size).toBe(4);
+    for (const s of seeds.slice(1)) expect(s.seed).toBeGreaterThanOrEqual(0);
+    for (const s of seeds.slice(1)) expect(s.seed).toBeLessThan(2 ** 31);
+    expect(llm.deterministic).toBe(false);
+
+    const greedy = target(
+      'http://127.0.0.1:9/v1',
+      {},
+      {
+        root: project({
+          'prompts/qa.md': '[user]\n{{ question }}',
+          'models/default.yaml': 'model: m\ntemperature: 0\n',
+        }),
+      },
+    );
+    expect(greedy.deterministic).toBe(true);
+    const unseeded = greedy.prepare({ ...input({ question: 'q' }), sample: 3 });
+    expect(unseeded.seed).toBeUndefined();
+    expect(unseeded.body).not.toHaveProperty('seed');
   });
 
   it('records tool calls with parsed arguments, keeping unparseable ones as the raw string', async () => {

@@ -15,6 +15,7 @@ import {
 } from './failures.js';
 import { loadModelConfig } from './model-config.js';
 import { normalizeUsage, parseArguments, ShapeError } from './normalize.js';
+import { sampleSeed } from './seed.js';
 import { loadPrompt } from './template.js';
 import { existingFile, isHttpUrl, type TargetContext } from './context.js';
 import {
@@ -89,15 +90,19 @@ export function createOpenAITarget(name: string, spec: OpenAITargetSpec, ctx: Ta
     fetch: createHttpFetch(),
   });
 
+  // A configured seed is the base of each sample's own (seed.ts): repeats are real samples.
+  const baseSeed = params.seed;
   return {
     name,
     info: { kind: 'openai', model },
+    // Greedy decoding: no seed makes two samples differ.
+    deterministic: params.temperature === 0,
     prepare(input): PreparedRequest {
-      return {
-        target: name,
-        kind: 'openai',
-        body: { model, messages: prompt.render(input.vars), ...params },
-      };
+      const messages = prompt.render(input.vars);
+      if (baseSeed === undefined)
+        return { target: name, kind: 'openai', body: { model, messages, ...params } };
+      const seed = sampleSeed(baseSeed, input.sample);
+      return { target: name, kind: 'openai', body: { model, messages, ...params, seed }, seed };
     },
     async invoke(request, options) {
       return invokeChat(client, request.body as ChatCompletionCreateParamsNonStreaming, options);
@@ -206,7 +211,9 @@ function readCompletion(data: unknown, headers: Record<string, string>): TargetO
   } catch (e) {
     if (!(e instanceof ShapeError)) throw e;
   }
-  const requestId = headers['x-request-id'] ?? (completion as { _request_id?: unknown })._request_id;
+  // Servers without an x-request-id header (llama.cpp, vLLM, Ollama) still id the completion.
+  const requestId =
+    headers['x-request-id'] ?? (completion as { _request_id?: unknown })._request_id ?? completion.id;
   const output: TargetOutput = { output: content ?? refusal ?? '' };
   if (toolCalls.length > 0) output.toolCalls = toolCalls;
   if (usage) output.usage = usage;

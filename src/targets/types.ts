@@ -9,18 +9,30 @@ export interface CaseInput {
   reference?: string;
   context?: ContextItem[];
   tags: Record<string, string | string[]>;
-  /** 0-based sample index (for `repeat: n`). */
+  /**
+   * The sample index: 0-based within the case (for `repeat: n`), plus the run's
+   * `sampleOffset`. A target derives the seed it sends from it (see seed.ts).
+   */
   sample: number;
 }
 
 /**
  * The full request a target will send, as plain JSON. The response cache key is the hash of
- * target name + this + the sample index, so everything that can change the answer must be in it.
+ * target name + `target`, `kind` and `body` + the sample index, so everything that can change
+ * the answer must be in those (or follow from the sample index, as `seed` does).
  */
 export interface PreparedRequest {
   target: string;
   kind: TargetInfo['kind'];
   body: unknown;
+  /**
+   * The seed this request carries (openai: the body's `seed`; http and command: sent beside the
+   * body), recorded in the Results. Left out of the cache key: the body and the sample index
+   * already determine it.
+   */
+  seed?: number;
+  /** The sample index (CaseInput.sample), for targets that pass it on beside the body. Not in the cache key either. */
+  sample?: number;
 }
 
 export interface InvokeOptions {
@@ -38,6 +50,12 @@ export interface InvokeResult {
 export interface Target {
   readonly name: string;
   readonly info: TargetInfo;
+  /**
+   * The server answers a request the same way every time (an openai target at temperature 0),
+   * whatever seed it carries: `repeat: n` gets n copies, not n samples. The runner warns when
+   * it sees them.
+   */
+  readonly deterministic?: boolean;
   /** Builds the request for a case. Pure and synchronous; throws ConfigError on a missing var. */
   prepare(input: CaseInput): PreparedRequest;
   /** Sends it. Throws TargetError on any failure. */
@@ -59,6 +77,8 @@ export class TargetError extends Error {
       retryable?: boolean;
       retryAfterMs?: number;
       headers?: Record<string, string>;
+      /** A 503 from a server still loading its model: worth waiting out (see isModelLoading). */
+      loading?: boolean;
     } = {},
   ) {
     super(message);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -167,6 +167,63 @@ describe('evalgate run against an OpenAI-compatible endpoint (real SDK, loopback
     expect(JSON.parse(r.stdout).summary).toMatchObject({ cases: 1, passed: 1 });
     const bad = await cli(['run', '--suite', 'nope'], dir, { TEST_KEY: 'k' });
     expect(bad).toMatchObject({ code: 2, stderr: "evalgate: unknown suite 'nope'; suites: support\n" });
+  });
+});
+
+describe('evalgate run --refresh-failures', () => {
+  it('asks again for a cached answer that failed, and replays one that passed', async () => {
+    let days = 30;
+    const server = await startFakeOpenAI({
+      script: ({ body }) => {
+        const q = String(body.messages?.at(-1)?.content);
+        return { content: q === 'refunds' ? `Refunds take ${days} days.` : 'Hello!' };
+      },
+    });
+    const dir = project({
+      'evalgate.yml': `targets:\n  bot:\n    type: openai\n    baseURL: ${server.url}\n    apiKeyEnv: TEST_KEY\n    prompt: p.md\n    model: m.yaml\nsuites: [s.yml]\n`,
+      'p.md': '{{question}}',
+      'm.yaml': 'model: gpt-4o-mini\ntemperature: 0.5\n',
+      's.yml': [
+        'id: s',
+        'cases:',
+        '  - id: refunds',
+        '    vars: { question: refunds }',
+        '    blocker: true',
+        '    graders: [{ type: contains, value: 60 days }]',
+        '  - id: greeting',
+        '    vars: { question: hi }',
+        '    graders: [{ type: contains, value: Hello }]',
+        '',
+      ].join('\n'),
+    });
+    try {
+      const env = { TEST_KEY: 'k' };
+      expect((await cli(['run'], dir, env)).code).toBe(1);
+      expect(server.requests).toHaveLength(2);
+      days = 60; // the flake (or the upstream outage) is over
+
+      // Without the flag, the cache makes the failure permanent.
+      expect((await cli(['run'], dir, env)).code).toBe(1);
+      expect(server.requests).toHaveLength(2);
+
+      const r = await cli(['run', '--refresh-failures'], dir, env);
+      expect(r.code).toBe(0);
+      expect(server.requests).toHaveLength(3);
+      expect(server.requests[2]!.body.messages?.at(-1)?.content).toBe('refunds');
+      const doc = JSON.parse(readFileSync(join(dir, 'evalgate-results.json'), 'utf8'));
+      expect(validateResults(doc), JSON.stringify(validateResults.errors)).toBe(true);
+      expect(doc.run.options.refreshFailures).toBe(true);
+      expect(
+        doc.suites[0].cases.map((c: { samples: { cached: boolean }[] }) => c.samples[0]!.cached),
+      ).toEqual([false, true]);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is in the help', async () => {
+    expect((await cli(['run', '--help'], tmpdir())).stdout).toContain('--refresh-failures');
   });
 });
 

@@ -31,7 +31,10 @@ export interface Reply {
   /** Overrides the server-wide latency for this request. */
   latencyMs?: number;
   status?: number;
-  /** Extra response headers, e.g. `retry-after-ms`, `x-ratelimit-remaining-requests`; undefined ones are left out. */
+  /**
+   * Extra response headers, e.g. `retry-after-ms`, `x-ratelimit-remaining-requests`. An undefined
+   * one is left out, defaults included: `{ 'x-request-id': undefined }` answers as llama.cpp does.
+   */
   headers?: Record<string, string | number | undefined>;
   /** The whole response body, as JSON. */
   json?: unknown;
@@ -207,7 +210,10 @@ function respond(
     'openai-processing-ms': latencyMs,
   };
   if (reply.headers)
-    for (const [key, value] of Object.entries(reply.headers)) if (value !== undefined) headers[key] = value;
+    for (const [key, value] of Object.entries(reply.headers)) {
+      if (value === undefined) delete headers[key];
+      else headers[key] = value;
+    }
   if (reply.raw !== undefined) send(res, status, headers, reply.raw);
   else if (reply.json !== undefined) send(res, status, headers, JSON.stringify(reply.json));
   else if (status >= 400) send(res, status, headers, defaultError(status));

@@ -27,6 +27,8 @@ Options:
   -o, --out FILE         Results document (default: the config's 'output', evalgate-results.json)
   -j, --concurrency N    requests in flight at once (default: the config's, 8)
       --no-cache         neither read nor write the response cache
+      --refresh-failures request afresh every cached answer that graded fail or error (the fresh
+                         answer replaces it in the cache); cached passes are still replayed
       --base REF         run only the suites a change since REF affects (see 'evalgate plan'),
                          then compare them with their stored baselines and gate
       --head REF         with --base: the changed revision (default: HEAD)
@@ -49,6 +51,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
       out: { type: 'string', short: 'o' },
       concurrency: { type: 'string', short: 'j' },
       'no-cache': { type: 'boolean', default: false },
+      'refresh-failures': { type: 'boolean', default: false },
       base: { type: 'string' },
       head: { type: 'string' },
       plan: { type: 'string' },
@@ -110,6 +113,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
     cache: !values['no-cache'] && project.config.cache.enabled,
     suiteIds: values.suite,
     filters: values.filter,
+    ...(values['refresh-failures'] && { refreshFailures: true }),
   };
   if (!values.base || suites.length === 0) {
     const targets = prepareTargets(project, suites, io.env);
