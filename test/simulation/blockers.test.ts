@@ -48,8 +48,11 @@ function startApp(): Promise<{ url: string; close: () => Promise<void>; calls: (
       calls++;
       const u = createHash('sha256').update(`${key}/${n}`).digest().readUInt32BE(0) / 2 ** 32;
       const regressed = scenario === 'regressed' && arm === 'head';
+      // 'rerun': blocker-3's very first answer is the one bad draw a 98% case sometimes gives.
+      const flake = scenario === 'rerun' && id === 'blocker-3' && n === 0;
+      const right = !flake && (scenario === 'rerun' || u < passProbability(id, regressed));
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ answer: u < passProbability(id, regressed) ? 'ok' : 'wrong' }));
+      res.end(JSON.stringify({ answer: right ? 'ok' : 'wrong' }));
     });
   });
   return new Promise((resolve) => {
@@ -73,6 +76,8 @@ function writeProject(dir: string): void {
       '    url: ${env:SIM_URL}/ask',
       '    body: { id: "{{id}}" }',
       '    extract: { output: answer }',
+      // Cached only where a test turns the run's cache on.
+      '    cache: true',
       'suites: [suites/*.yml]',
       'cache: { enabled: false }',
       'concurrency: 8',
@@ -145,7 +150,12 @@ describe('blockers on pull requests that change nothing, through the real runner
   });
 
   /** One pull request: the head arm and, for confirmation, the base arm, each its own system. */
-  async function pullRequest(scenario: string, trial: number, suiteIds?: string[]): Promise<GatedChange> {
+  async function pullRequest(
+    scenario: string,
+    trial: number,
+    suiteIds?: string[],
+    run: { cache?: boolean; refreshFailures?: boolean } = {},
+  ): Promise<GatedChange> {
     const env = envFor(scenario, trial, 'head');
     const project = loadProject(configPath(), { env });
     const suites = suiteIds ? project.suites.filter((s) => suiteIds.includes(s.id)) : project.suites;
@@ -165,7 +175,14 @@ describe('blockers on pull requests that change nothing, through the real runner
       return await gateChange({
         project,
         suites,
-        run: { cwd: dir, out, concurrency: 8, cache: false },
+        run: {
+          cwd: dir,
+          out,
+          concurrency: 8,
+          cache: run.cache ?? false,
+          cacheDir: join(dir, 'cache'),
+          ...(run.refreshFailures && { refreshFailures: true }),
+        },
         // Confirmation samples the base arm; the sampler below says how, without a worktree.
         baseRef: 'main',
         repoDir: dir,
@@ -213,4 +230,23 @@ describe('blockers on pull requests that change nothing, through the real runner
     );
     expect(blocks).toBeGreaterThanOrEqual(TRIALS * 0.99);
   }, 600_000);
+
+  it('a re-run after a flake takes fresh samples: the cached failure is requested again, not replayed', async () => {
+    const first = await pullRequest('rerun', 0, ['safety'], { cache: true });
+    expect(first.verdict.reasons.find((r) => r.case === 'blocker-3')).toMatchObject({
+      code: 'blocker-flaky',
+    });
+    // Replayed from the cache, the flake fails stage 1 again (confirmation still keeps it from blocking).
+    const replay = await pullRequest('rerun', 0, ['safety'], { cache: true });
+    expect(replay.results.suites[0]!.cases.find((c) => c.id === 'blocker-3')!.samples[0]).toMatchObject({
+      status: 'fail',
+      cached: true,
+    });
+    // A re-run of the job (GITHUB_RUN_ATTEMPT > 1, or --refresh-failures) asks again.
+    const rerun = await pullRequest('rerun', 0, ['safety'], { cache: true, refreshFailures: true });
+    const sample = rerun.results.suites[0]!.cases.find((c) => c.id === 'blocker-3')!.samples[0]!;
+    expect(sample).toMatchObject({ status: 'pass', cached: false });
+    expect(rerun.verdict.reasons.filter((r) => r.case === 'blocker-3')).toEqual([]);
+    expect(rerun.verdict.verdict).not.toBe('fail');
+  }, 120_000);
 });
