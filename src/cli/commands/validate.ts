@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadProject } from '../../config/load.js';
 import { prepareTargets } from '../../config/targets.js';
+import { terminalText } from '../../report/escape.js';
 import type { CommandHandler } from '../types.js';
 import { resolve } from 'node:path';
 
@@ -24,7 +25,7 @@ export const validateCommand: CommandHandler = async (argv, io) => {
     return 0;
   }
   const project = loadProject(resolve(io.cwd, values.config), { env: io.env });
-  for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
+  for (const w of project.warnings) io.stderr(`warning: ${terminalText(w)}\n`);
   const targets = prepareTargets(project, project.suites, io.env);
   for (const t of targets.values()) await t.close?.();
   const cases = project.suites.reduce((n, s) => n + s.cases.length, 0);
