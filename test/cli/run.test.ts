@@ -202,7 +202,7 @@ describe('bad input: one located line, exit 2, no stack trace, no model call', (
     });
     const r = await cli(['validate'], dir, { OPENAI_API_KEY: 'k' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^evalgate: config error: s\.yml:3: case 'one': missing variable 'customer'/);
+    expect(r.stderr).toMatch(/^evalgate: config error: s\.yml:3:5: case 'one': missing variable 'customer'/);
   });
 
   it('usage errors', async () => {

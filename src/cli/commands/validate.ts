@@ -5,10 +5,16 @@ import { terminalText } from '../../report/escape.js';
 import type { CommandHandler } from '../types.js';
 import { resolve } from 'node:path';
 
-const HELP = `Usage: evalgate validate [--config FILE]
+const HELP = `Usage: evalgate validate [--config FILE] [--all-errors]
 
 Checks evalgate.yml and every suite: schema, case ids, graders, regexes, prompt files,
-environment variables and template variables. Calls no model. Exit 0 when valid, 2 when not.
+environment variables and template variables. Calls no model. Every error is found in one
+pass, each as file:line:col; the first 25 are printed.
+
+  -c, --config FILE  project config (default: evalgate.yml)
+      --all-errors   print every error, not only the first 25
+
+Exit 0 when valid, 2 when not.
 `;
 
 export const validateCommand: CommandHandler = async (argv, io) => {
@@ -16,6 +22,7 @@ export const validateCommand: CommandHandler = async (argv, io) => {
     args: argv,
     options: {
       config: { type: 'string', short: 'c', default: 'evalgate.yml' },
+      'all-errors': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
