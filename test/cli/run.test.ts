@@ -166,7 +166,16 @@ describe('evalgate run against an OpenAI-compatible endpoint (real SDK, loopback
     const r = await cli(['run', '--no-cache', '--filter', 'blocker=true', '--json'], dir, { TEST_KEY: 'k' });
     expect(JSON.parse(r.stdout).summary).toMatchObject({ cases: 1, passed: 1 });
     const bad = await cli(['run', '--suite', 'nope'], dir, { TEST_KEY: 'k' });
-    expect(bad).toMatchObject({ code: 2, stderr: "evalgate: unknown suite 'nope'; suites: support\n" });
+    expect(bad).toMatchObject({ code: 2, stderr: "evalgate: --suite: no suite 'nope'; suites: support\n" });
+    // A filter that selects no case is a mistake too, not a green run of nothing.
+    const none = await cli(['run', '--filter', 'risk=critical', '--filter', 'blocker=true'], dir, {
+      TEST_KEY: 'k',
+    });
+    expect(none).toMatchObject({
+      code: 2,
+      stderr:
+        "evalgate: --filter risk=critical --filter blocker=true matches no case; no case has a tag 'risk'; blocker: false, true (tags in use: source)\n",
+    });
   });
 });
 
