@@ -7,45 +7,47 @@ import { parseYaml } from './yaml.js';
  */
 
 /**
- * The 1-based column where `line` stops being JSON, or undefined when it is valid.
- * JSON.parse says where only in some of its messages, and in none of the V8 ones for an
- * unexpected token, so this is a small recursive-descent checker of its own (RFC 8259).
+ * Where `line` stops being JSON (1-based column) and what was expected there, or undefined
+ * when it is valid. JSON.parse says where only in some of its messages (in none of the V8
+ * ones for an unexpected token), and its wording changes between Node versions, so this is
+ * a small recursive-descent checker of its own (RFC 8259).
  */
-export function jsonSyntaxErrorColumn(line: string): number | undefined {
+export function jsonSyntaxError(line: string): { column: number; expected: string } | undefined {
   let i = 0;
-  const fail = (): never => {
-    throw new SyntaxAt(i);
+  const fail = (expected: string): never => {
+    throw new SyntaxAt(i, expected);
   };
   const ws = () => {
     while (i < line.length && ' \t\r\n'.includes(line[i]!)) i++;
   };
   const literal = (word: string) => {
     for (const ch of word) {
-      if (line[i] !== ch) fail();
+      if (line[i] !== ch) fail(`'${word}'`);
       i++;
     }
   };
   const string = () => {
     i++; // the opening quote
     for (;;) {
-      if (i >= line.length) fail();
+      if (i >= line.length) fail("a closing '\"'");
       const ch = line[i]!;
       if (ch === '"') return void i++;
-      if (ch < ' ') fail();
+      if (ch < ' ') fail('no control character inside a string (escape it)');
       if (ch === '\\') {
         i++;
         const esc = line[i];
         if (esc === 'u') {
           i++;
-          for (let k = 0; k < 4; k++, i++) if (!/[0-9a-fA-F]/.test(line[i] ?? '')) fail();
+          for (let k = 0; k < 4; k++, i++)
+            if (!/[0-9a-fA-F]/.test(line[i] ?? '')) fail('four hex digits after \\u');
         } else if (esc !== undefined && '"\\/bfnrt'.includes(esc)) i++;
-        else fail();
+        else fail('an escape: \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX');
       } else i++;
     }
   };
   const number = () => {
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(line.slice(i));
-    if (!m) fail();
+    if (!m) fail('a value');
     i += m![0].length;
   };
   const value = (): void => {
@@ -57,16 +59,16 @@ export function jsonSyntaxErrorColumn(line: string): number | undefined {
       if (line[i] === '}') return void i++;
       for (;;) {
         ws();
-        if (line[i] !== '"') fail();
+        if (line[i] !== '"') fail('a property name in double quotes');
         string();
         ws();
-        if (line[i] !== ':') fail();
+        if (line[i] !== ':') fail("':'");
         i++;
         value();
         ws();
         if (line[i] === ',') i++;
         else if (line[i] === '}') return void i++;
-        else fail();
+        else fail("',' or '}'");
       }
     }
     if (ch === '[') {
@@ -78,7 +80,7 @@ export function jsonSyntaxErrorColumn(line: string): number | undefined {
         ws();
         if (line[i] === ',') i++;
         else if (line[i] === ']') return void i++;
-        else fail();
+        else fail("',' or ']'");
       }
     }
     if (ch === '"') return string();
@@ -90,10 +92,10 @@ export function jsonSyntaxErrorColumn(line: string): number | undefined {
   try {
     value();
     ws();
-    if (i < line.length) fail();
+    if (i < line.length) fail('the end of the line after the value');
     return undefined;
   } catch (e) {
-    if (e instanceof SyntaxAt) return columnOf(line, e.offset);
+    if (e instanceof SyntaxAt) return { column: columnOf(line, e.offset), expected: e.expected };
     throw e;
   }
 }
@@ -110,7 +112,10 @@ export function locateInJsonLine(line: string, path: readonly (string | number)[
 }
 
 class SyntaxAt {
-  constructor(readonly offset: number) {}
+  constructor(
+    readonly offset: number,
+    readonly expected: string,
+  ) {}
 }
 
 /** Columns count characters as an editor does: code points, not UTF-16 units. */

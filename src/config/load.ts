@@ -17,7 +17,7 @@ import {
   type ProjectConfig,
   type SuiteSpec,
 } from './schema.js';
-import { jsonSyntaxErrorColumn, locateInJsonLine } from './jsonl.js';
+import { jsonSyntaxError, locateInJsonLine } from './jsonl.js';
 import { parseYamlFast, type PositionedDocument } from './yaml.js';
 
 /** A case ready to run: defaults applied, id settled, graders compiled. */
@@ -397,13 +397,13 @@ function loadSuite(
       try {
         raw = JSON.parse(line);
       } catch (e) {
-        const column = jsonSyntaxErrorColumn(line);
+        // Our own position and wording: V8's say where only sometimes, and vary by Node version.
+        const syntax = jsonSyntaxError(line);
         errors.add(
-          new ConfigError(`invalid JSON: ${(e as Error).message}`, {
-            file: dataset,
-            line: at,
-            ...(column && { column }),
-          }),
+          new ConfigError(
+            syntax ? `invalid JSON: expected ${syntax.expected}` : `invalid JSON: ${(e as Error).message}`,
+            { file: dataset, line: at, ...(syntax && { column: syntax.column }) },
+          ),
         );
         continue;
       }

@@ -62,7 +62,7 @@ describe('evalgate run against an OpenAI-compatible endpoint (real SDK, loopback
   afterAll(() => server.close());
 
   const files = (url: string, extraCase = '') => ({
-    'evalgate.yml': `targets:\n  bot:\n    type: openai\n    baseURL: ${url}\n    apiKeyEnv: TEST_KEY\n    prompt: prompts/bot.md\n    model: models/bot.yaml\nsuites: [suites/*.yml]\nretries: 1\ntimeoutMs: 5000\n`,
+    'evalgate.yml': `targets:\n  bot:\n    type: openai\n    baseURL: ${url}\n    apiKeyEnv: TEST_KEY\n    prompt: prompts/bot.md\n    model: models/bot.yaml\nsuites: [suites/*.yml]\nretries: 1\ntimeoutMs: 5000\n# One case of three errors by design.\ngate:\n  errors:\n    maxRate: 0.5\n`,
     'prompts/bot.md': '---\ntemperature: 0\n---\n[system]\nYou are a support bot.\n[user]\n{{question}}\n',
     'models/bot.yaml': 'model: gpt-4o-mini\nmax_tokens: 100\nseed: 7\n',
     'suites/support.yml': [

@@ -10,12 +10,14 @@ import { parseResultsDocument } from '../../compare/input.js';
 import { compareWithBaselines } from '../../pipeline/compare-baselines.js';
 import { evaluate, type EvaluateOptions } from '../../pipeline/evaluate.js';
 import { renderSettlementText, settleInconclusive } from '../../pipeline/settle.js';
+import { terminalText } from '../../report/escape.js';
 import { renderComparisonMarkdown } from '../../report/markdown.js';
+import type { ResultsDocument } from '../../results/types.js';
 import type { RunOutcome } from '../../runner/run.js';
 import type { Target } from '../../targets/types.js';
 import { createProgress } from '../progress.js';
 import { selectSuites } from '../select.js';
-import { renderSummaryTable } from '../summary.js';
+import { percent, renderFailures, renderSummaryTable } from '../summary.js';
 import type { CliIO, CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate run [options]
@@ -34,6 +36,7 @@ Options:
       --head REF         with --base: the changed revision (default: HEAD)
       --plan FILE        run the suites of a saved plan ('evalgate plan --json > plan.json')
       --json             print the run summary as JSON on stdout
+      --all-errors       on a config error, print every one, not only the first 25
   -h, --help
 
 Exit codes: 0 every blocker case passed (and, with --base, the gate passed, warned or was inconclusive);
@@ -55,6 +58,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
       head: { type: 'string' },
       plan: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'all-errors': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -116,7 +120,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
       suiteIds: values.suite,
       filters: values.filter,
     });
-    const code = report(outcome, suites, io, values.json);
+    const code = report(outcome, suites, io, values.json, project.config.gate);
     if (!values.base || outcome.summary.partial || suites.length === 0) return code;
     // --base: the change is judged against the stored baselines of the suites it ran.
     const current = parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path);
@@ -200,20 +204,41 @@ async function execute(
   }
 }
 
-function report(outcome: RunOutcome, suites: LoadedSuite[], io: CliIO, json: boolean): number {
+/**
+ * The end of a run in the terminal: the suite table, why each failing case failed, and the
+ * exit code. 1 when a blocker case did not pass, or when a suite's share of errored samples
+ * is above `gate.errors.maxRate` (a suite whose calls mostly failed says nothing: fail closed).
+ */
+function report(
+  outcome: RunOutcome,
+  suites: LoadedSuite[],
+  io: CliIO,
+  json: boolean,
+  gate: { errors: { maxRate: number } } = { errors: { maxRate: 0.1 } },
+): number {
   const { summary } = outcome;
   const blockersFailed = summary.blockerFailures.length > 0;
+  const maxRate = gate.errors.maxRate;
+  const erroring = outcome.suites.filter((s) => s.metrics.samples > 0 && s.metrics.errorRate > maxRate);
+  // The per-case detail is in the document just written; read only when something is to explain.
+  const doc =
+    (summary.failed > 0 || summary.errors > 0) && !(json && erroring.length === 0)
+      ? (JSON.parse(readFileSync(outcome.path, 'utf8')) as ResultsDocument)
+      : undefined;
+  const rootDir = doc ? resolve(io.cwd, dirname(doc.run.configPath)) : io.cwd;
   if (json) {
     io.stdout(`${JSON.stringify({ path: outcome.path, summary, suites: outcome.suites }, null, 2)}\n`);
   } else if (suites.length === 0) {
     io.stdout('Nothing to run: no suite is affected or selected.\n');
   } else {
     io.stdout(`\n${renderSummaryTable(outcome.suites)}\n\n`);
+    if (doc) {
+      const why = renderFailures(doc, { rootDir, cwd: io.cwd });
+      if (why) io.stdout(`${why}\n`);
+    }
     if (blockersFailed) {
-      io.stdout(`Blocker cases that did not pass (${summary.blockerFailures.length}):\n`);
-      for (const f of summary.blockerFailures.slice(0, 20)) io.stdout(`  ✗ ${f.suite} / ${f.case}\n`);
-      if (summary.blockerFailures.length > 20)
-        io.stdout(`  … and ${summary.blockerFailures.length - 20} more (see the Results document)\n`);
+      const n = summary.blockerFailures.length;
+      io.stdout(`${n} blocker case${n === 1 ? '' : 's'} did not pass.\n`);
     }
     const cost = summary.cost === null ? '' : ` · $${summary.cost.toFixed(4)}`;
     io.stdout(
@@ -222,6 +247,29 @@ function report(outcome: RunOutcome, suites: LoadedSuite[], io: CliIO, json: boo
     io.stdout(`Results: ${relative(io.cwd, outcome.path) || outcome.path}\n`);
     if (summary.partial) io.stdout('The run was interrupted: run the same command again to resume.\n');
   }
+  // On stderr, so it is seen with --json too.
+  for (const s of erroring) io.stderr(renderErrorRate(s, maxRate, doc));
   if (summary.partial) return 130;
-  return blockersFailed ? 1 : 0;
+  return blockersFailed || erroring.length > 0 ? 1 : 0;
+}
+
+function renderErrorRate(
+  suite: RunOutcome['suites'][number],
+  maxRate: number,
+  doc: ResultsDocument | undefined,
+): string {
+  const m = suite.metrics;
+  let out = `evalgate: suite '${suite.id}': ${m.errors} of ${m.samples} samples errored (${percent(m.errorRate)}, above gate.errors.maxRate ${percent(maxRate)}): its results say nothing, so the run fails\n`;
+  const messages = new Map<string, number>();
+  for (const c of doc?.suites.find((x) => x.id === suite.id)?.cases ?? [])
+    for (const sample of c.samples)
+      if (sample.error) {
+        const key = `${sample.error.kind}${sample.error.status ? ` ${sample.error.status}` : ''}: ${sample.error.message}`;
+        messages.set(key, (messages.get(key) ?? 0) + 1);
+      }
+  const top = [...messages].sort((a, b) => b[1] - a[1]);
+  for (const [message, n] of top.slice(0, 3))
+    out += `  ${n}× ${terminalText(message, { oneLine: true, maxLength: 200 })}\n`;
+  if (top.length > 3) out += `  … and ${top.length - 3} other errors (see the Results document)\n`;
+  return out;
 }
