@@ -43,6 +43,25 @@ export class ConfigErrors extends Error {
   }
 }
 
+/** Errors from several checks of one project, as one error to throw (undefined when there are none). */
+export function combineConfigErrors(
+  ...found: (ConfigError | ConfigErrors | undefined)[]
+): ConfigError | ConfigErrors | undefined {
+  const errors: ConfigError[] = [];
+  let total = 0;
+  for (const e of found) {
+    if (e instanceof ConfigErrors) {
+      errors.push(...e.errors);
+      total += e.total;
+    } else if (e) {
+      errors.push(e);
+      total++;
+    }
+  }
+  if (total === 0) return undefined;
+  return total === 1 ? errors[0]! : new ConfigErrors(errors, total);
+}
+
 /** How many errors a report shows unless asked for all (`--all-errors`). */
 export const SHOWN_ERRORS = 25;
 

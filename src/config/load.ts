@@ -80,16 +80,32 @@ const MAX_KEPT_ERRORS = 10_000;
  * them. To get that far, a field that fails its schema is reported and then set aside, and
  * the rest of the file is still checked (see validateLeniently).
  */
-export function loadProject(
-  configPath: string,
+export function loadProject(configPath: string, options: LoadOptions = {}): LoadedProject {
+  const { project, error } = inspectProject(configPath, options);
+  if (error) throw error;
+  return project!;
+}
+
+export interface LoadOptions extends Pick<CompileContext, 'env'> {
   /**
    * env and cache for model-backed graders (the judge); leave out to only validate shapes.
    * The cache may be a function of the config, whose `cache:` section says where it lives.
    */
-  options: Pick<CompileContext, 'env'> & {
-    cache?: CompileContext['cache'] | ((config: ProjectConfig, rootDir: string) => CompileContext['cache']);
-  } = {},
-): LoadedProject {
+  cache?: CompileContext['cache'] | ((config: ProjectConfig, rootDir: string) => CompileContext['cache']);
+}
+
+/**
+ * loadProject, returning its errors rather than throwing them, with the part of the project
+ * that did load (the config without its broken fields, the suites without errors) so a
+ * caller such as `validate` can go on checking that part too: rendering every case's
+ * request finds missing template variables in the same pass. The project is undefined only
+ * when the config itself could not be read; a file that cannot be read or parsed as YAML
+ * still throws.
+ */
+export function inspectProject(
+  configPath: string,
+  options: LoadOptions = {},
+): { project?: LoadedProject; error?: ConfigError | ConfigErrors } {
   const absConfig = resolve(configPath);
   const rootDir = dirname(absConfig);
   const doc = readDocument(absConfig, 'config file');
@@ -98,7 +114,7 @@ export function loadProject(
     // A broken target is set aside alone; suites naming it are not then 'unknown target'.
     path[0] === 'targets' && path.length > 1 ? path.slice(0, 2) : path.slice(0, 1),
   );
-  if (!config) errors.throwIfAny();
+  if (!config) return { error: errors.error() };
   const cache = typeof options.cache === 'function' ? options.cache(config!, rootDir) : options.cache;
   const warnings: string[] = [];
 
@@ -188,16 +204,16 @@ export function loadProject(
         continue;
       }
       idAt.set(suite.id, `${relative(rootDir, file)}:${line}:${column}`);
-      if (!loaded.broken) suites.push(suite);
+      // A suite with errors is kept too: its good cases are still checked by callers of
+      // inspectProject; loadProject throws before anyone could run it.
+      suites.push(suite);
     } catch (e) {
       if (e instanceof ConfigError) errors.add(e);
       else if (e instanceof ConfigErrors) e.errors.forEach((x) => errors.add(x));
       else throw e;
     }
   }
-  errors.throwIfAny();
-
-  return {
+  const project: LoadedProject = {
     configPath: absConfig,
     rootDir,
     configHash: sha256(canonicalJson(doc.value)).slice(0, 16),
@@ -206,6 +222,8 @@ export function loadProject(
     suites,
     warnings,
   };
+  const error = errors.error();
+  return error ? { project, error } : { project };
 }
 
 function loadSuite(
@@ -565,8 +583,9 @@ class Collector {
   get count() {
     return this.total;
   }
-  throwIfAny() {
-    if (this.total === 1) throw this.errors[0]!;
-    if (this.total > 1) throw new ConfigErrors(this.errors, this.total);
+  error(): ConfigError | ConfigErrors | undefined {
+    if (this.total === 1) return this.errors[0]!;
+    if (this.total > 1) return new ConfigErrors(this.errors, this.total);
+    return undefined;
   }
 }

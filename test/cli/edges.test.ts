@@ -101,18 +101,22 @@ describe('config errors: all of them, in one pass, each at file:line:col', () =>
       'm.yaml': 'model: gpt-4o-mini\n',
       's.yml':
         'id: s\ngraders: [{ type: is-json }]\ncases:\n  - id: one\n    vars: { question: q }\ndataset: d.jsonl\n',
-      'd.jsonl': '{"id":"two","vars":{"question":"q"}}\n',
+      'd.jsonl': '{"id":"two","vars":{"question":"q"}}\n{"id":"three","graders":[{"type":"nope"}]}\n',
     });
     const r = await cli(['validate'], dir);
     expect(r.code).toBe(2);
+    // In the same pass as an error in the suite itself.
     expect(r.stderr).toBe(
       [
-        'evalgate: 2 config errors:',
+        'evalgate: 3 config errors:',
+        "  d.jsonl:2:34: graders[0].type: unknown grader type 'nope'; expected one of: " +
+          r.stderr.split('expected one of: ')[1]!.split('\n')[0],
         "  s.yml:4:5: case 'one': missing variable 'customer' used in prompts/bot.md:4",
         "  d.jsonl:1:20: case 'two': missing variable 'customer' used in prompts/bot.md:4",
         '',
       ].join('\n'),
     );
+    writeFileSync(join(dir, 'd.jsonl'), '{"id":"two","vars":{"question":"q","customer":"c"}}\n');
     writeFileSync(
       join(dir, 'prompts/bot.md'),
       '[system]\nBe brief.\n  {{> base.md}}\n[user]\n{{question}}\n',

@@ -104,7 +104,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   } else if (values.json) throw new UsageError(`--json goes with 'baseline show' and 'baseline list'`);
 
   const project = loadProject(resolve(io.cwd, values.config));
-  for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
+  for (const w of project.warnings) io.stderr(`warning: ${terminalText(w)}\n`);
   const config = settings(project, values);
   const store = openBaselineStore(config, { rootDir: project.rootDir, env: io.env });
   if (!store) {

@@ -63,7 +63,7 @@ export const calibrateCommand: CommandHandler = async (argv, io) => {
     env: io.env,
     cache: (config, rootDir) => projectCache(config, rootDir, values['no-cache']),
   });
-  for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
+  for (const w of project.warnings) io.stderr(`warning: ${terminalText(w)}\n`);
 
   const names = new Set<string>();
   for (const s of project.suites)

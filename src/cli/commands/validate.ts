@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { loadProject } from '../../config/load.js';
+import { combineConfigErrors, ConfigError, ConfigErrors } from '../../config/errors.js';
+import { inspectProject } from '../../config/load.js';
+import type { Target } from '../../targets/types.js';
 import { prepareTargets } from '../../config/targets.js';
 import { terminalText } from '../../report/escape.js';
 import type { CommandHandler } from '../types.js';
@@ -31,13 +33,26 @@ export const validateCommand: CommandHandler = async (argv, io) => {
     io.stdout(HELP);
     return 0;
   }
-  const project = loadProject(resolve(io.cwd, values.config), { env: io.env });
+  const { project, error } = inspectProject(resolve(io.cwd, values.config), { env: io.env });
+  if (!project) throw error;
   for (const w of project.warnings) io.stderr(`warning: ${terminalText(w)}\n`);
-  const targets = prepareTargets(project, project.suites, io.env);
-  for (const t of targets.values()) await t.close?.();
+  // With errors in some files, the requests of the suites that did load are still rendered:
+  // a missing template variable is reported in the same pass as a bad grader elsewhere.
+  const usable = project.suites.filter((s) => project.config.targets[s.target] !== undefined);
+  let targets: Map<string, Target> | undefined;
+  let targetError: ConfigError | ConfigErrors | undefined;
+  try {
+    targets = prepareTargets(project, usable, io.env);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof ConfigErrors) targetError = e;
+    else throw e;
+  }
+  for (const t of targets?.values() ?? []) await t.close?.();
+  const all = combineConfigErrors(error, targetError);
+  if (all) throw all;
   const cases = project.suites.reduce((n, s) => n + s.cases.length, 0);
   io.stdout(
-    `ok: ${project.suites.length} suite${project.suites.length === 1 ? '' : 's'}, ${cases} case${cases === 1 ? '' : 's'}, ${targets.size} target${targets.size === 1 ? '' : 's'}\n`,
+    `ok: ${project.suites.length} suite${project.suites.length === 1 ? '' : 's'}, ${cases} case${cases === 1 ? '' : 's'}, ${targets!.size} target${targets!.size === 1 ? '' : 's'}\n`,
   );
   return 0;
 };
