@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,8 +16,14 @@ const ajv = new Ajv2020({ strict: false });
 addFormats(ajv);
 const validateResults = ajv.compile(JSON.parse(readFileSync('schema/results.schema.json', 'utf8')));
 
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'evalgate-cli-'));
+  tempDirs.push(dir);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
@@ -229,7 +235,9 @@ describe('bad input: one located line, exit 2, no stack trace, no model call', (
 
 describe('the bundled CLI on the offline quickstart (the README’s first command)', () => {
   it('passes every case and exits 0', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'evalgate-qs-')), 'results.json');
+    const outDir = mkdtempSync(join(tmpdir(), 'evalgate-qs-'));
+    tempDirs.push(outDir);
+    const out = join(outDir, 'results.json');
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['dist/cli.js', 'run', '--config', 'examples/quickstart/evalgate.yml', '--out', out],
