@@ -1,4 +1,5 @@
-import { ConfigError, ConfigErrors, UsageError } from '../config/errors.js';
+import { ConfigError, ConfigErrors, formatConfigErrors, UsageError } from '../config/errors.js';
+import { terminalText } from '../report/escape.js';
 import { EVALGATE_VERSION } from '../version.js';
 import type { CliIO, CommandHandler } from './types.js';
 
@@ -54,6 +55,11 @@ Exit codes: 0 ok, 1 a blocker case or the gate failed, 2 config or usage error.
 /** Dispatches a command; every error a user can cause becomes a message and exit 2, never a stack trace. */
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined) {
+    // `evalgate help run` is `evalgate run --help`.
+    if (!COMMANDS[rest[0]]) return unknownCommand(rest[0], io);
+    return main([rest[0], '--help'], io);
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(HELP);
     return name ? 0 : 2;
@@ -63,35 +69,38 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const command = COMMANDS[name];
-  if (!command) {
-    io.stderr(`evalgate: unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}\n`);
-    return 2;
-  }
+  if (!command) return unknownCommand(name, io);
   try {
     const handler = await command.load();
     return await handler(rest, io);
   } catch (e) {
-    return reportError(e, io);
+    return reportError(e, io, { allErrors: rest.includes('--all-errors') });
   }
 }
 
-export function reportError(e: unknown, io: CliIO): number {
-  if (e instanceof ConfigErrors) {
-    io.stderr(`evalgate: ${e.errors.length} config errors:\n`);
-    for (const err of e.errors) io.stderr(`  ${err.format(io.cwd)}\n`);
-    return 2;
-  }
-  if (e instanceof ConfigError) {
-    io.stderr(`evalgate: config error: ${e.format(io.cwd)}\n`);
+function unknownCommand(name: string, io: CliIO): number {
+  io.stderr(
+    `evalgate: unknown command '${terminalText(name, { oneLine: true, maxLength: 60 })}'. Commands: ${Object.keys(COMMANDS).join(', ')}\n`,
+  );
+  return 2;
+}
+
+/**
+ * Prints an error the way a user should read it and returns the exit code (2). Every message
+ * passes through terminalText: it may quote a user's file or a model's output.
+ */
+export function reportError(e: unknown, io: CliIO, options: { allErrors?: boolean } = {}): number {
+  if (e instanceof ConfigErrors || e instanceof ConfigError) {
+    io.stderr(formatConfigErrors(e, io.cwd, options.allErrors ? Infinity : undefined));
     return 2;
   }
   if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    io.stderr(`evalgate: ${(e as Error).message}\n`);
+    io.stderr(`evalgate: ${terminalText((e as Error).message)}\n`);
     return 2;
   }
   const err = e as Error;
-  io.stderr(`evalgate: internal error: ${err?.message ?? String(e)}\n`);
-  if (io.env.EVALGATE_DEBUG) io.stderr(`${err?.stack ?? ''}\n`);
+  io.stderr(`evalgate: internal error: ${terminalText(err?.message ?? String(e))}\n`);
+  if (io.env.EVALGATE_DEBUG) io.stderr(`${terminalText(err?.stack ?? '', { maxLength: 20_000 })}\n`);
   else io.stderr('Set EVALGATE_DEBUG=1 for the stack trace, and please report it.\n');
   return 2;
 }

@@ -1,3 +1,5 @@
+import { terminalText } from '../report/escape.js';
+
 /**
  * Run progress for people: a single redrawn line on a terminal, plain lines in CI logs
  * (where carriage returns turn into thousands of lines). Written to stderr so stdout stays
@@ -68,7 +70,8 @@ export function createProgress(
     },
     note(message) {
       if (tty) write('\r\x1b[2K');
-      write(`evalgate: ${message}\n`);
+      // Notes quote what a server or a target said (a rate-limit reason, a warning): untrusted.
+      write(`evalgate: ${terminalText(message, { oneLine: true, maxLength: 500 })}\n`);
       if (tty) draw(true);
     },
     finish() {

@@ -1,5 +1,7 @@
+import { relative, resolve } from 'node:path';
 import { markdownTable } from 'markdown-table';
-import type { SuiteMetrics } from '../results/types.js';
+import { terminalText } from '../report/escape.js';
+import type { CaseResult, ResultsDocument, SampleResult, SuiteMetrics } from '../results/types.js';
 
 export interface SuiteSummaryRow {
   id: string;
@@ -42,4 +44,73 @@ export function renderSummaryTable(rows: SuiteSummaryRow[]): string {
 
 export function percent(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
+}
+
+export interface FailureOptions {
+  /** Case locations in the Results document are relative to this (the config's directory)... */
+  rootDir: string;
+  /** ...and shown relative to this. */
+  cwd: string;
+  /** Cases explained; the rest are counted. Default 10. */
+  limit?: number;
+}
+
+/**
+ * Why cases did not pass, for the terminal: per failing or erroring case (in document order),
+ * its place in the suite file, then for the first sample that did not pass either each
+ * failing grader with its one-line reason, or the error, and one line of the output. Every
+ * piece of it may come from a model or a dataset, so all of it goes through terminalText.
+ *
+ *   ✗ support / refunds [blocker]  suites/support.yml:12
+ *       contains: expected "60 days"
+ *       output: Refunds take 30 days.
+ *   ! support / flaky  suites/support.yml:20
+ *       error (http 500): upstream exploded
+ */
+export function renderFailures(doc: Pick<ResultsDocument, 'suites'>, options: FailureOptions): string {
+  const limit = options.limit ?? 10;
+  const bad: { suite: string; c: CaseResult }[] = [];
+  for (const suite of doc.suites)
+    for (const c of suite.cases) if (c.status !== 'pass') bad.push({ suite: suite.id, c });
+  if (bad.length === 0) return '';
+  const failed = bad.filter((b) => b.c.status === 'fail').length;
+  const errored = bad.length - failed;
+  const counts = [failed && `${failed} failed`, errored && `${errored} errored`].filter(Boolean).join(', ');
+  let out = `Cases that did not pass (${counts}):\n`;
+  for (const { suite, c } of bad.slice(0, limit)) {
+    const mark = c.status === 'error' ? '!' : '✗';
+    const file = c.location && resolve(options.rootDir, c.location.file);
+    const where = c.location
+      ? `  ${one(`${relative(options.cwd, file!) || file}:${c.location.line}`, 300)}`
+      : '';
+    out += `  ${mark} ${one(`${suite} / ${c.id}`, 200)}${c.blocker ? ' [blocker]' : ''}${where}\n`;
+    const sample = c.samples.find((s) => s.status === c.status) ?? c.samples[0];
+    if (sample) out += explain(sample, c.samples.length);
+  }
+  if (bad.length > limit) out += `  … and ${bad.length - limit} more (see the Results document)\n`;
+  return out;
+}
+
+function explain(sample: SampleResult, samples: number): string {
+  const ofN = samples > 1 ? ` (sample ${sample.index + 1} of ${samples})` : '';
+  let out = '';
+  if (sample.status === 'error' && sample.error) {
+    const { kind, status, message } = sample.error;
+    out += `      error (${kind}${status ? ` ${status}` : ''})${ofN}: ${one(message, 200)}\n`;
+  } else {
+    const failing = sample.graders.filter((g) => !g.pass && !g.advisory);
+    for (const g of failing.slice(0, 3))
+      out += `      ${one(g.grader, 60)}${g.error ? ' (could not decide)' : ''}${ofN}: ${one(g.reason, 200)}\n`;
+    if (failing.length > 3) out += `      … and ${failing.length - 3} more graders\n`;
+  }
+  const text = sample.output?.output;
+  if (text !== undefined) out += `      output: ${text.trim() === '' ? '(empty)' : one(text, 120)}\n`;
+  return out;
+}
+
+/** One line of untrusted text, at most `max` characters. */
+function one(text: string, max: number): string {
+  const chars = Array.from(text.replace(/\s+/g, ' ').trim());
+  const cut = chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
+  return terminalText(cut, { oneLine: true });
 }

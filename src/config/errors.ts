@@ -1,3 +1,5 @@
+import { terminalText } from '../report/escape.js';
+
 /**
  * Errors the user can fix. They carry where (file, line, column, field path) and what was
  * expected, and the CLI prints them without a stack trace and exits 2.
@@ -32,9 +34,59 @@ export class ConfigError extends Error {
 /** Several config errors found in one pass: the user sees all of them, not one per run. */
 export class ConfigErrors extends Error {
   override readonly name = 'ConfigErrors';
-  constructor(readonly errors: ConfigError[]) {
+  constructor(
+    readonly errors: ConfigError[],
+    /** How many were found; more than `errors.length` when the loader stopped keeping them. */
+    readonly total = errors.length,
+  ) {
     super(errors.map((e) => e.format()).join('\n'));
   }
+}
+
+/** Errors from several checks of one project, as one error to throw (undefined when there are none). */
+export function combineConfigErrors(
+  ...found: (ConfigError | ConfigErrors | undefined)[]
+): ConfigError | ConfigErrors | undefined {
+  const errors: ConfigError[] = [];
+  let total = 0;
+  for (const e of found) {
+    if (e instanceof ConfigErrors) {
+      errors.push(...e.errors);
+      total += e.total;
+    } else if (e) {
+      errors.push(e);
+      total++;
+    }
+  }
+  if (total === 0) return undefined;
+  return total === 1 ? errors[0]! : new ConfigErrors(errors, total);
+}
+
+/** How many errors a report shows unless asked for all (`--all-errors`). */
+export const SHOWN_ERRORS = 25;
+
+/**
+ * A config error, or several, as the lines a person reads: a count, then one located line
+ * each, the first `limit` of them and `… and N more` after. Untrusted text in them (a
+ * corrupt file's bytes quoted by a parser) is made safe for a terminal and the Actions log.
+ */
+export function formatConfigErrors(
+  e: ConfigError | ConfigErrors,
+  cwd = process.cwd(),
+  limit: number = SHOWN_ERRORS,
+): string {
+  if (e instanceof ConfigError) return `evalgate: config error: ${terminalText(e.format(cwd))}\n`;
+  const shown = e.errors.slice(0, limit);
+  let out = `evalgate: ${e.total} config errors:\n`;
+  for (const err of shown) out += `  ${terminalText(err.format(cwd), { maxLength: 500 })}\n`;
+  const more = e.total - shown.length;
+  if (more > 0) {
+    out +=
+      shown.length < e.errors.length
+        ? `  … and ${more} more (--all-errors prints every one)\n`
+        : `  … and ${more} more (only the first ${e.errors.length} are kept)\n`;
+  }
+  return out;
 }
 
 /** Wrong command-line usage: unknown flag, missing argument. */

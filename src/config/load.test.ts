@@ -1,12 +1,18 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, ConfigErrors } from './errors.js';
 import { loadProject } from './load.js';
 
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'evalgate-load-'));
+  tempDirs.push(dir);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
@@ -111,7 +117,7 @@ describe('loadProject', () => {
     });
     const [err] = errorsOf(path);
     expect(err).toMatch(
-      /^suites\/a\.yml:5:9: cases\[1\]\.id: duplicate case id 'dup' in suite 's' \(first at .*suites\/a\.yml:4\)$/,
+      /^suites\/a\.yml:5:9: cases\[1\]\.id: duplicate case id 'dup' in suite 's' \(first at .*suites\/a\.yml:4:5\)$/,
     );
   });
 
@@ -127,14 +133,75 @@ describe('loadProject', () => {
       "suites/a.yml:2:9: target: unknown target 'nope'; expected one of: bot",
       "suites/b.yml:3:5: cases[0]: unknown field 'colour'",
       "suites/b.yml:6:5: cases[1]: grader 'equals' compares with the case's 'expected', which is missing: add 'expected' or give the grader a value",
-      expect.stringMatching(/^suites\/d\.jsonl:2: invalid JSON: /),
+      expect.stringMatching(/^suites\/d\.jsonl:2:2: invalid JSON: /),
     ]);
   });
 
-  it('warns about a suite glob that matches nothing and errors on a missing suite file', () => {
+  it('errors on a suite glob that matches nothing and on a missing suite file, at the entry', () => {
     const path = project({
       'evalgate.yml': CONFIG.replace('  - suites/*.yml', '  - suites/*.yml\n  - missing.yml'),
     });
-    expect(errorsOf(path)).toEqual(['evalgate.yml:7:5: suites[1]: suite file not found: missing.yml']);
+    expect(errorsOf(path)).toEqual([
+      expect.stringMatching(
+        /^evalgate\.yml:6:5: suites\[0\]: 'suites\/\*\.yml' matches no file \(suite paths are relative to the config file\)$/,
+      ),
+      'evalgate.yml:7:5: suites[1]: suite file not found: missing.yml',
+    ]);
+  });
+
+  it('reports every error of every file in one pass, each located to the column', () => {
+    const path = project({
+      // A broken target is reported, and the suites naming it are still checked.
+      'evalgate.yml': `${CONFIG}  - suites/extra/*.yml\nconcurrency: lots\n`.replace(
+        'targets:\n',
+        'targets:\n  broken:\n    type: carrier-pigeon\n',
+      ),
+      // An unknown grader type and a duplicate case id in one file: both, at once.
+      'suites/a.yml':
+        'id: reg\ntarget: bot\ncases:\n  - id: one\n    graders: [{ type: containz, value: x }]\n  - id: one\n    graders: [{ type: contains, value: x }]\n',
+      // A second suite with the same id: located at its `id`.
+      'suites/b.yml':
+        'id: reg\ntarget: broken\ngraders: [{ type: nope }, { type: contains, value: y }]\ncases: [{ id: b1 }, { id: b2, tags: 5 }]\n',
+      'suites/c.yml': 'id: data\ntarget: bot\ngraders: [{ type: contains, value: y }]\ndataset: d.jsonl\n',
+      // A wrong type on a JSONL line points at the value, a syntax error at where it breaks.
+      'suites/d.jsonl': '{"id":"ok"}\n{"id":"x", "blocker": "yes"}\n{"id":"y",, }\n{"id":"ok"}\n',
+    });
+    expect(errorsOf(path)).toEqual([
+      "evalgate.yml:3:11: targets.broken.type: unknown target type 'carrier-pigeon'; expected one of: openai, http, command",
+      'evalgate.yml:10:14: concurrency: expected number, received string',
+      expect.stringMatching(/^evalgate\.yml:9:5: suites\[1\]: 'suites\/extra\/\*\.yml' matches no file/),
+      expect.stringMatching(
+        /^suites\/a\.yml:5:23: cases\[0\]\.graders\[0\]\.type: unknown grader type 'containz'; expected one of: equals, contains, /,
+      ),
+      "suites/a.yml:6:9: cases[1].id: duplicate case id 'one' in suite 'reg' (first at suites/a.yml:4:5)",
+      expect.stringMatching(
+        /^suites\/b\.yml:3:19: graders\[0\]\.type: unknown grader type 'nope'; expected one of: /,
+      ),
+      'suites/b.yml:4:37: cases[1].tags: expected record, received number',
+      "suites/b.yml:1:5: id: duplicate suite id 'reg' (first at suites/a.yml:1:5)",
+      'suites/d.jsonl:2:23: blocker: expected boolean, received string',
+      expect.stringMatching(/^suites\/d\.jsonl:3:11: invalid JSON: /),
+      "suites/d.jsonl:4:7: id: duplicate case id 'ok' in suite 'data' (first at suites/d.jsonl:1)",
+    ]);
+  });
+
+  it('counts every error but keeps the report bounded', () => {
+    const lines = Array.from({ length: 35 }, (_, i) => `{"id":"c${i}","blocker":"no"}`).join('\n');
+    const path = project({
+      'evalgate.yml': CONFIG,
+      'suites/a.yml': 'id: s\ngraders: [{ type: contains, value: x }]\ndataset: d.jsonl\n',
+      'suites/d.jsonl': lines,
+    });
+    try {
+      loadProject(path);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigErrors);
+      expect((e as ConfigErrors).total).toBe(35);
+      expect((e as ConfigErrors).errors).toHaveLength(35);
+      expect((e as ConfigErrors).errors[34]!.format(dirname(path))).toBe(
+        'suites/d.jsonl:35:23: blocker: expected boolean, received string',
+      );
+    }
   });
 });

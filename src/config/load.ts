@@ -17,6 +17,7 @@ import {
   type ProjectConfig,
   type SuiteSpec,
 } from './schema.js';
+import { jsonSyntaxError, locateInJsonLine } from './jsonl.js';
 import { parseYamlFast, type PositionedDocument } from './yaml.js';
 
 /** A case ready to run: defaults applied, id settled, graders compiled. */
@@ -69,35 +70,61 @@ export interface LoadedProject {
   warnings: string[];
 }
 
-const MAX_ERRORS = 25;
+/** Errors kept for the report; beyond this they are only counted (a 1 GB dataset of bad lines). */
+const MAX_KEPT_ERRORS = 10_000;
 
 /**
  * Reads evalgate.yml and every suite it names, validates all of it, and returns one typed
- * project. Every problem found is collected (up to a limit) and thrown together as
- * ConfigErrors, each with file, line and field, so one run shows the user all of them.
+ * project. Every problem in every file is collected in one pass and thrown together as
+ * ConfigErrors, each with file, line, column and field, so one run shows the user all of
+ * them. To get that far, a field that fails its schema is reported and then set aside, and
+ * the rest of the file is still checked (see validateLeniently).
  */
-export function loadProject(
-  configPath: string,
+export function loadProject(configPath: string, options: LoadOptions = {}): LoadedProject {
+  const { project, error } = inspectProject(configPath, options);
+  if (error) throw error;
+  return project!;
+}
+
+export interface LoadOptions extends Pick<CompileContext, 'env'> {
   /**
    * env and cache for model-backed graders (the judge); leave out to only validate shapes.
    * The cache may be a function of the config, whose `cache:` section says where it lives.
    */
-  options: Pick<CompileContext, 'env'> & {
-    cache?: CompileContext['cache'] | ((config: ProjectConfig, rootDir: string) => CompileContext['cache']);
-  } = {},
-): LoadedProject {
+  cache?: CompileContext['cache'] | ((config: ProjectConfig, rootDir: string) => CompileContext['cache']);
+}
+
+/**
+ * loadProject, returning its errors rather than throwing them, with the part of the project
+ * that did load (the config without its broken fields, the suites without errors) so a
+ * caller such as `validate` can go on checking that part too: rendering every case's
+ * request finds missing template variables in the same pass. The project is undefined only
+ * when the config itself could not be read; a file that cannot be read or parsed as YAML
+ * still throws.
+ */
+export function inspectProject(
+  configPath: string,
+  options: LoadOptions = {},
+): { project?: LoadedProject; error?: ConfigError | ConfigErrors } {
   const absConfig = resolve(configPath);
   const rootDir = dirname(absConfig);
   const doc = readDocument(absConfig, 'config file');
-  const config = validate(doc, [], ProjectConfigSchema, doc.value);
-  const cache = typeof options.cache === 'function' ? options.cache(config, rootDir) : options.cache;
   const errors = new Collector();
+  const config = validateLeniently(doc, ProjectConfigSchema, errors, (path) =>
+    // A broken target is set aside alone; suites naming it are not then 'unknown target'.
+    path[0] === 'targets' && path.length > 1 ? path.slice(0, 2) : path.slice(0, 1),
+  );
+  if (!config) return { error: errors.error() };
+  const cache = typeof options.cache === 'function' ? options.cache(config!, rootDir) : options.cache;
   const warnings: string[] = [];
 
-  const targetNames = Object.keys(config.targets);
+  const rawTargets = (doc.value as { targets?: unknown } | null)?.targets;
+  const targetNames = Object.keys(
+    rawTargets && typeof rawTargets === 'object' ? rawTargets : config!.targets,
+  );
   /** `target` is set for a built-in pack named as `evalgate:NAME@TARGET`. */
   const files: { file: string; target?: string }[] = [];
-  config.suites.forEach((pattern, i) => {
+  config!.suites.forEach((pattern, i) => {
     const pack = parsePackRef(pattern);
     if (pack) {
       const file = packFile(pack.name);
@@ -129,82 +156,108 @@ export function loadProject(
     }
     const matched = expandGlob(rootDir, pattern);
     if (matched.length === 0) {
-      if (isGlob(pattern))
-        warnings.push(`${relative(process.cwd(), absConfig)}: suites[${i}]: '${pattern}' matches no file`);
-      else errors.add(doc.error(['suites', i], `suite file not found: ${pattern}`));
+      // A glob that selects nothing is a mistake (a typo, the wrong directory), never a pass.
+      errors.add(
+        doc.error(
+          ['suites', i],
+          isGlob(pattern)
+            ? `'${pattern}' matches no file (suite paths are relative to the config file)`
+            : `suite file not found: ${pattern}`,
+        ),
+      );
     }
     for (const f of matched)
       if (!files.some((x) => x.file === f && x.target === undefined)) files.push({ file: f });
   });
 
   const suites: LoadedSuite[] = [];
+  /** Where each suite's `id` is, for a duplicate's error. */
+  const idAt = new Map<string, string>();
   const graderCache = new Map<string, Grader>();
+  const judge = config!.judge;
   for (const { file, target } of files) {
     try {
-      let suite = loadSuite(file, targetNames, graderCache, errors, target, {
+      const loaded = loadSuite(file, rootDir, targetNames, graderCache, errors, target, {
         // The calibration report is named relative to evalgate.yml; graders compile elsewhere.
-        judge: config.judge.calibration
-          ? { ...config.judge, calibration: resolve(rootDir, config.judge.calibration) }
-          : config.judge,
+        judge: judge.calibration ? { ...judge, calibration: resolve(rootDir, judge.calibration) } : judge,
         ...(options.env && { env: options.env }),
         ...(cache && { cache }),
       });
-      if (!suite) continue;
+      if (!loaded) continue;
+      let { suite } = loaded;
       // One pack run against two targets is two suites.
       if (target !== undefined) {
         const id = `${suite.id}@${target}`;
         suite = { ...suite, id, cases: suite.cases.map((c) => ({ ...c, suite: id })) };
       }
-      const clash = suites.find((s) => s.id === suite.id);
+      const { line, column } = loaded.doc.locate(['id']);
+      const clash = idAt.get(suite.id);
       if (clash) {
         errors.add(
-          new ConfigError(`duplicate suite id '${suite.id}' (also in ${relative(rootDir, clash.file)})`, {
+          new ConfigError(`duplicate suite id '${suite.id}' (first at ${clash})`, {
             file,
+            line,
+            column,
             field: 'id',
           }),
         );
         continue;
       }
+      idAt.set(suite.id, `${relative(rootDir, file)}:${line}:${column}`);
+      // A suite with errors is kept too: its good cases are still checked by callers of
+      // inspectProject; loadProject throws before anyone could run it.
       suites.push(suite);
     } catch (e) {
       if (e instanceof ConfigError) errors.add(e);
       else if (e instanceof ConfigErrors) e.errors.forEach((x) => errors.add(x));
       else throw e;
     }
-    if (errors.full) break;
   }
-  errors.throwIfAny();
-
-  return {
+  const project: LoadedProject = {
     configPath: absConfig,
     rootDir,
     configHash: sha256(canonicalJson(doc.value)).slice(0, 16),
-    config,
+    config: config!,
     document: doc,
     suites,
     warnings,
   };
+  const error = errors.error();
+  return error ? { project, error } : { project };
 }
 
 function loadSuite(
   file: string,
+  /** Where "first at" positions in messages are relative to. */
+  rootDir: string,
   targetNames: string[],
   graderCache: Map<string, Grader>,
   errors: Collector,
   targetOverride?: string,
   graderContext: Omit<CompileContext, 'baseDir'> = {},
-): LoadedSuite | undefined {
+): { suite: LoadedSuite; doc: PositionedDocument; broken: boolean } | undefined {
   const doc = readDocument(file, 'suite file');
-  const spec = validate(doc, [], SuiteSchema, doc.value);
+  const before = errors.count;
+  // A suite-level grader that fails is set aside alone, so every case is still checked.
+  const spec = validateLeniently(doc, SuiteSchema, errors, (path) =>
+    path[0] === 'graders' && typeof path[1] === 'number' ? path.slice(0, 2) : path.slice(0, 1),
+  );
+  if (!spec) return undefined;
+  const rawGraders = (doc.value as { graders?: unknown }).graders;
+  const gradersSetAside = Array.isArray(rawGraders) && rawGraders.length > spec.graders.length;
 
   let target = targetOverride ?? spec.target;
   if (!target) {
     if (targetNames.length !== 1) {
-      throw doc.error([], `'target' is required: the config has several targets (${targetNames.join(', ')})`);
+      errors.add(
+        doc.error([], `'target' is required: the config has several targets (${targetNames.join(', ')})`),
+      );
     }
-    target = targetNames[0]!;
+    target = targetNames[0] ?? '';
   } else if (!targetNames.includes(target)) {
-    throw doc.error(['target'], `unknown target '${target}'; expected one of: ${targetNames.join(', ')}`);
+    errors.add(
+      doc.error(['target'], `unknown target '${target}'; expected one of: ${targetNames.join(', ')}`),
+    );
   }
 
   const compile = (spec: GraderSpec, at: () => ConfigError): Grader | undefined => {
@@ -236,6 +289,16 @@ function loadSuite(
     if (!parsed.success) {
       for (const issue of parsed.error.issues)
         errors.add(where.error(issue.path as (string | number)[], describeIssue(issue, raw)));
+      // Its id still counts: a duplicate is reported now, not after this case is fixed.
+      const rawId = (raw as { id?: unknown } | null)?.id;
+      if (typeof rawId === 'string') {
+        const previous = seen.get(rawId);
+        if (previous)
+          errors.add(
+            where.error(['id'], `duplicate case id '${rawId}' in suite '${spec.id}' (first at ${previous})`),
+          );
+        else seen.set(rawId, where.at());
+      }
       return;
     }
     const c = parsed.data;
@@ -249,9 +312,9 @@ function loadSuite(
       );
       return;
     }
-    seen.set(id, `${relative(process.cwd(), loc.file)}:${loc.line}`);
+    seen.set(id, where.at());
     const graders = [...suiteGraders];
-    let broken = suiteGraders.length < spec.graders.length;
+    let broken = suiteGraders.length < spec.graders.length || gradersSetAside;
     (c.graders ?? []).forEach((g, j) => {
       const compiled = compile(g, () => where.error(['graders', j], ''));
       if (compiled) graders.push(compiled);
@@ -318,11 +381,16 @@ function loadSuite(
   spec.cases.forEach((raw, i) => {
     addCase(raw, {
       location: () => ({ file, line: doc.locate(['cases', i]).line }),
+      at: () => {
+        const { line, column } = doc.locate(['cases', i]);
+        return `${relative(rootDir, file)}:${line}:${column}`;
+      },
       error: (path, message) => doc.error(['cases', i, ...path], message),
     });
   });
 
-  const sources = (spec.dataset === undefined ? [] : [spec.dataset].flat()).map(datasetSource);
+  const refs = spec.dataset === undefined ? [] : [spec.dataset].flat();
+  const sources = refs.map(datasetSource);
   const datasets = sources.map((d) => resolve(dirname(file), d.file));
   datasets.forEach((dataset, di) => {
     let text: string;
@@ -337,38 +405,56 @@ function loadSuite(
       );
       return;
     }
+    const source = sources[di]!;
     let lineNo = 0;
     for (const line of text.split('\n')) {
       lineNo++;
-      if (errors.full) return;
       if (!line.trim()) continue;
       const at = lineNo;
       let raw: unknown;
       try {
         raw = JSON.parse(line);
       } catch (e) {
-        errors.add(new ConfigError(`invalid JSON: ${(e as Error).message}`, { file: dataset, line: at }));
+        // Our own position and wording: V8's say where only sometimes, and vary by Node version.
+        const syntax = jsonSyntaxError(line);
+        errors.add(
+          new ConfigError(
+            syntax ? `invalid JSON: expected ${syntax.expected}` : `invalid JSON: ${(e as Error).message}`,
+            { file: dataset, line: at, ...(syntax && { column: syntax.column }) },
+          ),
+        );
         continue;
       }
       try {
-        raw = sources[di]!.convert(raw);
+        raw = source.convert(raw);
       } catch (e) {
-        errors.add(new ConfigError((e as Error).message, { file: dataset, line: at }));
+        errors.add(new ConfigError((e as Error).message, { file: dataset, line: at, column: 1 }));
         continue;
       }
+      // An imported format's fields are not ours: only a native line can point at a field.
+      const ref = refs[di]!;
+      const native = typeof ref === 'string' || ref.format === 'evalgate';
       addCase(raw, {
         location: () => ({ file: dataset, line: at }),
+        at: () => `${relative(rootDir, dataset)}:${at}`,
         error: (path, message) =>
-          new ConfigError(message, { file: dataset, line: at, field: formatField(path) || undefined }),
+          new ConfigError(message, {
+            file: dataset,
+            line: at,
+            column: native ? locateInJsonLine(line, path) : 1,
+            field: formatField(path) || undefined,
+          }),
       });
     }
   });
 
-  if (cases.length === 0 && !errors.any) {
-    throw doc.error([], `suite '${spec.id}' has no cases: add 'cases' or a 'dataset'`);
+  const broken = errors.count > before;
+  if (cases.length === 0 && !broken) {
+    errors.add(doc.error([], `suite '${spec.id}' has no cases: add 'cases' or a 'dataset'`));
+    return undefined;
   }
 
-  return {
+  const suite: LoadedSuite = {
     id: spec.id,
     ...(spec.description !== undefined && { description: spec.description }),
     ...(spec.owner !== undefined && { owner: spec.owner }),
@@ -383,10 +469,13 @@ function loadSuite(
     contentHash: shortHash([spec.id, spec.tier, spec.kind, target, spec.repeat, spec.graders, hashInput], 16),
     cases,
   };
+  return { suite, doc, broken };
 }
 
 interface CaseWhere {
   location(): { file: string; line: number };
+  /** `file:line[:column]` of the case, for "first at" in a duplicate's error. */
+  at(): string;
   error(path: (string | number)[], message: string): ConfigError;
 }
 
@@ -410,11 +499,9 @@ export function validate<S extends z.ZodType>(
 ): z.output<S> {
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
-  const errors = parsed.error.issues
-    .slice(0, MAX_ERRORS)
-    .map((issue) =>
-      doc.error([...base, ...(issue.path as (string | number)[])], describeIssue(issue, value)),
-    );
+  const errors = parsed.error.issues.map((issue) =>
+    doc.error([...base, ...(issue.path as (string | number)[])], describeIssue(issue, value)),
+  );
   throw errors.length === 1 ? errors[0]! : new ConfigErrors(errors);
 }
 
@@ -447,19 +534,58 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
   return node;
 }
 
+/**
+ * validate(), but instead of throwing: every issue is recorded in `errors`, then the fields
+ * that failed (as `setAside` widens each issue's path: a whole top-level field, or one entry
+ * of a list or map) are removed and the rest parsed again, so the caller can go on checking
+ * everything else in the file. Undefined when even that fails (a required field was bad).
+ */
+function validateLeniently<S extends z.ZodType>(
+  doc: PositionedDocument,
+  schema: S,
+  errors: Collector,
+  setAside: (path: (string | number)[]) => (string | number)[],
+): z.output<S> | undefined {
+  const value = doc.value ?? {};
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const pruned = structuredClone(value) as Record<string, unknown>;
+  const REMOVED = Symbol('removed');
+  for (const issue of parsed.error.issues) {
+    const path = issue.path as (string | number)[];
+    errors.add(doc.error(path, describeIssue(issue, value)));
+    const drop = setAside(path);
+    if (drop.length === 0) return undefined;
+    const parent = valueAt(pruned, drop.slice(0, -1)) as Record<string | number, unknown> | undefined;
+    if (parent && typeof parent === 'object') parent[drop.at(-1)!] = REMOVED;
+  }
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.filter((x) => x !== REMOVED).map(strip);
+    if (node && typeof node === 'object')
+      return Object.fromEntries(
+        Object.entries(node)
+          .filter(([, v]) => v !== REMOVED)
+          .map(([k, v]) => [k, strip(v)]),
+      );
+    return node;
+  };
+  const again = schema.safeParse(strip(pruned));
+  return again.success ? again.data : undefined;
+}
+
 class Collector {
   private errors: ConfigError[] = [];
+  private total = 0;
   add(e: ConfigError) {
-    if (this.errors.length < MAX_ERRORS) this.errors.push(e);
+    this.total++;
+    if (this.errors.length < MAX_KEPT_ERRORS) this.errors.push(e);
   }
-  get any() {
-    return this.errors.length > 0;
+  get count() {
+    return this.total;
   }
-  get full() {
-    return this.errors.length >= MAX_ERRORS;
-  }
-  throwIfAny() {
-    if (this.errors.length === 1) throw this.errors[0]!;
-    if (this.errors.length > 1) throw new ConfigErrors(this.errors);
+  error(): ConfigError | ConfigErrors | undefined {
+    if (this.total === 1) return this.errors[0]!;
+    if (this.total > 1) return new ConfigErrors(this.errors, this.total);
+    return undefined;
   }
 }

@@ -1,6 +1,8 @@
 import { createTarget } from '../targets/index.js';
 import type { Target } from '../targets/types.js';
+import { readFileSync } from 'node:fs';
 import { ConfigError, ConfigErrors } from './errors.js';
+import { locateInJsonLine } from './jsonl.js';
 import type { LoadedProject, LoadedSuite } from './load.js';
 
 /**
@@ -15,6 +17,7 @@ export function prepareTargets(
 ): Map<string, Target> {
   const targets = new Map<string, Target>();
   const errors: ConfigError[] = [];
+  const lineOf = lineReader();
   for (const name of new Set(suites.map((s) => s.target))) {
     const spec = project.config.targets[name]!;
     try {
@@ -27,8 +30,8 @@ export function prepareTargets(
         }),
       );
     } catch (e) {
-      if (e instanceof ConfigError) errors.push(e);
-      else if (e instanceof ConfigErrors) errors.push(...e.errors);
+      if (e instanceof ConfigError) errors.push(withColumn(e, lineOf));
+      else if (e instanceof ConfigErrors) errors.push(...e.errors.map((x) => withColumn(x, lineOf)));
       else throw e;
     }
   }
@@ -49,19 +52,62 @@ export function prepareTargets(
           });
         } catch (e) {
           const err = e instanceof ConfigError ? e : new ConfigError((e as Error).message);
-          errors.push(
-            new ConfigError(
-              `case '${c.id}': ${err.message}`,
-              err.location?.line ? err.location : { file: c.location.file, line: c.location.line },
-            ),
-          );
-          if (errors.length >= 25) break;
+          // In the template when the error is there (a bad partial); else at the case's vars,
+          // which is what to fix for a missing variable.
+          const at = err.location?.line ? err.location : caseVarsLocation(c.location, lineOf);
+          errors.push(withColumn(new ConfigError(`case '${c.id}': ${err.message}`, at), lineOf));
         }
       }
-      if (errors.length >= 25) break;
     }
   }
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new ConfigErrors(errors);
   return targets;
+}
+
+/**
+ * Errors from templates and prompt files know their line but not always the column: the
+ * column of what the message quotes (`partial not found: base.md`) on that line, else of its
+ * first non-blank character, so every error reads `file:line:col`.
+ */
+function withColumn(e: ConfigError, lineOf: LineReader): ConfigError {
+  const loc = e.location;
+  if (!loc?.line || loc.column) return e;
+  const text = lineOf(loc.file, loc.line);
+  if (text === undefined) return e;
+  const quoted = /: (\S+)$/.exec(e.message)?.[1];
+  const found = quoted ? text.indexOf(quoted) : -1;
+  const column = found >= 0 ? found + 1 : text.length - text.trimStart().length + 1;
+  return new ConfigError(e.message, { ...loc, column });
+}
+
+/** A case's `vars`: in a JSONL line, the field itself; in a YAML suite, the case's first field. */
+function caseVarsLocation(
+  at: { file: string; line: number },
+  lineOf: LineReader,
+): { file: string; line: number; column?: number } {
+  const text = lineOf(at.file, at.line);
+  if (text === undefined) return at;
+  if (at.file.endsWith('.jsonl')) return { ...at, column: locateInJsonLine(text, ['vars']) };
+  const item = /^(\s*-?\s*)/.exec(text)![1]!;
+  return { ...at, column: item.length + 1 };
+}
+
+type LineReader = (file: string, line: number) => string | undefined;
+
+/** Reads lines of files, each file once: only ever on the way to reporting errors. */
+function lineReader(): LineReader {
+  const files = new Map<string, string[] | null>();
+  return (file, line) => {
+    let lines = files.get(file);
+    if (lines === undefined) {
+      try {
+        lines = readFileSync(file, 'utf8').split(/\r?\n/);
+      } catch {
+        lines = null;
+      }
+      files.set(file, lines);
+    }
+    return lines?.[line - 1];
+  };
 }

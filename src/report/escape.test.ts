@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../compare/stats/rng.js';
-import { codeBlock, escapeMarkdown, inlineCode, plainText } from './escape.js';
+import { codeBlock, escapeMarkdown, inlineCode, plainText, terminalText } from './escape.js';
 
 const ZWJ = '\u200d';
 const ZWSP = '\u200b';
@@ -135,5 +135,47 @@ describe('plainText', () => {
     expect(plainText('a\n\tb\u202e <b>@x</b> | `y`')).toBe('a b <b>@x</b> | `y`');
     expect(plainText('😀'.repeat(10), { maxLength: 5 })).toBe('😀😀😀😀…');
     expect(plainText(undefined)).toBe('');
+  });
+});
+
+describe('terminalText', () => {
+  it('shows control characters as visible escapes, keeping newlines and tabs', () => {
+    expect(terminalText('a\x1b[31mred\x00\x07\tb\nc\r\nd\re\x9b\u202eX')).toBe(
+      'a\\x1b[31mred\\x00\\x07\tb\nc\nd\\re\\x9b\\u202eX',
+    );
+  });
+
+  it('neutralizes workflow commands at the start of any line, and ##[ anywhere', () => {
+    const s = terminalText('::error::owned\nok ::not-a-command::\n  ::add-mask::x\nsee ##[error]y');
+    expect(s.split('\n')).toEqual([
+      '\u200b::error::owned',
+      'ok ::not-a-command::',
+      '  \u200b::add-mask::x',
+      'see ##\u200b[error]y',
+    ]);
+    // What the runner looks for (a trimmed line starting with ::, or ##[ anywhere) is gone.
+    for (const line of s.split('\n')) {
+      expect(line.trim().startsWith('::')).toBe(false);
+      expect(line).not.toContain('##[');
+    }
+  });
+
+  it('puts an excerpt on one line and bounds its length', () => {
+    expect(terminalText('a\n\n::error::b\tc', { oneLine: true })).toBe('a ::error::b c');
+    expect(terminalText('x'.repeat(10), { maxLength: 4 })).toBe('xxxx… (6 more characters)');
+    expect(Array.from(terminalText('é'.repeat(5000))).length).toBeLessThan(2100);
+  });
+
+  it('leaves nothing a terminal interprets, whatever the input (fuzz, fixed seed)', () => {
+    const rng = createRng(7);
+    for (let n = 0; n < 300; n++) {
+      let s = '';
+      for (let i = 0; i < 40; i++) s += String.fromCharCode(rng.int(0xa0));
+      if (rng.next() < 0.3) s = `::error::${s}`;
+      const out = terminalText(s);
+      // eslint-disable-next-line no-control-regex -- the point of the test
+      expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      for (const line of out.split('\n')) expect(line.trim().startsWith('::')).toBe(false);
+    }
   });
 });

@@ -6,6 +6,17 @@
  * cross-reference issues (#123), load remote images (tracking pixels), render raw HTML,
  * add headings, break out of a table cell or close a code fence. Every such string goes
  * through one of the functions here; our own markup is added around the result.
+ *
+ * The same text also reaches a terminal and the GitHub Actions log (CLI errors quoting a
+ * corrupt file, a case's output under a failure line), where the threats are different:
+ *  - escape sequences (ESC, CSI) that recolour, clear or retitle the terminal, move the
+ *    cursor to overwrite earlier lines, or (OSC 8/52) plant links and write the clipboard;
+ *  - NUL, backspace and a lone carriage return, which hide or overwrite what precedes them;
+ *  - bidi overrides, which make a line read differently from its bytes;
+ *  - a line starting `::` that the Actions runner executes as a workflow command
+ *    (`::error::`, `::add-mask::`, `::stop-commands::`), and the older `##[command]` form,
+ *    which the runner looks for anywhere in a line;
+ *  - sheer size: a 50 MB line in a log. terminalText() answers all of these.
  */
 
 export interface EscapeOptions {
@@ -78,6 +89,36 @@ export function codeBlock(text: unknown, options: EscapeOptions & { language?: s
  */
 export function plainText(text: unknown, options: EscapeOptions = {}): string {
   return truncate(oneLine(text), options.maxLength ?? 200);
+}
+
+/**
+ * Untrusted text for a terminal or the Actions log, keeping its line breaks:
+ *  - control characters other than newline and tab (C0, DEL, C1) and bidi overrides are
+ *    shown as visible escapes (`\x1b`, `\x00`, `\r`, `\u202e`) rather than dropped, so a
+ *    user reading an error about a corrupt file sees what is in it; CRLF becomes a newline;
+ *  - a line whose first non-blank characters are `::` gets a zero-width space before them,
+ *    and every `##[` becomes `##\u200b[`: the runner's command parser no longer matches,
+ *    and the text reads the same;
+ *  - cut to maxLength (default 2000) code points, with `… (N more characters)`.
+ * `oneLine: true` also turns newlines and tabs into spaces, for an excerpt on one line.
+ */
+export function terminalText(text: unknown, options: EscapeOptions & { oneLine?: boolean } = {}): string {
+  let s = String(text ?? '').replace(/\r\n/g, '\n');
+  if (options.oneLine) s = s.replace(/[\n\t]+/g, ' ');
+  const max = options.maxLength ?? 2000;
+  const chars = Array.from(s);
+  const over = chars.length - max;
+  if (over > 0) s = `${chars.slice(0, max).join('')}… (${over} more characters)`;
+  s = s.replace(
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => {
+      if (c === '\r') return '\\r';
+      const code = c.charCodeAt(0);
+      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+    },
+  );
+  return s.replace(/^([ \t]*)::/gm, `$1${ZWSP}::`).replace(/##\[/g, `##${ZWSP}[`);
 }
 
 /**

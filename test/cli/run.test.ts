@@ -16,8 +16,14 @@ const ajv = new Ajv2020({ strict: false });
 addFormats(ajv);
 const validateResults = ajv.compile(JSON.parse(readFileSync('schema/results.schema.json', 'utf8')));
 
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'evalgate-cli-'));
+  tempDirs.push(dir);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
@@ -62,7 +68,7 @@ describe('evalgate run against an OpenAI-compatible endpoint (real SDK, loopback
   afterAll(() => server.close());
 
   const files = (url: string, extraCase = '') => ({
-    'evalgate.yml': `targets:\n  bot:\n    type: openai\n    baseURL: ${url}\n    apiKeyEnv: TEST_KEY\n    prompt: prompts/bot.md\n    model: models/bot.yaml\nsuites: [suites/*.yml]\nretries: 1\ntimeoutMs: 5000\n`,
+    'evalgate.yml': `targets:\n  bot:\n    type: openai\n    baseURL: ${url}\n    apiKeyEnv: TEST_KEY\n    prompt: prompts/bot.md\n    model: models/bot.yaml\nsuites: [suites/*.yml]\nretries: 1\ntimeoutMs: 5000\n# One case of three errors by design.\ngate:\n  errors:\n    maxRate: 0.5\n`,
     'prompts/bot.md': '---\ntemperature: 0\n---\n[system]\nYou are a support bot.\n[user]\n{{question}}\n',
     'models/bot.yaml': 'model: gpt-4o-mini\nmax_tokens: 100\nseed: 7\n',
     'suites/support.yml': [
@@ -166,7 +172,16 @@ describe('evalgate run against an OpenAI-compatible endpoint (real SDK, loopback
     const r = await cli(['run', '--no-cache', '--filter', 'blocker=true', '--json'], dir, { TEST_KEY: 'k' });
     expect(JSON.parse(r.stdout).summary).toMatchObject({ cases: 1, passed: 1 });
     const bad = await cli(['run', '--suite', 'nope'], dir, { TEST_KEY: 'k' });
-    expect(bad).toMatchObject({ code: 2, stderr: "evalgate: unknown suite 'nope'; suites: support\n" });
+    expect(bad).toMatchObject({ code: 2, stderr: "evalgate: --suite: no suite 'nope'; suites: support\n" });
+    // A filter that selects no case is a mistake too, not a green run of nothing.
+    const none = await cli(['run', '--filter', 'risk=critical', '--filter', 'blocker=true'], dir, {
+      TEST_KEY: 'k',
+    });
+    expect(none).toMatchObject({
+      code: 2,
+      stderr:
+        "evalgate: --filter risk=critical --filter blocker=true matches no case; no case has a tag 'risk'; blocker: false, true (tags in use: source)\n",
+    });
   });
 });
 
@@ -259,7 +274,7 @@ describe('bad input: one located line, exit 2, no stack trace, no model call', (
     });
     const r = await cli(['validate'], dir, { OPENAI_API_KEY: 'k' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^evalgate: config error: s\.yml:3: case 'one': missing variable 'customer'/);
+    expect(r.stderr).toMatch(/^evalgate: config error: s\.yml:3:5: case 'one': missing variable 'customer'/);
   });
 
   it('usage errors', async () => {
@@ -277,7 +292,9 @@ describe('bad input: one located line, exit 2, no stack trace, no model call', (
 
 describe('the bundled CLI on the offline quickstart (the README’s first command)', () => {
   it('passes every case and exits 0', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'evalgate-qs-')), 'results.json');
+    const outDir = mkdtempSync(join(tmpdir(), 'evalgate-qs-'));
+    tempDirs.push(outDir);
+    const out = join(outDir, 'results.json');
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['dist/cli.js', 'run', '--config', 'examples/quickstart/evalgate.yml', '--out', out],

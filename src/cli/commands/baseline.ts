@@ -15,6 +15,7 @@ import {
 import { parseResultsDocument, ResultsInputError } from '../../compare/input.js';
 import { ConfigError, UsageError } from '../../config/errors.js';
 import { loadProject, type LoadedProject } from '../../config/load.js';
+import { terminalText } from '../../report/escape.js';
 import { reportError } from '../main.js';
 import type { CliIO, CommandHandler } from '../types.js';
 
@@ -50,11 +51,11 @@ export const baselineCommand: CommandHandler = async (argv, io) => {
     return await run(argv, io);
   } catch (e) {
     if (e instanceof BaselineStoreError) {
-      io.stderr(`evalgate: baseline store: ${e.message}\n`);
+      io.stderr(`evalgate: baseline store: ${terminalText(e.message)}\n`);
       return 2;
     }
     if (e instanceof ResultsInputError) {
-      io.stderr(`evalgate: ${e.message}\n`);
+      io.stderr(`evalgate: ${terminalText(e.message)}\n`);
       return 2;
     }
     return reportError(e, io);
@@ -103,7 +104,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   } else if (values.json) throw new UsageError(`--json goes with 'baseline show' and 'baseline list'`);
 
   const project = loadProject(resolve(io.cwd, values.config));
-  for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
+  for (const w of project.warnings) io.stderr(`warning: ${terminalText(w)}\n`);
   const config = settings(project, values);
   const store = openBaselineStore(config, { rootDir: project.rootDir, env: io.env });
   if (!store) {
@@ -199,7 +200,7 @@ async function save(
   );
   for (const b of saved.baselines) {
     const n = b.fingerprint.suite.caseIds.length;
-    io.stdout(`  ${b.suite}  ${n} case${n === 1 ? '' : 's'}  → ${saved.locations[b.suite]}\n`);
+    io.stdout(terminalText(`  ${b.suite}  ${n} case${n === 1 ? '' : 's'}  → ${saved.locations[b.suite]}\n`));
   }
   // Without a remote the branch exists only in this clone: say how to share it, or CI loses it.
   if (config.store === 'git-branch' && !config.remote)
@@ -227,7 +228,8 @@ async function show(
     io.stdout(`${JSON.stringify(baseline, null, 2)}\n`);
     return 0;
   }
-  io.stdout(renderBaseline(baseline, where));
+  // A stored baseline may come from another clone or a remote branch: its text is untrusted.
+  io.stdout(terminalText(renderBaseline(baseline, where), { maxLength: 200_000 }));
   return 0;
 }
 
@@ -278,10 +280,13 @@ async function list(store: BaselineStore, where: string, json: boolean, io: CliI
   io.stdout(`Baselines in ${where}:\n`);
   for (const r of rows)
     io.stdout(
-      `  ${r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd()}\n`,
+      `  ${terminalText(
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+        { oneLine: true },
+      )}\n`,
     );
   return 0;
 }

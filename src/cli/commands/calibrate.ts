@@ -7,6 +7,7 @@ import { calibrate, judgeMayGate, type CalibrationItem } from '../../graders/cal
 import { isJudgeGrader, type JudgeGrader } from '../../graders/judge.js';
 import { parseLabels } from '../../review/labels.js';
 import { projectCache } from '../../runner/cache.js';
+import { terminalText } from '../../report/escape.js';
 import type { CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate calibrate --labels FILE [--config FILE] [--grader NAME] [--out FILE] [--no-cache]
@@ -51,7 +52,8 @@ export const calibrateCommand: CommandHandler = async (argv, io) => {
   }
   const { labels, problems } = parseLabels(text);
   if (problems.length) {
-    for (const p of problems) io.stderr(`${values.labels}:${p.line}: ${p.message}\n`);
+    for (const p of problems)
+      io.stderr(`${terminalText(`${values.labels}:${p.line}: ${p.message}`, { oneLine: true })}\n`);
     throw new UsageError(
       `${problems.length} invalid label line${problems.length === 1 ? '' : 's'} in ${values.labels}`,
     );
@@ -61,7 +63,7 @@ export const calibrateCommand: CommandHandler = async (argv, io) => {
     env: io.env,
     cache: (config, rootDir) => projectCache(config, rootDir, values['no-cache']),
   });
-  for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
+  for (const w of project.warnings) io.stderr(`warning: ${terminalText(w)}\n`);
 
   const names = new Set<string>();
   for (const s of project.suites)

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../compare/stats/rng.js';
 import { syntheticResults, type SyntheticCase } from '../../compare/synthetic.js';
 import type { CliIO } from '../types.js';
@@ -54,6 +54,8 @@ beforeAll(() => {
   write('errors.json', results(`${'E'.repeat(40)}${'P'.repeat(160)}`));
   write('other-ids.json', results('P'.repeat(200), 'x'));
 });
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('evalgate compare: verdicts and exit codes', () => {
   it('exits 0 on pass and prints the markdown report', async () => {
@@ -184,6 +186,29 @@ describe('evalgate compare: bad input exits 2 naming the file', () => {
     expect(r.err).toMatch(message);
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(r.out).toBe('');
+  });
+
+  it('never echoes a corrupt file raw: no ESC, NUL or workflow command reaches stderr', async () => {
+    const hostile =
+      '\x1b[2J\x1b]0;pwned\x07\n::error::forged annotation\n\0\0##[error]old form\r::add-mask::x';
+    const tricks = [
+      hostile, // not JSON at all
+      `{"schemaVersion": 1, "run": "${hostile.replace(/\n/g, ' ')}`, // truncated inside a string
+      JSON.stringify({ schemaVersion: 1, run: {}, summary: {}, suites: [{ id: hostile }] }), // bad fields
+    ];
+    for (const content of tricks) {
+      write('hostile.json', content);
+      // The path the user typed is echoed too.
+      const r = await run('--baseline', 'hostile.json', '--current', 'same.json');
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^evalgate: baseline hostile\.json: /);
+      // eslint-disable-next-line no-control-regex -- the point of the test
+      expect(r.err.slice(0, -1)).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      for (const line of r.err.split('\n')) {
+        expect(line.trim().startsWith('::')).toBe(false);
+        expect(line).not.toContain('##[');
+      }
+    }
   });
 
   it('names the current file too, and a missing one', async () => {

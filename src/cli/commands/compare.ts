@@ -8,6 +8,7 @@ import { parseYaml } from '../../config/yaml.js';
 import { gate } from '../../gate/gate.js';
 import { GatePolicySchema, type GatePolicy } from '../../gate/schema.js';
 import { VERDICT_SCHEMA_VERSION } from '../../gate/types.js';
+import { terminalText } from '../../report/escape.js';
 import { renderComparisonMarkdown } from '../../report/markdown.js';
 import type { ResultsDocument } from '../../results/types.js';
 import { reportError } from '../main.js';
@@ -38,7 +39,8 @@ export const compareCommand: CommandHandler = async (argv, io) => {
     return run(argv, io);
   } catch (e) {
     if (e instanceof ResultsInputError) {
-      io.stderr(`evalgate: ${e.message}\n`);
+      // The message may quote the corrupt file's bytes (JSON.parse does): never raw.
+      io.stderr(`evalgate: ${terminalText(e.message)}\n`);
       return 2;
     }
     return reportError(e, io);
@@ -91,9 +93,12 @@ function run(argv: string[], io: CliIO): number {
     io.stdout(renderComparisonMarkdown(comparison, verdict));
   }
   const top = verdict.reasons.find((r) => r.level !== 'info');
-  io.stderr(
-    `evalgate: ${verdict.verdict}${top && verdict.verdict !== 'pass' ? ` — ${top.suite ? `${top.suite}: ` : ''}${top.message}` : ''}\n`,
-  );
+  // Suite ids and messages come from the Results files.
+  const why =
+    top && verdict.verdict !== 'pass'
+      ? ` — ${terminalText(`${top.suite ? `${top.suite}: ` : ''}${top.message}`, { oneLine: true, maxLength: 300 })}`
+      : '';
+  io.stderr(`evalgate: ${verdict.verdict}${why}\n`);
   return verdict.verdict === 'fail' || verdict.verdict === 'error' ? 1 : 0;
 }
 

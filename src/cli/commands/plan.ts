@@ -5,6 +5,7 @@ import { UsageError } from '../../config/errors.js';
 import { formatPlanJson } from '../../plan/document.js';
 import { planFromGit } from '../../plan/plan.js';
 import { renderPlanText } from '../../plan/render.js';
+import { terminalText } from '../../report/escape.js';
 import type { CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate plan --base REF [--head REF] [--json] [--out FILE] [--config FILE] [--no-fetch]
@@ -54,6 +55,7 @@ export const planCommand: CommandHandler = async (argv, io) => {
   });
   const json = formatPlanJson(plan);
   if (values.out) writeFileSync(resolve(io.cwd, values.out), json);
-  io.stdout(values.json ? json : renderPlanText(plan));
+  // File names from the diff are untrusted: a name may hold an escape sequence or `::`.
+  io.stdout(values.json ? json : terminalText(renderPlanText(plan), { maxLength: 200_000 }));
   return 0;
 };

@@ -8,6 +8,7 @@ import { reviewCsv, reviewJsonl, selectForReview } from '../../review/export.js'
 import { importReviewCsv, importReviewJsonl, mergeLabels } from '../../review/import.js';
 import { formatLabels, parseLabels } from '../../review/labels.js';
 import { promoteLabels } from '../../review/promote.js';
+import { terminalText } from '../../report/escape.js';
 import type { CliIO, CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate review <export|import|promote> [options]
@@ -124,7 +125,8 @@ async function importCommand(argv: string[], io: CliIO): Promise<number> {
   const file = positionals[0]!;
   const text = readText(io, file);
   const read = extname(file).toLowerCase() === '.csv' ? importReviewCsv(text) : importReviewJsonl(text);
-  for (const p of read.problems) io.stderr(`${file}:${p.line}: ${p.message}\n`);
+  for (const p of read.problems)
+    io.stderr(`${terminalText(`${file}:${p.line}: ${p.message}`, { oneLine: true })}\n`);
 
   const out = resolve(io.cwd, values.out);
   let existing: ReturnType<typeof parseLabels>['labels'] = [];

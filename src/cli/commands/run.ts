@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
@@ -9,11 +10,13 @@ import { renderConfirmationText } from '../../gate/confirm.js';
 import { evaluate } from '../../pipeline/evaluate.js';
 import { comparisonFileOf, gateChange, writeComparisonFile } from '../../pipeline/gate-change.js';
 import { renderSettlementText } from '../../pipeline/settle.js';
+import { terminalText } from '../../report/escape.js';
 import { renderComparisonMarkdown } from '../../report/markdown.js';
+import type { ResultsDocument } from '../../results/types.js';
 import type { RunEvent, RunOutcome } from '../../runner/run.js';
 import { createProgress } from '../progress.js';
 import { selectSuites } from '../select.js';
-import { renderSummaryTable } from '../summary.js';
+import { percent, renderFailures, renderSummaryTable } from '../summary.js';
 import type { CliIO, CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate run [options]
@@ -34,6 +37,7 @@ Options:
       --head REF         with --base: the changed revision (default: HEAD)
       --plan FILE        run the suites of a saved plan ('evalgate plan --json > plan.json')
       --json             print the run summary as JSON on stdout
+      --all-errors       on a config error, print every one, not only the first 25
   -h, --help
 
 Exit codes: 0 every blocker case passed (and, with --base, the gate passed, warned or was inconclusive);
@@ -56,6 +60,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
       head: { type: 'string' },
       plan: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'all-errors': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -81,7 +86,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
     // Judge graders cache their calls like targets do, in the same place and on the same terms.
     cache: (config, rootDir) => projectCache(config, rootDir, values['no-cache']),
   });
-  for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
+  for (const w of project.warnings) io.stderr(`warning: ${terminalText(w)}\n`);
 
   // Which suites: all, or those a change affects (a plan), then --suite / --filter.
   let suites: LoadedSuite[] = project.suites;
@@ -94,7 +99,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
       env: io.env,
       ...(values.head && { head: values.head }),
     });
-    io.stderr(renderPlanText(plan));
+    io.stderr(terminalText(renderPlanText(plan), { maxLength: Infinity }));
   } else if (values.plan) {
     plan = readPlan(resolve(io.cwd, values.plan));
   }
@@ -121,7 +126,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
       const outcome = await withProgress(io, (signal, onEvent) =>
         evaluate(project, suites, targets, { ...runOptions, signal, onEvent }),
       );
-      return report(outcome, suites, io, values.json);
+      return report(outcome, suites, io, values.json, project.config.gate);
     } finally {
       for (const t of targets.values()) await t.close?.();
     }
@@ -140,13 +145,15 @@ export const runCommand: CommandHandler = async (argv, io) => {
       env: io.env,
       signal,
       onEvent,
-      log: (line) => io.stderr(`${line}\n`),
+      log: (line) => io.stderr(`${terminalText(line)}\n`),
     }),
   );
-  const code = report(gated.outcome, suites, io, values.json);
+  const code = report(gated.outcome, suites, io, values.json, project.config.gate);
   if (gated.outcome.summary.partial) return code;
-  io.stderr(renderConfirmationText(gated.confirmation));
-  if (gated.settlement) io.stderr(renderSettlementText(gated.settlement));
+  // Suite and case ids come from the user's files.
+  io.stderr(terminalText(renderConfirmationText(gated.confirmation), { maxLength: Infinity }));
+  if (gated.settlement)
+    io.stderr(terminalText(renderSettlementText(gated.settlement), { maxLength: Infinity }));
   const comparisonPath = join(dirname(gated.outcome.path), 'evalgate-comparison.json');
   writeComparisonFile(comparisonPath, comparisonFileOf(gated));
   if (!values.json) {
@@ -189,20 +196,41 @@ async function withProgress<T>(
   }
 }
 
-function report(outcome: RunOutcome, suites: LoadedSuite[], io: CliIO, json: boolean): number {
+/**
+ * The end of a run in the terminal: the suite table, why each failing case failed, and the
+ * exit code. 1 when a blocker case did not pass, or when a suite's share of errored samples
+ * is above `gate.errors.maxRate` (a suite whose calls mostly failed says nothing: fail closed).
+ */
+function report(
+  outcome: RunOutcome,
+  suites: LoadedSuite[],
+  io: CliIO,
+  json: boolean,
+  gate: { errors: { maxRate: number } } = { errors: { maxRate: 0.1 } },
+): number {
   const { summary } = outcome;
   const blockersFailed = summary.blockerFailures.length > 0;
+  const maxRate = gate.errors.maxRate;
+  const erroring = outcome.suites.filter((s) => s.metrics.samples > 0 && s.metrics.errorRate > maxRate);
+  // The per-case detail is in the document just written; read only when something is to explain.
+  const doc =
+    (summary.failed > 0 || summary.errors > 0) && !(json && erroring.length === 0)
+      ? (JSON.parse(readFileSync(outcome.path, 'utf8')) as ResultsDocument)
+      : undefined;
+  const rootDir = doc ? resolve(io.cwd, dirname(doc.run.configPath)) : io.cwd;
   if (json) {
     io.stdout(`${JSON.stringify({ path: outcome.path, summary, suites: outcome.suites }, null, 2)}\n`);
   } else if (suites.length === 0) {
     io.stdout('Nothing to run: no suite is affected or selected.\n');
   } else {
     io.stdout(`\n${renderSummaryTable(outcome.suites)}\n\n`);
+    if (doc) {
+      const why = renderFailures(doc, { rootDir, cwd: io.cwd });
+      if (why) io.stdout(`${why}\n`);
+    }
     if (blockersFailed) {
-      io.stdout(`Blocker cases that did not pass (${summary.blockerFailures.length}):\n`);
-      for (const f of summary.blockerFailures.slice(0, 20)) io.stdout(`  ✗ ${f.suite} / ${f.case}\n`);
-      if (summary.blockerFailures.length > 20)
-        io.stdout(`  … and ${summary.blockerFailures.length - 20} more (see the Results document)\n`);
+      const n = summary.blockerFailures.length;
+      io.stdout(`${n} blocker case${n === 1 ? '' : 's'} did not pass.\n`);
     }
     const cost = summary.cost === null ? '' : ` · $${summary.cost.toFixed(4)}`;
     io.stdout(
@@ -211,6 +239,29 @@ function report(outcome: RunOutcome, suites: LoadedSuite[], io: CliIO, json: boo
     io.stdout(`Results: ${relative(io.cwd, outcome.path) || outcome.path}\n`);
     if (summary.partial) io.stdout('The run was interrupted: run the same command again to resume.\n');
   }
+  // On stderr, so it is seen with --json too.
+  for (const s of erroring) io.stderr(renderErrorRate(s, maxRate, doc));
   if (summary.partial) return 130;
-  return blockersFailed ? 1 : 0;
+  return blockersFailed || erroring.length > 0 ? 1 : 0;
+}
+
+function renderErrorRate(
+  suite: RunOutcome['suites'][number],
+  maxRate: number,
+  doc: ResultsDocument | undefined,
+): string {
+  const m = suite.metrics;
+  let out = `evalgate: suite '${suite.id}': ${m.errors} of ${m.samples} samples errored (${percent(m.errorRate)}, above gate.errors.maxRate ${percent(maxRate)}): its results say nothing, so the run fails\n`;
+  const messages = new Map<string, number>();
+  for (const c of doc?.suites.find((x) => x.id === suite.id)?.cases ?? [])
+    for (const sample of c.samples)
+      if (sample.error) {
+        const key = `${sample.error.kind}${sample.error.status ? ` ${sample.error.status}` : ''}: ${sample.error.message}`;
+        messages.set(key, (messages.get(key) ?? 0) + 1);
+      }
+  const top = [...messages].sort((a, b) => b[1] - a[1]);
+  for (const [message, n] of top.slice(0, 3))
+    out += `  ${n}× ${terminalText(message, { oneLine: true, maxLength: 200 })}\n`;
+  if (top.length > 3) out += `  … and ${top.length - 3} other errors (see the Results document)\n`;
+  return out;
 }

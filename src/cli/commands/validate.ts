@@ -1,13 +1,22 @@
 import { parseArgs } from 'node:util';
-import { loadProject } from '../../config/load.js';
+import { combineConfigErrors, ConfigError, ConfigErrors } from '../../config/errors.js';
+import { inspectProject } from '../../config/load.js';
+import type { Target } from '../../targets/types.js';
 import { prepareTargets } from '../../config/targets.js';
+import { terminalText } from '../../report/escape.js';
 import type { CommandHandler } from '../types.js';
 import { resolve } from 'node:path';
 
-const HELP = `Usage: evalgate validate [--config FILE]
+const HELP = `Usage: evalgate validate [--config FILE] [--all-errors]
 
 Checks evalgate.yml and every suite: schema, case ids, graders, regexes, prompt files,
-environment variables and template variables. Calls no model. Exit 0 when valid, 2 when not.
+environment variables and template variables. Calls no model. Every error is found in one
+pass, each as file:line:col; the first 25 are printed.
+
+  -c, --config FILE  project config (default: evalgate.yml)
+      --all-errors   print every error, not only the first 25
+
+Exit 0 when valid, 2 when not.
 `;
 
 export const validateCommand: CommandHandler = async (argv, io) => {
@@ -15,6 +24,7 @@ export const validateCommand: CommandHandler = async (argv, io) => {
     args: argv,
     options: {
       config: { type: 'string', short: 'c', default: 'evalgate.yml' },
+      'all-errors': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -23,13 +33,26 @@ export const validateCommand: CommandHandler = async (argv, io) => {
     io.stdout(HELP);
     return 0;
   }
-  const project = loadProject(resolve(io.cwd, values.config), { env: io.env });
-  for (const w of project.warnings) io.stderr(`warning: ${w}\n`);
-  const targets = prepareTargets(project, project.suites, io.env);
-  for (const t of targets.values()) await t.close?.();
+  const { project, error } = inspectProject(resolve(io.cwd, values.config), { env: io.env });
+  if (!project) throw error;
+  for (const w of project.warnings) io.stderr(`warning: ${terminalText(w)}\n`);
+  // With errors in some files, the requests of the suites that did load are still rendered:
+  // a missing template variable is reported in the same pass as a bad grader elsewhere.
+  const usable = project.suites.filter((s) => project.config.targets[s.target] !== undefined);
+  let targets: Map<string, Target> | undefined;
+  let targetError: ConfigError | ConfigErrors | undefined;
+  try {
+    targets = prepareTargets(project, usable, io.env);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof ConfigErrors) targetError = e;
+    else throw e;
+  }
+  for (const t of targets?.values() ?? []) await t.close?.();
+  const all = combineConfigErrors(error, targetError);
+  if (all) throw all;
   const cases = project.suites.reduce((n, s) => n + s.cases.length, 0);
   io.stdout(
-    `ok: ${project.suites.length} suite${project.suites.length === 1 ? '' : 's'}, ${cases} case${cases === 1 ? '' : 's'}, ${targets.size} target${targets.size === 1 ? '' : 's'}\n`,
+    `ok: ${project.suites.length} suite${project.suites.length === 1 ? '' : 's'}, ${cases} case${cases === 1 ? '' : 's'}, ${targets!.size} target${targets!.size === 1 ? '' : 's'}\n`,
   );
   return 0;
 };
