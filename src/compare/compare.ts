@@ -53,8 +53,8 @@ const TEXT_LIMIT = 300;
  *  - `score:<grader>` for graders whose scores are not all 0/1: Wilcoxon on per-case mean
  *    scores and a paired bootstrap interval (binary scores would repeat the pass rate);
  *  - latency, tokens and cost as distributions (no test: they feed budgets).
- * Holm's correction then runs across every tested metric of every suite (monitoring suites
- * included: a regression they report is still a claim), and each metric gets its verdict.
+ * Holm's correction then runs within each suite (see `adjustWithinSuites`), and each
+ * metric gets its verdict.
  */
 export function compare(
   baseline: ResultsDocument,
@@ -72,19 +72,13 @@ export function compare(
     compareSuite(ctx, baseline, current, baselineSuites.get(suite.id), suite, options),
   );
 
-  // Holm across the whole comparison. Tests with no informative pair (no discordant case,
-  // every difference zero) have p = 1 whatever happens and can never reject; leaving them
-  // out of the family is Tarone's (1990) refinement for discrete tests, and keeps a suite
-  // with no errors from diluting the power of its pass-rate test.
-  const informative = ctx.tested.filter((t) => t.informative > 0);
-  const adjusted = holmAdjust(informative.map((t) => t.metric.pValue ?? 1));
-  informative.forEach((t, i) => (t.metric.pAdjusted = adjusted[i]!));
+  const tested = adjustWithinSuites(ctx.tested);
   for (const t of ctx.tested) {
-    if (t.informative === 0) t.metric.pAdjusted = 1;
     const { verdict, reason } = judgeMetric(t.metric);
     t.metric.verdict = verdict;
     t.metric.reason = reason;
   }
+  for (const suite of suites) suite.tested = tested.get(suite.id) ?? 0;
 
   const days = ageInDays(baseline.run.finishedAt, current.run.finishedAt);
   return {
@@ -95,7 +89,8 @@ export function compare(
     changes: runChanges(baseline, current),
     method: {
       correction: 'holm',
-      tested: informative.length,
+      family: 'suite',
+      tested: [...tested.values()].reduce((a, b) => a + b, 0),
       seed,
       bootstrapResamples: resamples,
       wilcoxonZeroMethod: 'wilcox',
@@ -111,6 +106,55 @@ export function compare(
         blockers: s.cases.filter((c) => c.blocker).map((c) => c.id),
       })),
   };
+}
+
+/**
+ * Holm's correction, one family per suite: a suite's tested metrics (pass rate, error and
+ * refusal rates, grader scores) are adjusted among themselves and nothing else. Sets each
+ * metric's `pAdjusted`; returns the size of each suite's family.
+ *
+ * Why per suite and not across the run. The run's plan decides which suites run (only
+ * those a change touches), so a family spanning the run would make a suite's verdict depend
+ * on which other suites happened to run beside it: the same 10 broken cases out of 120 are
+ * `fail` alone and `inconclusive` next to three other suites (p 0.035 → 0.106). A required
+ * check must give the same answer for the same data, so the family is fixed by the config:
+ * each suite is its own family, tested at its own α.
+ *
+ * The price is stated plainly: with no real change anywhere, each trusted suite that runs
+ * falsely blocks with probability at most α, so a PR that runs k trusted suites is falsely
+ * blocked with probability at most k·α (about 1 − (1 − α)^k when independent). Splitting α
+ * across every suite in the config would bound the PR at α, but then adding a suite to the
+ * config would weaken every other suite's test, and a suite's power would fall with the
+ * size of the repository's config — the same data again judged differently. Per-suite α
+ * keeps each suite's guarantee local (its owner sets its α in `gate.suites`), and a false
+ * block is cheap to clear (re-run, or re-sample with `gate.resample`) while a missed
+ * regression ships.
+ *
+ * Tests with no informative pair (no discordant case, every difference zero) have p = 1
+ * whatever happens and can never reject; leaving them out of the family is Tarone's (1990)
+ * refinement for discrete tests, and keeps a suite with no errors from diluting the power
+ * of its pass-rate test. Their `pAdjusted` is 1.
+ */
+export function adjustWithinSuites(
+  tested: readonly { suite: string; metric: MetricComparison; informative: number }[],
+): Map<string, number> {
+  const families = new Map<string, MetricComparison[]>();
+  for (const t of tested) {
+    if (t.informative === 0) {
+      t.metric.pAdjusted = 1;
+      continue;
+    }
+    const family = families.get(t.suite) ?? [];
+    family.push(t.metric);
+    families.set(t.suite, family);
+  }
+  const sizes = new Map<string, number>();
+  for (const [suite, family] of families) {
+    const adjusted = holmAdjust(family.map((m) => m.pValue ?? 1));
+    family.forEach((m, i) => (m.pAdjusted = adjusted[i]!));
+    sizes.set(suite, family.length);
+  }
+  return sizes;
 }
 
 /**
@@ -185,7 +229,7 @@ interface Context {
   seed: number;
   resamples: number;
   thresholds: ThresholdSettings;
-  tested: { metric: MetricComparison; informative: number }[];
+  tested: { suite: string; metric: MetricComparison; informative: number }[];
 }
 
 function compareSuite(
@@ -263,6 +307,7 @@ function compareSuite(
       .filter((c) => !curIds.has(c.id))
       .map((c) => ({ id: c.id, blocker: c.blocker, status: c.status })),
     metrics,
+    tested: 0,
     advisoryGraders: advisoryGraders(cur),
     layers: layerComparison(base?.cases ?? [], cur.cases, new Set(pairs.map((p) => p.cur.id))),
     overall: { baseline: base ? armRates(baseStats) : null, current: armRates(curStats) },
@@ -542,7 +587,7 @@ function pairedMetrics(
         pValue: test.pValue,
         effectSize: test.discordant > 0 ? (curOnly - baseOnly) / test.discordant : 0,
       } satisfies Partial<MetricComparison>);
-      ctx.tested.push({ metric: m, informative: test.discordant });
+      ctx.tested.push({ suite, metric: m, informative: test.discordant });
       return m;
     }
 
@@ -580,7 +625,7 @@ function pairedMetrics(
       pValue: w.pValue,
       effectSize: w.rankBiserial,
     } satisfies Partial<MetricComparison>);
-    ctx.tested.push({ metric: m, informative: w.n });
+    ctx.tested.push({ suite, metric: m, informative: w.n });
     return m;
   });
 }

@@ -79,7 +79,9 @@ export interface ComparisonDocument {
   changes: string[];
   method: {
     correction: 'holm';
-    /** Metrics that entered the Holm family (those with at least one informative pair). */
+    /** Each suite is its own Holm family: a suite's verdict does not depend on which other suites ran. */
+    family: 'suite';
+    /** Metrics that entered a Holm family (those with at least one informative pair), summed over the suites. */
     tested: number;
     seed: number;
     bootstrapResamples: number;
@@ -121,6 +123,11 @@ export interface SuiteComparison {
   transitions: CaseTransition[];
   removedCases: { id: string; blocker: boolean; status: SampleStatus }[];
   metrics: MetricComparison[];
+  /**
+   * Metrics of this suite in its Holm family (those with an informative pair): the m of
+   * its adjustment. 0 when nothing was tested.
+   */
+  tested: number;
   /** Graders whose verdicts were advisory in the current run: reported, never blocking. */
   advisoryGraders?: string[];
   /** Which layer of evaluation moved (empty when verdicts carry no layer). */
@@ -198,7 +205,7 @@ export interface MetricComparison {
   armIntervals?: { baseline: Interval; current: Interval };
   test: MetricTest | null;
   pValue: number | null;
-  /** Holm-adjusted across every tested metric of every suite in this comparison. */
+  /** Holm-adjusted among the tested metrics of this metric's suite (its family; see `SuiteComparison.tested`). */
   pAdjusted: number | null;
   /** Matched-pairs rank-biserial correlation in [−1, 1] (for binary outcomes (c − b)/(b + c)); positive = current higher. */
   effectSize: number | null;

@@ -6,7 +6,7 @@ import { z } from 'zod';
  *
  * ```yaml
  * gate:
- *   alpha: 0.05            # family-wise, after Holm across every tested metric of the run
+ *   alpha: 0.05            # per suite: family-wise over that suite's tested metrics, after Holm
  *   minEffect: 0.02        # 2 percentage points of pass rate (0.02 of a score)
  *   onInconclusive: neutral  # neutral | warn | fail
  *   metrics:
@@ -104,6 +104,10 @@ export type SuitePolicy = z.output<typeof SuitePolicySchema>;
 
 export const GatePolicySchema = z
   .strictObject({
+    /**
+     * Per suite: each suite's tested metrics are one Holm family at this level, so a suite's
+     * verdict never depends on which other suites ran (compare.ts, `adjustWithinSuites`).
+     */
     alpha: alpha.default(0.05),
     minEffect: minEffect.default(0.02),
     /** Per metric id: `passRate`, `errorRate`, `refusalRate`, `score:<grader>`, or `score:*` for every grader score. */
