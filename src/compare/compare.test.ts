@@ -203,13 +203,15 @@ describe('compare: not comparable', () => {
     expect(c.method.tested).toBe(0);
   });
 
-  it('gives not-comparable with the reason when no case id is shared', () => {
+  it('gives nothing-comparable with the reason when no case id is shared', () => {
     const s = compare(
       doc({ suites: [{ id: 's', cases: cases('old', 'PP') }] }),
       doc({ suites: [{ id: 's', cases: cases('new', 'PP') }] }),
     ).suites[0]!;
-    expect(s.status).toBe('not-comparable');
-    expect(s.reasons).toEqual(['no case id in common with the baseline']);
+    expect(s.status).toBe('nothing-comparable');
+    expect(s.reasons).toEqual([
+      "no case id in common with the baseline (2 cases now, 2 in the baseline): the baseline may be another suite's results, or the case ids were renamed",
+    ]);
     expect(s.cases).toMatchObject({ comparable: 0, new: ['new0', 'new1'], removed: ['old0', 'old1'] });
   });
 

@@ -1,5 +1,5 @@
 import type { CaseResult, ResultsDocument, SampleResult, SuiteResult } from '../results/types.js';
-import { formatInterval, formatMagnitude, formatPValue } from './format.js';
+import { formatInterval, formatMagnitude, formatPValue, plural } from './format.js';
 import { pairedBootstrapMeanInterval } from './stats/bootstrap.js';
 import { mean, quantile } from './stats/descriptive.js';
 import { holmAdjust } from './stats/holm.js';
@@ -26,6 +26,7 @@ import {
   type SuiteComparison,
   type ThresholdSettings,
   type UsageComparison,
+  type UnpairedCase,
   type UsageMetric,
 } from './types.js';
 
@@ -39,6 +40,8 @@ export const DEFAULT_STALE_AFTER_DAYS = 30;
 export const WILCOXON_EXACT_MAX_N = 50;
 /** Raw text kept per failing case in the document; the report truncates further. */
 const TEXT_LIMIT = 300;
+/** Unpaired case ids named in a suite's reason; the `unpaired` field lists them all. */
+const UNPAIRED_NAMED = 10;
 
 /**
  * Compares two Results documents, pairing cases by (suite id, case id). Pure: the same two
@@ -244,25 +247,42 @@ function compareSuite(
   const baseStats = base ? base.cases.map(caseStats) : [];
   const baseById = new Map(baseStats.map((c) => [c.id, c]));
   const curIds = new Set(curStats.map((c) => c.id));
+  const pairing = pairSuite(base, cur);
+  const unpairedIds = new Set(pairing.unpaired.map((u) => u.id));
   const pairs = curStats.flatMap((c) => {
     const b = baseById.get(c.id);
-    return b ? [{ base: b, cur: c }] : [];
+    return b && !unpairedIds.has(c.id) ? [{ base: b, cur: c }] : [];
   });
 
   const reasons: string[] = [];
+  const contentChanges: string[] = [];
   let status: SuiteComparison['status'] = 'comparable';
   if (!base) {
     status = 'new';
     reasons.push('no baseline for this suite');
   } else {
     if (base.contentHash !== cur.contentHash) {
-      reasons.push(
-        `suite content changed (cases or graders; contentHash ${base.contentHash} → ${cur.contentHash}): re-record the baseline`,
-      );
+      if (pairing.mode === 'suite') {
+        reasons.push(
+          `suite content changed (cases or graders; contentHash ${base.contentHash} → ${cur.contentHash}) and the baseline has no per-case hashes to pair the unchanged cases: re-record the baseline`,
+        );
+      } else {
+        contentChanges.push(
+          `suite content changed (contentHash ${base.contentHash} → ${cur.contentHash}): cases compared one by one, ${plural(pairing.unpaired.filter((u) => u.why === 'changed').length, 'case')} changed`,
+        );
+      }
     }
     reasons.push(...(options.notComparable?.[cur.id] ?? []));
-    if (pairs.length === 0) reasons.push('no case id in common with the baseline');
     if (reasons.length > 0) status = 'not-comparable';
+    else {
+      const nothing = nothingComparable(base, cur, pairs, pairing.unpaired);
+      if (nothing) {
+        status = 'nothing-comparable';
+        reasons.push(nothing);
+      } else if (pairing.unpaired.length) {
+        reasons.push(unpairedSummary(pairing.unpaired));
+      }
+    }
   }
 
   const transitions: CaseTransition[] = curStats.map((c) => {
@@ -272,7 +292,7 @@ function compareSuite(
       blocker: c.blocker,
       baseline: b ? outcome(b) : null,
       current: outcome(c),
-      change: change(b, c),
+      change: b && unpairedIds.has(c.id) ? 'changed' : change(b, c),
       ...(c.failure ? { failure: c.failure } : {}),
     };
   });
@@ -294,6 +314,7 @@ function compareSuite(
     reasons,
     changes: [
       ...suiteChanges(baselineDoc, currentDoc, base, cur),
+      ...contentChanges,
       ...(options.fingerprintDiffs?.[cur.id] ?? []),
     ],
     repeat: { baseline: base?.repeat ?? null, current: cur.repeat },
@@ -302,6 +323,7 @@ function compareSuite(
       new: curStats.filter((c) => !baseById.has(c.id)).map((c) => c.id),
       removed: baseStats.filter((c) => !curIds.has(c.id)).map((c) => c.id),
     },
+    unpaired: base ? pairing.unpaired : [],
     transitions,
     removedCases: baseStats
       .filter((c) => !curIds.has(c.id))
@@ -313,6 +335,90 @@ function compareSuite(
     overall: { baseline: base ? armRates(baseStats) : null, current: armRates(curStats) },
     usage: usage(base ? usageBase : [], usageCur),
   };
+}
+
+/**
+ * Which cases of a suite pair with the baseline. Two modes:
+ *  - case: every current case, and every baseline case with the same id, carries a per-case
+ *    `hash`. A case pairs when its id and hash match; otherwise it is unpaired, `new` (no
+ *    baseline case of that id) or `changed` (the case or a grader that applies to it was
+ *    edited). An edit to one case leaves the others compared.
+ *  - suite: a side has no per-case hashes (a document from before they existed). Cases pair
+ *    by id alone, and only while the suite's contentHash is unchanged; when it changed,
+ *    every case counts as `changed` (the suite is not comparable).
+ * Cases with no baseline at all (the suite is new) are not listed.
+ */
+function pairSuite(
+  base: SuiteResult | undefined,
+  cur: SuiteResult,
+): { mode: 'case' | 'suite'; unpaired: UnpairedCase[] } {
+  if (!base) return { mode: 'case', unpaired: [] };
+  const baseById = new Map(base.cases.map((c) => [c.id, c]));
+  const hashed = cur.cases.every(
+    (c) => c.hash !== undefined && (!baseById.has(c.id) || baseById.get(c.id)!.hash !== undefined),
+  );
+  const mode = hashed ? 'case' : 'suite';
+  const unpaired: UnpairedCase[] = [];
+  for (const c of cur.cases) {
+    const b = baseById.get(c.id);
+    if (!b) unpaired.push({ id: c.id, why: 'new' });
+    else if (mode === 'case' ? b.hash !== c.hash : base.contentHash !== cur.contentHash)
+      unpaired.push({ id: c.id, why: 'changed' });
+  }
+  return { mode, unpaired };
+}
+
+/**
+ * Cases of `current` that cannot be paired with `baseline`, suite by suite: new ones (no
+ * baseline case of that id) and changed ones (their hash, or for documents without per-case
+ * hashes their suite's contentHash, differs). Suites the baseline does not have are left
+ * out. These are the cases to evaluate on the base commit and fold into the baseline with
+ * `mergeBaselineCases` before comparing. Pure; the same rule `compare` applies.
+ */
+export function unpairedCases(
+  baseline: ResultsDocument,
+  current: ResultsDocument,
+): { suite: string; cases: UnpairedCase[] }[] {
+  const bySuite = new Map(baseline.suites.map((s) => [s.id, s]));
+  return current.suites.flatMap((cur) => {
+    const base = bySuite.get(cur.id);
+    if (!base) return [];
+    const { unpaired } = pairSuite(base, cur);
+    return unpaired.length ? [{ suite: cur.id, cases: unpaired }] : [];
+  });
+}
+
+/**
+ * Why a suite that has a baseline still has nothing to compare, or null when it has. Not
+ * an ordinary edit: a suite whose cases all changed is compared case by case (with every
+ * case unpaired), not judged here. What is left is a baseline that cannot be this suite's:
+ * no case id in common (a Results file of another suite, renamed ids), no cases on a side,
+ * or no paired case graded in both runs (every baseline sample errored).
+ */
+function nothingComparable(
+  base: SuiteResult,
+  cur: SuiteResult,
+  pairs: { base: CaseStats; cur: CaseStats }[],
+  unpaired: UnpairedCase[],
+): string | null {
+  if (unpaired.some((u) => u.why === 'changed')) return null;
+  if (cur.cases.length === 0) return 'the current run has no cases for this suite';
+  if (base.cases.length === 0) return 'the baseline has no cases for this suite';
+  if (pairs.length === 0) {
+    return `no case id in common with the baseline (${plural(cur.cases.length, 'case')} now, ${base.cases.length} in the baseline): the baseline may be another suite's results, or the case ids were renamed`;
+  }
+  if (pairs.some((p) => passFraction(p.base) !== null && passFraction(p.cur) !== null)) return null;
+  const baseGraded = pairs.some((p) => passFraction(p.base) !== null);
+  return baseGraded
+    ? `none of the ${plural(pairs.length, 'paired case')} was graded in this run (every sample errored)`
+    : `every sample of the ${plural(pairs.length, 'paired case')} errored in the baseline: it measured nothing`;
+}
+
+/** `3 cases not paired with the baseline: a (changed), b (new), …` — names, capped. */
+function unpairedSummary(unpaired: UnpairedCase[]): string {
+  const shown = unpaired.slice(0, UNPAIRED_NAMED).map((u) => `${u.id} (${u.why})`);
+  const more = unpaired.length > UNPAIRED_NAMED ? `, and ${unpaired.length - UNPAIRED_NAMED} more` : '';
+  return `${plural(unpaired.length, 'case')} not paired with the baseline, left out of the statistics: ${shown.join(', ')}${more}`;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { SampleStatus } from '../results/types.js';
 
-export const COMPARISON_SCHEMA_VERSION = 1;
+export const COMPARISON_SCHEMA_VERSION = 2;
 
 /** `passRate`, `errorRate`, `refusalRate`, or `score:<grader>` for a grader with continuous scores. */
 export type MetricId = 'passRate' | 'errorRate' | 'refusalRate' | `score:${string}`;
@@ -105,10 +105,16 @@ export interface SuiteComparison {
   tier: 'trusted' | 'monitoring';
   kind: 'regression' | 'safety';
   /**
-   * comparable: paired statistics apply. not-comparable: see `reasons`; descriptive values
-   * only. new: the baseline has no such suite.
+   * comparable: paired statistics apply (over the paired cases; see `unpaired`).
+   * not-comparable: see `reasons` (a grader model changed; an old baseline without per-case
+   * hashes whose suite content changed); descriptive values only.
+   * nothing-comparable: the suite has a baseline but not one case could be paired and graded
+   * in both runs — no case id in common (the baseline is another suite's), no cases on a
+   * side, or every baseline sample errored. Never green: the gate's `onNothingComparable`.
+   * new: the baseline has no such suite.
    */
-  status: 'comparable' | 'not-comparable' | 'new';
+  status: 'comparable' | 'not-comparable' | 'nothing-comparable' | 'new';
+  /** Why the status; for a comparable suite with unpaired cases, which ones (by name). */
   reasons: string[];
   /** What differs between the runs for this suite without breaking comparability (model, target, repeat...). */
   changes: string[];
@@ -119,6 +125,15 @@ export interface SuiteComparison {
     new: string[];
     removed: string[];
   };
+  /**
+   * Current cases left out of the paired statistics: `new` (no baseline case of that id) or
+   * `changed` (the case, or a grader that applies to it, was edited: its per-case hash
+   * differs; for documents without per-case hashes, the suite's contentHash). Blocker rules
+   * still apply to them. The lead evaluates these on the base commit and merges them into the
+   * baseline (`mergeBaselineCases`); whatever is still listed here was not verified. Empty
+   * for a new suite.
+   */
+  unpaired: UnpairedCase[];
   /** Every current case: its baseline outcome (null when new) and its outcome now. */
   transitions: CaseTransition[];
   removedCases: { id: string; blocker: boolean; status: SampleStatus }[];
@@ -135,6 +150,11 @@ export interface SuiteComparison {
   /** Over every case of each run, paired or not: what the gate's error threshold reads. */
   overall: { baseline: ArmRates | null; current: ArmRates };
   usage: UsageComparison;
+}
+
+export interface UnpairedCase {
+  id: string;
+  why: 'new' | 'changed';
 }
 
 /** One layer of evaluation over the paired cases: share of decided verdicts that passed. */
@@ -171,9 +191,10 @@ export interface CaseTransition {
   current: CaseOutcome;
   /**
    * worse / better: the pass fraction fell / rose; same: unchanged; new: no baseline;
-   * unknown: one side has no graded sample.
+   * changed: the case was edited since the baseline (see `SuiteComparison.unpaired`; its
+   * baseline outcome is of the old definition); unknown: one side has no graded sample.
    */
-  change: 'worse' | 'better' | 'same' | 'new' | 'unknown';
+  change: 'worse' | 'better' | 'same' | 'new' | 'changed' | 'unknown';
   /** Why the current run did not pass, from its first failing (or erroring) sample. Raw text: escape before display. */
   failure?: CaseFailure;
 }

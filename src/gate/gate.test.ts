@@ -126,16 +126,19 @@ describe('gate: inconclusive is policy', () => {
     expect(warned.verdict.verdict).toBe('warn');
   });
 
-  it('zero comparable cases: not comparable, with the reason', () => {
+  it('zero comparable cases: nothing comparable, which fails, with what to do', () => {
     const { verdict } = verdictOf(
       [{ id: 's', cases: cases('a', 'PP') }],
       [{ id: 's', cases: cases('b', 'PP') }],
     );
     expect(verdict.reasons[0]).toMatchObject({
-      code: 'suite-not-comparable',
-      message: 'cannot be compared: no case id in common with the baseline',
+      code: 'nothing-comparable',
+      suite: 's',
+      message: expect.stringMatching(
+        /^has a baseline but nothing to compare: no case id in common with the baseline .*Re-record the baseline on the default branch \(`evalgate baseline save`\)/,
+      ),
     });
-    expect(verdict.verdict).toBe('inconclusive');
+    expect(verdict.verdict).toBe('fail');
   });
 });
 
@@ -284,7 +287,7 @@ describe('gate: infrastructure errors and bad baselines fail closed', () => {
 
   it('refuses a comparison of another schema version', () => {
     const c = compare(run([{ id: 's', cases: cases('c', 'P') }]), run([{ id: 's', cases: cases('c', 'P') }]));
-    expect(gate({ ...c, schemaVersion: 2 } as unknown as ComparisonDocument).verdict).toBe('error');
+    expect(gate({ ...c, schemaVersion: 1 } as unknown as ComparisonDocument).verdict).toBe('error');
   });
 
   it('does not pass when nothing could be compared', () => {

@@ -12,6 +12,7 @@ import {
   type BudgetKey,
   type GatePolicy,
   type InconclusivePolicy,
+  type NothingComparablePolicy,
 } from './schema.js';
 import {
   VERDICT_SCHEMA_VERSION,
@@ -44,6 +45,13 @@ const VERDICT_OF: Record<ReasonLevel, GateVerdict> = {
  *    regression (a drop beyond the minimum effect that is not significant), or a suite that
  *    cannot be compared, follows `onInconclusive`: neutral → the verdict is
  *    `inconclusive`, warn, or fail. Never a silent pass.
+ *  - A suite with a baseline where nothing could be paired (`nothing-comparable`: another
+ *    suite's baseline, no cases, every baseline sample errored) follows
+ *    `onNothingComparable` (fail by default) when trusted, warns when monitoring: a check
+ *    that compared nothing must not look green. So does the run-wide `nothing-compared`
+ *    when a trusted suite is among those.
+ *  - Cases a comparable suite could not pair (`unpaired`: new, or edited since the
+ *    baseline) are named at the `onInconclusive` level for a trusted suite.
  *  - Monitoring suites never block: at most warn.
  *  - Budgets relative to the baseline and absolute: warn, or fail where configured.
  *  - Infrastructure errors: a trusted suite whose errored share of samples is above
@@ -101,10 +109,15 @@ export function gate(comparison: ComparisonDocument, policy: GatePolicy = defaul
   }
 
   if (!comparison.suites.some((s) => s.status === 'comparable')) {
+    // A trusted suite whose baseline paired nothing makes the whole check say nothing: that
+    // is never green (onNothingComparable); otherwise (new suites, say) onInconclusive.
+    const broken = comparison.suites.some((s) => s.tier === 'trusted' && s.status === 'nothing-comparable');
     add(
-      inconclusiveLevel(policy.onInconclusive),
+      broken ? nothingComparableLevel(policy.onNothingComparable) : inconclusiveLevel(policy.onInconclusive),
       'nothing-compared',
-      'no suite could be compared with the baseline',
+      broken
+        ? `no suite could be compared with the baseline: ${NOTHING_COMPARABLE_ADVICE}`
+        : 'no suite could be compared with the baseline',
     );
   }
   return verdictFromReasons(reasons);
@@ -136,9 +149,27 @@ function gateSuite(suite: SuiteComparison, policy: GatePolicy, add: Add): void {
       `cannot be compared: ${suite.reasons.join('; ')}`,
       at,
     );
+  } else if (suite.status === 'nothing-comparable') {
+    add(
+      trusted ? nothingComparableLevel(sp?.onNothingComparable ?? policy.onNothingComparable) : 'warn',
+      'nothing-comparable',
+      `has a baseline but nothing to compare: ${suite.reasons.join('; ')}. ${capitalise(NOTHING_COMPARABLE_ADVICE)}`,
+      at,
+    );
   } else {
     for (const m of suite.metrics)
       gateMetric(suite, m, trusted && metricBlocks(policy, suite.id, m), onInconclusive, add);
+    const unpaired = suite.unpaired ?? [];
+    if (unpaired.length) {
+      const names = unpaired.slice(0, UNPAIRED_NAMED).map((u) => `${u.id} (${u.why})`);
+      const more = unpaired.length > UNPAIRED_NAMED ? `, and ${unpaired.length - UNPAIRED_NAMED} more` : '';
+      add(
+        trusted ? inconclusiveLevel(onInconclusive) : 'info',
+        'cases-unpaired',
+        `${plural(unpaired.length, 'case')} not verified against the baseline (new, or edited since it was recorded; not in the paired statistics): ${names.join(', ')}${more}`,
+        at,
+      );
+    }
   }
   if (suite.advisoryGraders?.length) {
     add(
@@ -184,15 +215,20 @@ function gateSuite(suite: SuiteComparison, policy: GatePolicy, add: Add): void {
 
 function gateBlockers(suite: SuiteComparison, policy: GatePolicy, add: Add): void {
   const paired = suite.status === 'comparable';
+  const unpaired = new Set((suite.unpaired ?? []).map((u) => u.id));
   for (const t of suite.transitions) {
     if (!t.blocker) continue;
     const at = { suite: suite.id, case: t.id };
-    const before = paired ? t.baseline : null;
+    const before = paired && !unpaired.has(t.id) ? t.baseline : null;
     if (t.current.status === 'error') {
       add('error', 'blocker-error', 'blocker case could not be evaluated (every sample errored)', at);
     } else if (t.current.status === 'fail') {
       if (!before) {
-        const why = t.baseline ? 'the suite changed since the baseline' : 'new case';
+        const why = !t.baseline
+          ? 'new case'
+          : paired
+            ? 'the case changed since the baseline'
+            : 'the suite changed since the baseline';
         add('fail', 'blocker-new-failing', `blocker case fails (${why})`, at);
       } else if (before.status === 'pass')
         add('fail', 'blocker-regressed', 'blocker case passed in the baseline and fails now', at);
@@ -390,8 +426,22 @@ function formatBudgetValue(key: BudgetKey, v: number): string {
 
 // ---------------------------------------------------------------- helpers
 
+/** Unpaired case ids a reason names; the comparison lists them all. */
+const UNPAIRED_NAMED = 10;
+
+const NOTHING_COMPARABLE_ADVICE =
+  "re-record the baseline on the default branch (`evalgate baseline save`), or check that the baseline is this suite's (suite and case ids)";
+
 function inconclusiveLevel(policy: InconclusivePolicy): ReasonLevel {
   return policy === 'neutral' ? 'inconclusive' : policy;
+}
+
+function nothingComparableLevel(policy: NothingComparablePolicy): ReasonLevel {
+  return policy === 'neutral' ? 'inconclusive' : policy;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function definedOnly<T extends object>(o: T | undefined): Partial<T> {

@@ -9,6 +9,7 @@ import { z } from 'zod';
  *   alpha: 0.05            # per suite: family-wise over that suite's tested metrics, after Holm
  *   minEffect: 0.02        # 2 percentage points of pass rate (0.02 of a score)
  *   onInconclusive: neutral  # neutral | warn | fail
+ *   onNothingComparable: fail  # fail | warn | neutral: a baseline with no case to pair
  *   metrics:
  *     "score:faithfulness": { minEffect: 0.05 }
  *     refusalRate: { block: true }
@@ -93,11 +94,21 @@ export const BudgetsSchema = z
 export type Budgets = z.output<typeof BudgetsSchema>;
 export type Budget = Budgets[BudgetKey];
 
+/**
+ * What a trusted suite does when it has a baseline but not one case could be paired (no
+ * case id in common, no cases, every baseline sample errored): the check would otherwise
+ * say nothing while looking green. fail (default) | warn | neutral (the verdict is
+ * `inconclusive`).
+ */
+export const NothingComparablePolicySchema = z.enum(['fail', 'warn', 'neutral']);
+export type NothingComparablePolicy = z.output<typeof NothingComparablePolicySchema>;
+
 export const SuitePolicySchema = z.strictObject({
   alpha: alpha.optional(),
   minEffect: minEffect.optional(),
   metrics: z.record(z.string(), MetricPolicySchema).optional(),
   onInconclusive: InconclusivePolicySchema.optional(),
+  onNothingComparable: NothingComparablePolicySchema.optional(),
   budgets: z.partialRecord(z.enum(BUDGET_KEYS), BudgetOverrideSchema).optional(),
 });
 export type SuitePolicy = z.output<typeof SuitePolicySchema>;
@@ -113,6 +124,7 @@ export const GatePolicySchema = z
     /** Per metric id: `passRate`, `errorRate`, `refusalRate`, `score:<grader>`, or `score:*` for every grader score. */
     metrics: z.record(z.string(), MetricPolicySchema).default({}),
     onInconclusive: InconclusivePolicySchema.default('neutral'),
+    onNothingComparable: NothingComparablePolicySchema.default('fail'),
     /** Per suite id; most specific wins (suite + metric, suite, metric, top level). */
     suites: z.record(z.string(), SuitePolicySchema).default({}),
     blockers: z
