@@ -3,6 +3,7 @@ import { formatInterval, formatMagnitude, formatPValue, plural } from './format.
 import { pairedBootstrapMeanInterval } from './stats/bootstrap.js';
 import { mean, quantile } from './stats/descriptive.js';
 import { holmAdjust } from './stats/holm.js';
+import { bootstrapIncrease, type IncreaseBounds, type IncreaseStatistic } from './stats/increase.js';
 import { mcnemarExact } from './stats/mcnemar.js';
 import { newcombePairedDifference } from './stats/newcombe.js';
 import { createRng } from './stats/rng.js';
@@ -303,8 +304,9 @@ function compareSuite(
       : descriptiveMetrics(ctx, cur.id, baseStats, curStats, reasons.join('; '));
 
   // Usage compares like with like: over paired cases when the suite is comparable.
-  const usageBase = status === 'comparable' ? pairs.map((p) => p.base) : baseStats;
-  const usageCur = status === 'comparable' ? pairs.map((p) => p.cur) : curStats;
+  const comparable = status === 'comparable';
+  const usageBase = comparable ? pairs.map((p) => p.base) : baseStats;
+  const usageCur = comparable ? pairs.map((p) => p.cur) : curStats;
 
   return {
     id: cur.id,
@@ -333,7 +335,7 @@ function compareSuite(
     advisoryGraders: advisoryGraders(cur),
     layers: layerComparison(base?.cases ?? [], cur.cases, new Set(pairs.map((p) => p.cur.id))),
     overall: { baseline: base ? armRates(baseStats) : null, current: armRates(curStats) },
-    usage: usage(base ? usageBase : [], usageCur),
+    usage: usage(ctx, cur.id, comparable ? pairs : null, base ? usageBase : [], usageCur),
   };
 }
 
@@ -827,19 +829,55 @@ function armRates(cases: CaseStats[]): ArmRates {
   };
 }
 
-function usage(base: CaseStats[], cur: CaseStats[]): UsageComparison {
+/**
+ * Latency, tokens and cost: each arm's distribution (as before: latency over answered
+ * samples, tokens and cost per case), and for each a bootstrap test of its increase, which
+ * the budgets read. The test is over cases: a case's value is the mean over its samples
+ * (latency: answered samples), the statistic is the p95 (latency) or mean (tokens, cost) of
+ * those values; paired over the cases with a value in both runs when the suite is
+ * comparable, each arm resampled on its own otherwise. One-sided at the suite's α.
+ */
+function usage(
+  ctx: Context,
+  suite: string,
+  pairs: { base: CaseStats; cur: CaseStats }[] | null,
+  base: CaseStats[],
+  cur: CaseStats[],
+): UsageComparison {
   const latency = (cases: CaseStats[]) => distribution(cases.flatMap((c) => c.latencies));
   const perCase = (cases: CaseStats[], pick: (c: CaseStats) => number | null) =>
     distribution(cases.map(pick).filter((x): x is number => x !== null));
+  const alpha = ctx.thresholds.suites?.[suite]?.alpha ?? ctx.thresholds.alpha ?? DEFAULT_ALPHA;
+  const test = (name: string, statistic: IncreaseStatistic, pick: (c: CaseStats) => number | null) => {
+    const rng = createRng(`${ctx.seed}:${suite}:usage:${name}`);
+    const options = { statistic, alpha, resamples: ctx.resamples, rng };
+    if (pairs) {
+      const b: number[] = [];
+      const c: number[] = [];
+      for (const p of pairs) {
+        const x = pick(p.base);
+        const y = pick(p.cur);
+        if (x === null || y === null) continue;
+        b.push(x);
+        c.push(y);
+      }
+      return bootstrapIncrease(b, c, { ...options, paired: true });
+    }
+    const values = (cases: CaseStats[]) => cases.map(pick).filter((x): x is number => x !== null);
+    return bootstrapIncrease(values(base), values(cur), { ...options, paired: false });
+  };
+  const caseLatency = (c: CaseStats) => (c.latencies.length ? mean(c.latencies) : null);
   return {
-    latencyMs: usageMetric(latency(base), latency(cur)),
+    latencyMs: usageMetric(latency(base), latency(cur), test('latency', 'p95', caseLatency)),
     tokensPerCase: usageMetric(
       perCase(base, (c) => c.tokensPerCall),
       perCase(cur, (c) => c.tokensPerCall),
+      test('tokens', 'mean', (c) => c.tokensPerCall),
     ),
     costPerCase: usageMetric(
       perCase(base, (c) => c.costPerCall),
       perCase(cur, (c) => c.costPerCall),
+      test('cost', 'mean', (c) => c.costPerCall),
     ),
   };
 }
@@ -849,11 +887,16 @@ function distribution(values: number[]): Distribution | null {
   return { n: values.length, p50: quantile(values, 0.5), p95: quantile(values, 0.95), mean: mean(values) };
 }
 
-function usageMetric(baseline: Distribution | null, current: Distribution | null): UsageMetric {
+function usageMetric(
+  baseline: Distribution | null,
+  current: Distribution | null,
+  increase: IncreaseBounds | null,
+): UsageMetric {
   const pct = (b: number, c: number) => (b === 0 ? (c === 0 ? 0 : null) : ((c - b) / b) * 100);
   return {
     baseline,
     current,
+    increase: baseline && current ? increase : null,
     changePct:
       baseline && current
         ? {

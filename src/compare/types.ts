@@ -6,6 +6,9 @@
  * Bump COMPARISON_SCHEMA_VERSION on any change a reader could notice.
  */
 import type { SampleStatus } from '../results/types.js';
+import type { IncreaseBounds } from './stats/increase.js';
+
+export type { IncreaseBounds } from './stats/increase.js';
 
 export const COMPARISON_SCHEMA_VERSION = 2;
 
@@ -270,13 +273,22 @@ export interface Distribution {
 export interface UsageMetric {
   baseline: Distribution | null;
   current: Distribution | null;
+  /**
+   * The bootstrap test of the increase the budgets read (compare/stats/increase.ts): over
+   * cases, each case's value the mean over its samples; the statistic is the p95 for
+   * latency, the mean for tokens and cost. Paired over the cases with a value in both runs
+   * when the suite is comparable (`paired: true`), each arm resampled on its own otherwise.
+   * `lower` / `lowerPct` are one-sided lower bounds at 1 − α (the suite's α), `lower`..
+   * `upper` a 1 − 2α interval. Null when either run has no value.
+   */
+  increase: IncreaseBounds | null;
   /** % change (current − baseline) / baseline · 100; null when either side is missing or the baseline is 0. */
   changePct: { p50: number | null; p95: number | null; mean: number | null } | null;
 }
 
 /**
- * Latency, tokens and cost over the paired cases: distributions, not significance tests.
- * They feed budgets. latencyMs: over answered samples (errors' timeouts would swamp it);
+ * Latency, tokens and cost over the paired cases: distributions, and the bootstrap test of
+ * each one's increase that the budgets read. latencyMs: over answered samples (errors' timeouts would swamp it);
  * tokensPerCase and costPerCase: per case, the mean over its samples (one call's worth),
  * counting every sample that reports them, errors included, since they were paid for.
  */

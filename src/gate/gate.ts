@@ -2,6 +2,7 @@ import { formatDelta, formatInterval, formatPValue, formatValue, plural } from '
 import {
   COMPARISON_SCHEMA_VERSION,
   type ComparisonDocument,
+  type IncreaseBounds,
   type MetricComparison,
   type SuiteComparison,
 } from '../compare/types.js';
@@ -375,6 +376,20 @@ function budgetValues(
   }
 }
 
+/**
+ * A relative budget of latency, tokens or cost trips only when the increase clears three
+ * bars, all of them:
+ *  (a) relative: the increase is more than maxIncreasePct % of the baseline;
+ *  (b) absolute: the increase is at least minAbsoluteIncrease (ms, tokens, USD);
+ *  (c) statistical: the comparison's bootstrap lower bound of the increase (one-sided, at
+ *      the suite's α; `UsageMetric.increase`) clears both (a) and (b) — its relative bound
+ *      above maxIncreasePct, its absolute bound at least minAbsoluteIncrease and above 0.
+ * So millisecond jitter between two identical runs (51 → 68 ms) does not fire, and a real
+ * increase fires once the cases show it beyond doubt. An increase over the budget that the
+ * data cannot confirm is an `info` note. Error and refusal rates (proportions, already
+ * tested as metrics) keep (a) and (b) alone; absolute `max` budgets compare the current
+ * value with the limit, no test.
+ */
 function gateBudget(
   suite: SuiteComparison,
   key: BudgetKey,
@@ -388,7 +403,11 @@ function gateBudget(
   const level: ReasonLevel = trusted ? budget.action : 'warn';
   const at = { suite: suite.id, metric: key };
   const show = (v: number) => formatBudgetValue(key, v);
-  if (baseline !== null && budget.maxIncreasePct !== null) {
+  const tested = usageIncrease(suite, key);
+  if (tested !== undefined) {
+    if (tested !== null && budget.maxIncreasePct !== null)
+      gateTestedBudget(key, budget.maxIncreasePct, budget.minAbsoluteIncrease, tested, level, at, add);
+  } else if (baseline !== null && budget.maxIncreasePct !== null) {
     const increase = current - baseline;
     const relative = baseline > 0 ? (increase / baseline) * 100 : increase > 0 ? Infinity : 0;
     if (increase > 0 && increase >= budget.minAbsoluteIncrease && relative > budget.maxIncreasePct) {
@@ -409,6 +428,53 @@ function gateBudget(
       at,
     );
   }
+}
+
+/** The bootstrap test for latency, tokens and cost; undefined for the rates, which have none. */
+function usageIncrease(suite: SuiteComparison, key: BudgetKey): IncreaseBounds | null | undefined {
+  switch (key) {
+    case 'latencyP95':
+      return suite.usage.latencyMs.increase;
+    case 'tokensPerCase':
+      return suite.usage.tokensPerCase.increase;
+    case 'costPerCase':
+      return suite.usage.costPerCase.increase;
+    default:
+      return undefined;
+  }
+}
+
+function gateTestedBudget(
+  key: BudgetKey,
+  maxIncreasePct: number,
+  minAbs: number,
+  t: IncreaseBounds,
+  level: ReasonLevel,
+  at: { suite: string; metric: string },
+  add: Add,
+): void {
+  const pointOver =
+    t.increase > 0 && t.increase >= minAbs && (t.increasePct === null || t.increasePct > maxIncreasePct);
+  if (!pointOver) return;
+  const confirmed = t.lower > 0 && t.lower >= minAbs && t.lowerPct > maxIncreasePct;
+  const show = (v: number) => formatBudgetValue(key, v);
+  const signed = (v: number) => `${v < 0 ? '-' : '+'}${show(Math.abs(v))}`;
+  const by = t.increasePct === null ? 'rose from 0' : `rose ${t.increasePct.toFixed(1)}%`;
+  const conf = (x: number) => `${+(x * 100).toFixed(2)}%`;
+  const atLeast = Number.isFinite(t.lowerPct)
+    ? `${t.lowerPct >= 0 ? '+' : ''}${t.lowerPct.toFixed(1)}%`
+    : 'from 0';
+  const interval = `${conf(1 - 2 * t.alpha)} CI ${signed(t.lower)} to ${signed(t.upper)}; at ${conf(1 - t.alpha)} confidence at least ${signed(t.lower)}, ${atLeast}`;
+  const limit = `+${maxIncreasePct}% and ${minAbs > 0 ? `+${show(minAbs)}` : 'any rise'}`;
+  const what = `${BUDGET_LABEL[key]} ${by}, ${show(t.baseline)} → ${show(t.current)} (${signed(t.increase)}; ${interval})`;
+  if (confirmed) add(level, 'budget-relative', `${what}: over the budget of ${limit}`, at);
+  else
+    add(
+      'info',
+      'budget-relative',
+      `${what}: over the budget of ${limit} as measured, but within the noise of ${plural(Math.max(t.n.baseline, t.n.current), 'case')}`,
+      at,
+    );
 }
 
 function formatBudgetValue(key: BudgetKey, v: number): string {

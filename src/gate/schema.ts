@@ -15,8 +15,8 @@ import { z } from 'zod';
  *     refusalRate: { block: true }
  *   suites:
  *     checkout: { alpha: 0.01, minEffect: 0.05, onInconclusive: fail }
- *   budgets:
- *     latencyP95: { maxIncreasePct: 25, max: 4000, action: warn }
+ *   budgets:                # relative ones are bootstrap-tested; see `budget` below
+ *     latencyP95: { maxIncreasePct: 25, minAbsoluteIncrease: 50, max: 4000, action: warn }
  *     costPerCase: { maxIncreasePct: 20, action: fail }
  *   errors: { maxRate: 0.1 }
  *   resample: { callBudget: 60, samplesPerArm: 3 }  # settle inconclusive regressions (off by default)
@@ -47,7 +47,9 @@ export type MetricPolicy = z.output<typeof MetricPolicySchema>;
  * A budget relative to the baseline and/or absolute. A relative budget trips when the
  * value rises by more than maxIncreasePct % of the baseline and by at least
  * minAbsoluteIncrease (in the value's own unit: ms, USD, tokens, or a rate); from a
- * baseline of 0, any rise of at least minAbsoluteIncrease trips it. An absolute budget
+ * baseline of 0, any rise of at least minAbsoluteIncrease trips it. For latency, tokens
+ * and cost the comparison's bootstrap lower bound of the increase must clear both too, so
+ * noise between identical runs never trips it (gate.ts, `gateBudget`). An absolute budget
  * trips when the current value exceeds max.
  */
 function budget(defaults: { maxIncreasePct: number | null; minAbsoluteIncrease: number }) {
@@ -80,12 +82,16 @@ export type BudgetKey = (typeof BUDGET_KEYS)[number];
 
 export const BudgetsSchema = z
   .strictObject({
-    /** p95 latency of answered samples, ms. */
-    latencyP95: budget({ maxIncreasePct: 25, minAbsoluteIncrease: 0 }),
-    /** Mean cost of one call of a case, USD. */
-    costPerCase: budget({ maxIncreasePct: 20, minAbsoluteIncrease: 0 }),
-    /** Mean total tokens of one call of a case. */
-    tokensPerCase: budget({ maxIncreasePct: 20, minAbsoluteIncrease: 0 }),
+    /**
+     * p95 latency, ms: of answered samples for `max`; for the relative budget, the p95 over
+     * cases of each case's mean latency, bootstrap-tested. Below 50 ms of increase,
+     * latency is scheduling jitter, not a regression.
+     */
+    latencyP95: budget({ maxIncreasePct: 25, minAbsoluteIncrease: 50 }),
+    /** Mean cost of one call of a case, USD; an increase under $0.00001 per call is noise. */
+    costPerCase: budget({ maxIncreasePct: 20, minAbsoluteIncrease: 0.00001 }),
+    /** Mean total tokens of one call of a case; an increase under 5 tokens is noise. */
+    tokensPerCase: budget({ maxIncreasePct: 20, minAbsoluteIncrease: 5 }),
     /** Share of samples that errored; rates are noisy near 0, hence the 2-point floor. */
     errorRate: budget({ maxIncreasePct: 50, minAbsoluteIncrease: 0.02 }),
     refusalRate: budget({ maxIncreasePct: 25, minAbsoluteIncrease: 0.02 }),
