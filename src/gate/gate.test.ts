@@ -335,13 +335,26 @@ describe('gate: infrastructure errors and bad baselines fail closed', () => {
     expect(gate({ ...c, schemaVersion: 1 } as unknown as ComparisonDocument).verdict).toBe('error');
   });
 
-  it('does not pass when nothing could be compared', () => {
+  it('does not pass when nothing could be compared: new suites only are inconclusive', () => {
+    const { verdict } = verdictOf([], [{ id: 'b', cases: cases('c', 'P') }]);
+    expect(verdict.verdict).toBe('inconclusive');
+    expect(verdict.reasons.map((r) => r.code)).toEqual(['nothing-compared', 'suite-new']);
+  });
+
+  it('fails when the baseline holds trusted suites and none of them ran (another suite’s results)', () => {
     const { verdict } = verdictOf(
       [{ id: 'a', cases: cases('c', 'P') }],
       [{ id: 'b', cases: cases('c', 'P') }],
     );
-    expect(verdict.verdict).toBe('inconclusive');
+    expect(verdict.verdict).toBe('fail');
     expect(verdict.reasons.map((r) => r.code)).toEqual(['nothing-compared', 'suite-removed', 'suite-new']);
+    expect(verdict.reasons[0]!.message).toBe(
+      "no suite could be compared with the baseline: it holds a, not the suites that ran (b): re-record the baseline on the default branch (`evalgate baseline save`), or check that the baseline is this suite's (suite and case ids)",
+    );
+    const warn = verdictOf([{ id: 'a', cases: cases('c', 'P') }], [{ id: 'b', cases: cases('c', 'P') }], {
+      onNothingComparable: 'warn',
+    }).verdict;
+    expect(warn.verdict).toBe('warn');
   });
 });
 

@@ -50,7 +50,8 @@ const VERDICT_OF: Record<ReasonLevel, GateVerdict> = {
  *    suite's baseline, no cases, every baseline sample errored) follows
  *    `onNothingComparable` (fail by default) when trusted, warns when monitoring: a check
  *    that compared nothing must not look green. So does the run-wide `nothing-compared`
- *    when a trusted suite is among those.
+ *    when a trusted suite is among those, or when the baseline holds trusted suites and
+ *    none of them ran (a Results file of other suites).
  *  - Cases a comparable suite could not pair (`unpaired`: new, or edited since the
  *    baseline) are named at the `onInconclusive` level for a trusted suite.
  *  - Monitoring suites never block: at most warn.
@@ -110,15 +111,26 @@ export function gate(comparison: ComparisonDocument, policy: GatePolicy = defaul
   }
 
   if (!comparison.suites.some((s) => s.status === 'comparable')) {
-    // A trusted suite whose baseline paired nothing makes the whole check say nothing: that
-    // is never green (onNothingComparable); otherwise (new suites, say) onInconclusive.
-    const broken = comparison.suites.some((s) => s.tier === 'trusted' && s.status === 'nothing-comparable');
+    // The check compared nothing although a trusted suite had a baseline: one paired
+    // nothing, or the baseline holds trusted suites and none of them ran (a Results file of
+    // other suites). That is never green (onNothingComparable). Otherwise (the suites are
+    // new, say) onInconclusive.
+    const pairedNothing = comparison.suites.some(
+      (s) => s.tier === 'trusted' && s.status === 'nothing-comparable',
+    );
+    const otherSuites =
+      comparison.suites.length > 0 &&
+      comparison.suites.every((s) => s.status === 'new') &&
+      comparison.removedSuites.some((s) => s.tier === 'trusted');
+    const what = otherSuites
+      ? `no suite could be compared with the baseline: it holds ${comparison.removedSuites.map((s) => s.id).join(', ')}, not the suites that ran (${comparison.suites.map((s) => s.id).join(', ')})`
+      : 'no suite could be compared with the baseline';
     add(
-      broken ? nothingComparableLevel(policy.onNothingComparable) : inconclusiveLevel(policy.onInconclusive),
+      pairedNothing || otherSuites
+        ? nothingComparableLevel(policy.onNothingComparable)
+        : inconclusiveLevel(policy.onInconclusive),
       'nothing-compared',
-      broken
-        ? `no suite could be compared with the baseline: ${NOTHING_COMPARABLE_ADVICE}`
-        : 'no suite could be compared with the baseline',
+      pairedNothing || otherSuites ? `${what}: ${NOTHING_COMPARABLE_ADVICE}` : what,
     );
   }
   return verdictFromReasons(reasons);
