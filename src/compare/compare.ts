@@ -45,18 +45,21 @@ const TEXT_LIMIT = 300;
 const UNPAIRED_NAMED = 10;
 
 /**
- * Compares two Results documents, pairing cases by (suite id, case id). Pure: the same two
- * documents and options always give the same Comparison, bootstrap included (seeded).
+ * Compares two Results documents, pairing cases by (suite id, case id) and, where both
+ * carry one, the case's content hash (see `pairSuite`). Pure: the same two documents and
+ * options always give the same Comparison, bootstrap included (seeded).
  *
- * Per suite it lists comparable, new and removed cases and every case's transition, then
- * compares each metric on the paired cases:
+ * Per suite it lists comparable, new, removed and unpaired (new or edited) cases and every
+ * case's transition; a suite with a baseline but nothing to pair is `nothing-comparable`.
+ * Then it compares each metric on the paired cases:
  *  - pass rate (higher is better), error rate and refusal rate (lower is better): with one
  *    graded sample per case in both runs, the exact McNemar test, Wilson intervals for each
  *    arm and Newcombe's interval for the difference; otherwise (repeated samples) the
  *    Wilcoxon signed-rank test on per-case fractions and a paired bootstrap interval;
  *  - `score:<grader>` for graders whose scores are not all 0/1: Wilcoxon on per-case mean
  *    scores and a paired bootstrap interval (binary scores would repeat the pass rate);
- *  - latency, tokens and cost as distributions (no test: they feed budgets).
+ *  - latency, tokens and cost as distributions, with a bootstrap lower bound of each one's
+ *    increase for the budgets (stats/increase.ts).
  * Holm's correction then runs within each suite (see `adjustWithinSuites`), and each
  * metric gets its verdict.
  */
