@@ -175,15 +175,13 @@ export function compareInputs(
         ? [`${s.cases.removed.length} baseline case(s) no longer in the suite`]
         : []),
     ];
-    if (s.comparable) fingerprintDiffs[suite.id] = [...s.differences, ...cases, ...age];
-    else {
-      notComparable[suite.id] = s.differences.filter((r) => r.startsWith('suite content changed'));
-      fingerprintDiffs[suite.id] = [
-        ...s.differences.filter((r) => !r.startsWith('suite content changed')),
-        ...cases,
-        ...age,
-      ];
-    }
+    // A content change is compare's to judge: it pairs the unchanged cases by their
+    // per-case hashes (or, for a baseline without them, falls back to the suite contentHash).
+    fingerprintDiffs[suite.id] = [
+      ...s.differences.filter((r) => !r.startsWith('suite content changed')),
+      ...cases,
+      ...age,
+    ];
   }
   return { fingerprintDiffs, notComparable, staleness };
 }

@@ -1,8 +1,9 @@
 import type { CaseResult, ResultsDocument, SampleResult, SuiteResult } from '../results/types.js';
-import { formatInterval, formatMagnitude, formatPValue } from './format.js';
+import { formatInterval, formatMagnitude, formatPValue, plural } from './format.js';
 import { pairedBootstrapMeanInterval } from './stats/bootstrap.js';
 import { mean, quantile } from './stats/descriptive.js';
 import { holmAdjust } from './stats/holm.js';
+import { bootstrapIncrease, type IncreaseBounds, type IncreaseStatistic } from './stats/increase.js';
 import { mcnemarExact } from './stats/mcnemar.js';
 import { newcombePairedDifference } from './stats/newcombe.js';
 import { createRng } from './stats/rng.js';
@@ -26,6 +27,7 @@ import {
   type SuiteComparison,
   type ThresholdSettings,
   type UsageComparison,
+  type UnpairedCase,
   type UsageMetric,
 } from './types.js';
 
@@ -39,22 +41,27 @@ export const DEFAULT_STALE_AFTER_DAYS = 30;
 export const WILCOXON_EXACT_MAX_N = 50;
 /** Raw text kept per failing case in the document; the report truncates further. */
 const TEXT_LIMIT = 300;
+/** Unpaired case ids named in a suite's reason; the `unpaired` field lists them all. */
+const UNPAIRED_NAMED = 10;
 
 /**
- * Compares two Results documents, pairing cases by (suite id, case id). Pure: the same two
- * documents and options always give the same Comparison, bootstrap included (seeded).
+ * Compares two Results documents, pairing cases by (suite id, case id) and, where both
+ * carry one, the case's content hash (see `pairSuite`). Pure: the same two documents and
+ * options always give the same Comparison, bootstrap included (seeded).
  *
- * Per suite it lists comparable, new and removed cases and every case's transition, then
- * compares each metric on the paired cases:
+ * Per suite it lists comparable, new, removed and unpaired (new or edited) cases and every
+ * case's transition; a suite with a baseline but nothing to pair is `nothing-comparable`.
+ * Then it compares each metric on the paired cases:
  *  - pass rate (higher is better), error rate and refusal rate (lower is better): with one
  *    graded sample per case in both runs, the exact McNemar test, Wilson intervals for each
  *    arm and Newcombe's interval for the difference; otherwise (repeated samples) the
  *    Wilcoxon signed-rank test on per-case fractions and a paired bootstrap interval;
  *  - `score:<grader>` for graders whose scores are not all 0/1: Wilcoxon on per-case mean
  *    scores and a paired bootstrap interval (binary scores would repeat the pass rate);
- *  - latency, tokens and cost as distributions (no test: they feed budgets).
- * Holm's correction then runs across every tested metric of every suite (monitoring suites
- * included: a regression they report is still a claim), and each metric gets its verdict.
+ *  - latency, tokens and cost as distributions, with a bootstrap lower bound of each one's
+ *    increase for the budgets (stats/increase.ts).
+ * Holm's correction then runs within each suite (see `adjustWithinSuites`), and each
+ * metric gets its verdict.
  */
 export function compare(
   baseline: ResultsDocument,
@@ -72,19 +79,13 @@ export function compare(
     compareSuite(ctx, baseline, current, baselineSuites.get(suite.id), suite, options),
   );
 
-  // Holm across the whole comparison. Tests with no informative pair (no discordant case,
-  // every difference zero) have p = 1 whatever happens and can never reject; leaving them
-  // out of the family is Tarone's (1990) refinement for discrete tests, and keeps a suite
-  // with no errors from diluting the power of its pass-rate test.
-  const informative = ctx.tested.filter((t) => t.informative > 0);
-  const adjusted = holmAdjust(informative.map((t) => t.metric.pValue ?? 1));
-  informative.forEach((t, i) => (t.metric.pAdjusted = adjusted[i]!));
+  const tested = adjustWithinSuites(ctx.tested);
   for (const t of ctx.tested) {
-    if (t.informative === 0) t.metric.pAdjusted = 1;
     const { verdict, reason } = judgeMetric(t.metric);
     t.metric.verdict = verdict;
     t.metric.reason = reason;
   }
+  for (const suite of suites) suite.tested = tested.get(suite.id) ?? 0;
 
   const days = ageInDays(baseline.run.finishedAt, current.run.finishedAt);
   return {
@@ -95,7 +96,8 @@ export function compare(
     changes: runChanges(baseline, current),
     method: {
       correction: 'holm',
-      tested: informative.length,
+      family: 'suite',
+      tested: [...tested.values()].reduce((a, b) => a + b, 0),
       seed,
       bootstrapResamples: resamples,
       wilcoxonZeroMethod: 'wilcox',
@@ -111,6 +113,55 @@ export function compare(
         blockers: s.cases.filter((c) => c.blocker).map((c) => c.id),
       })),
   };
+}
+
+/**
+ * Holm's correction, one family per suite: a suite's tested metrics (pass rate, error and
+ * refusal rates, grader scores) are adjusted among themselves and nothing else. Sets each
+ * metric's `pAdjusted`; returns the size of each suite's family.
+ *
+ * Why per suite and not across the run. The run's plan decides which suites run (only
+ * those a change touches), so a family spanning the run would make a suite's verdict depend
+ * on which other suites happened to run beside it: the same 10 broken cases out of 120 are
+ * `fail` alone and `inconclusive` next to three other suites (p 0.035 → 0.106). A required
+ * check must give the same answer for the same data, so the family is fixed by the config:
+ * each suite is its own family, tested at its own α.
+ *
+ * The price is stated plainly: with no real change anywhere, each trusted suite that runs
+ * falsely blocks with probability at most α, so a PR that runs k trusted suites is falsely
+ * blocked with probability at most k·α (about 1 − (1 − α)^k when independent). Splitting α
+ * across every suite in the config would bound the PR at α, but then adding a suite to the
+ * config would weaken every other suite's test, and a suite's power would fall with the
+ * size of the repository's config — the same data again judged differently. Per-suite α
+ * keeps each suite's guarantee local (its owner sets its α in `gate.suites`), and a false
+ * block is cheap to clear (re-run, or re-sample with `gate.resample`) while a missed
+ * regression ships.
+ *
+ * Tests with no informative pair (no discordant case, every difference zero) have p = 1
+ * whatever happens and can never reject; leaving them out of the family is Tarone's (1990)
+ * refinement for discrete tests, and keeps a suite with no errors from diluting the power
+ * of its pass-rate test. Their `pAdjusted` is 1.
+ */
+export function adjustWithinSuites(
+  tested: readonly { suite: string; metric: MetricComparison; informative: number }[],
+): Map<string, number> {
+  const families = new Map<string, MetricComparison[]>();
+  for (const t of tested) {
+    if (t.informative === 0) {
+      t.metric.pAdjusted = 1;
+      continue;
+    }
+    const family = families.get(t.suite) ?? [];
+    family.push(t.metric);
+    families.set(t.suite, family);
+  }
+  const sizes = new Map<string, number>();
+  for (const [suite, family] of families) {
+    const adjusted = holmAdjust(family.map((m) => m.pValue ?? 1));
+    family.forEach((m, i) => (m.pAdjusted = adjusted[i]!));
+    sizes.set(suite, family.length);
+  }
+  return sizes;
 }
 
 /**
@@ -185,7 +236,7 @@ interface Context {
   seed: number;
   resamples: number;
   thresholds: ThresholdSettings;
-  tested: { metric: MetricComparison; informative: number }[];
+  tested: { suite: string; metric: MetricComparison; informative: number }[];
 }
 
 function compareSuite(
@@ -200,25 +251,42 @@ function compareSuite(
   const baseStats = base ? base.cases.map(caseStats) : [];
   const baseById = new Map(baseStats.map((c) => [c.id, c]));
   const curIds = new Set(curStats.map((c) => c.id));
+  const pairing = pairSuite(base, cur);
+  const unpairedIds = new Set(pairing.unpaired.map((u) => u.id));
   const pairs = curStats.flatMap((c) => {
     const b = baseById.get(c.id);
-    return b ? [{ base: b, cur: c }] : [];
+    return b && !unpairedIds.has(c.id) ? [{ base: b, cur: c }] : [];
   });
 
   const reasons: string[] = [];
+  const contentChanges: string[] = [];
   let status: SuiteComparison['status'] = 'comparable';
   if (!base) {
     status = 'new';
     reasons.push('no baseline for this suite');
   } else {
     if (base.contentHash !== cur.contentHash) {
-      reasons.push(
-        `suite content changed (cases or graders; contentHash ${base.contentHash} → ${cur.contentHash}): re-record the baseline`,
-      );
+      if (pairing.mode === 'suite') {
+        reasons.push(
+          `suite content changed (cases or graders; contentHash ${base.contentHash} → ${cur.contentHash}) and the baseline has no per-case hashes to pair the unchanged cases: re-record the baseline`,
+        );
+      } else {
+        contentChanges.push(
+          `suite content changed (contentHash ${base.contentHash} → ${cur.contentHash}): cases compared one by one, ${plural(pairing.unpaired.filter((u) => u.why === 'changed').length, 'case')} changed`,
+        );
+      }
     }
     reasons.push(...(options.notComparable?.[cur.id] ?? []));
-    if (pairs.length === 0) reasons.push('no case id in common with the baseline');
     if (reasons.length > 0) status = 'not-comparable';
+    else {
+      const nothing = nothingComparable(base, cur, pairs, pairing.unpaired);
+      if (nothing) {
+        status = 'nothing-comparable';
+        reasons.push(nothing);
+      } else if (pairing.unpaired.length) {
+        reasons.push(unpairedSummary(pairing.unpaired));
+      }
+    }
   }
 
   const transitions: CaseTransition[] = curStats.map((c) => {
@@ -228,7 +296,7 @@ function compareSuite(
       blocker: c.blocker,
       baseline: b ? outcome(b) : null,
       current: outcome(c),
-      change: change(b, c),
+      change: b && unpairedIds.has(c.id) ? 'changed' : change(b, c),
       ...(c.failure ? { failure: c.failure } : {}),
     };
   });
@@ -239,8 +307,9 @@ function compareSuite(
       : descriptiveMetrics(ctx, cur.id, baseStats, curStats, reasons.join('; '));
 
   // Usage compares like with like: over paired cases when the suite is comparable.
-  const usageBase = status === 'comparable' ? pairs.map((p) => p.base) : baseStats;
-  const usageCur = status === 'comparable' ? pairs.map((p) => p.cur) : curStats;
+  const comparable = status === 'comparable';
+  const usageBase = comparable ? pairs.map((p) => p.base) : baseStats;
+  const usageCur = comparable ? pairs.map((p) => p.cur) : curStats;
 
   return {
     id: cur.id,
@@ -250,6 +319,7 @@ function compareSuite(
     reasons,
     changes: [
       ...suiteChanges(baselineDoc, currentDoc, base, cur),
+      ...contentChanges,
       ...(options.fingerprintDiffs?.[cur.id] ?? []),
     ],
     repeat: { baseline: base?.repeat ?? null, current: cur.repeat },
@@ -258,16 +328,102 @@ function compareSuite(
       new: curStats.filter((c) => !baseById.has(c.id)).map((c) => c.id),
       removed: baseStats.filter((c) => !curIds.has(c.id)).map((c) => c.id),
     },
+    unpaired: base ? pairing.unpaired : [],
     transitions,
     removedCases: baseStats
       .filter((c) => !curIds.has(c.id))
       .map((c) => ({ id: c.id, blocker: c.blocker, status: c.status })),
     metrics,
+    tested: 0,
     advisoryGraders: advisoryGraders(cur),
     layers: layerComparison(base?.cases ?? [], cur.cases, new Set(pairs.map((p) => p.cur.id))),
     overall: { baseline: base ? armRates(baseStats) : null, current: armRates(curStats) },
-    usage: usage(base ? usageBase : [], usageCur),
+    usage: usage(ctx, cur.id, comparable ? pairs : null, base ? usageBase : [], usageCur),
   };
+}
+
+/**
+ * Which cases of a suite pair with the baseline. Two modes:
+ *  - case: every current case, and every baseline case with the same id, carries a per-case
+ *    `hash`. A case pairs when its id and hash match; otherwise it is unpaired, `new` (no
+ *    baseline case of that id) or `changed` (the case or a grader that applies to it was
+ *    edited). An edit to one case leaves the others compared.
+ *  - suite: a side has no per-case hashes (a document from before they existed). Cases pair
+ *    by id alone, and only while the suite's contentHash is unchanged; when it changed,
+ *    every case counts as `changed` (the suite is not comparable).
+ * Cases with no baseline at all (the suite is new) are not listed.
+ */
+function pairSuite(
+  base: SuiteResult | undefined,
+  cur: SuiteResult,
+): { mode: 'case' | 'suite'; unpaired: UnpairedCase[] } {
+  if (!base) return { mode: 'case', unpaired: [] };
+  const baseById = new Map(base.cases.map((c) => [c.id, c]));
+  const hashed = cur.cases.every(
+    (c) => c.hash !== undefined && (!baseById.has(c.id) || baseById.get(c.id)!.hash !== undefined),
+  );
+  const mode = hashed ? 'case' : 'suite';
+  const unpaired: UnpairedCase[] = [];
+  for (const c of cur.cases) {
+    const b = baseById.get(c.id);
+    if (!b) unpaired.push({ id: c.id, why: 'new' });
+    else if (mode === 'case' ? b.hash !== c.hash : base.contentHash !== cur.contentHash)
+      unpaired.push({ id: c.id, why: 'changed' });
+  }
+  return { mode, unpaired };
+}
+
+/**
+ * Cases of `current` that cannot be paired with `baseline`, suite by suite: new ones (no
+ * baseline case of that id) and changed ones (their hash, or for documents without per-case
+ * hashes their suite's contentHash, differs). Suites the baseline does not have are left
+ * out. These are the cases to evaluate on the base commit and fold into the baseline with
+ * `mergeBaselineCases` before comparing. Pure; the same rule `compare` applies.
+ */
+export function unpairedCases(
+  baseline: ResultsDocument,
+  current: ResultsDocument,
+): { suite: string; cases: UnpairedCase[] }[] {
+  const bySuite = new Map(baseline.suites.map((s) => [s.id, s]));
+  return current.suites.flatMap((cur) => {
+    const base = bySuite.get(cur.id);
+    if (!base) return [];
+    const { unpaired } = pairSuite(base, cur);
+    return unpaired.length ? [{ suite: cur.id, cases: unpaired }] : [];
+  });
+}
+
+/**
+ * Why a suite that has a baseline still has nothing to compare, or null when it has. Not
+ * an ordinary edit: a suite whose cases all changed is compared case by case (with every
+ * case unpaired), not judged here. What is left is a baseline that cannot be this suite's:
+ * no case id in common (a Results file of another suite, renamed ids), no cases on a side,
+ * or no paired case graded in both runs (every baseline sample errored).
+ */
+function nothingComparable(
+  base: SuiteResult,
+  cur: SuiteResult,
+  pairs: { base: CaseStats; cur: CaseStats }[],
+  unpaired: UnpairedCase[],
+): string | null {
+  if (unpaired.some((u) => u.why === 'changed')) return null;
+  if (cur.cases.length === 0) return 'the current run has no cases for this suite';
+  if (base.cases.length === 0) return 'the baseline has no cases for this suite';
+  if (pairs.length === 0) {
+    return `no case id in common with the baseline (${plural(cur.cases.length, 'case')} now, ${base.cases.length} in the baseline): the baseline may be another suite's results, or the case ids were renamed`;
+  }
+  if (pairs.some((p) => passFraction(p.base) !== null && passFraction(p.cur) !== null)) return null;
+  const baseGraded = pairs.some((p) => passFraction(p.base) !== null);
+  return baseGraded
+    ? `none of the ${plural(pairs.length, 'paired case')} was graded in this run (every sample errored)`
+    : `every sample of the ${plural(pairs.length, 'paired case')} errored in the baseline: it measured nothing`;
+}
+
+/** `3 cases not paired with the baseline: a (changed), b (new), …` — names, capped. */
+function unpairedSummary(unpaired: UnpairedCase[]): string {
+  const shown = unpaired.slice(0, UNPAIRED_NAMED).map((u) => `${u.id} (${u.why})`);
+  const more = unpaired.length > UNPAIRED_NAMED ? `, and ${unpaired.length - UNPAIRED_NAMED} more` : '';
+  return `${plural(unpaired.length, 'case')} not paired with the baseline, left out of the statistics: ${shown.join(', ')}${more}`;
 }
 
 /**
@@ -542,7 +698,7 @@ function pairedMetrics(
         pValue: test.pValue,
         effectSize: test.discordant > 0 ? (curOnly - baseOnly) / test.discordant : 0,
       } satisfies Partial<MetricComparison>);
-      ctx.tested.push({ metric: m, informative: test.discordant });
+      ctx.tested.push({ suite, metric: m, informative: test.discordant });
       return m;
     }
 
@@ -580,7 +736,7 @@ function pairedMetrics(
       pValue: w.pValue,
       effectSize: w.rankBiserial,
     } satisfies Partial<MetricComparison>);
-    ctx.tested.push({ metric: m, informative: w.n });
+    ctx.tested.push({ suite, metric: m, informative: w.n });
     return m;
   });
 }
@@ -676,19 +832,55 @@ function armRates(cases: CaseStats[]): ArmRates {
   };
 }
 
-function usage(base: CaseStats[], cur: CaseStats[]): UsageComparison {
+/**
+ * Latency, tokens and cost: each arm's distribution (as before: latency over answered
+ * samples, tokens and cost per case), and for each a bootstrap test of its increase, which
+ * the budgets read. The test is over cases: a case's value is the mean over its samples
+ * (latency: answered samples), the statistic is the p95 (latency) or mean (tokens, cost) of
+ * those values; paired over the cases with a value in both runs when the suite is
+ * comparable, each arm resampled on its own otherwise. One-sided at the suite's α.
+ */
+function usage(
+  ctx: Context,
+  suite: string,
+  pairs: { base: CaseStats; cur: CaseStats }[] | null,
+  base: CaseStats[],
+  cur: CaseStats[],
+): UsageComparison {
   const latency = (cases: CaseStats[]) => distribution(cases.flatMap((c) => c.latencies));
   const perCase = (cases: CaseStats[], pick: (c: CaseStats) => number | null) =>
     distribution(cases.map(pick).filter((x): x is number => x !== null));
+  const alpha = ctx.thresholds.suites?.[suite]?.alpha ?? ctx.thresholds.alpha ?? DEFAULT_ALPHA;
+  const test = (name: string, statistic: IncreaseStatistic, pick: (c: CaseStats) => number | null) => {
+    const rng = createRng(`${ctx.seed}:${suite}:usage:${name}`);
+    const options = { statistic, alpha, resamples: ctx.resamples, rng };
+    if (pairs) {
+      const b: number[] = [];
+      const c: number[] = [];
+      for (const p of pairs) {
+        const x = pick(p.base);
+        const y = pick(p.cur);
+        if (x === null || y === null) continue;
+        b.push(x);
+        c.push(y);
+      }
+      return bootstrapIncrease(b, c, { ...options, paired: true });
+    }
+    const values = (cases: CaseStats[]) => cases.map(pick).filter((x): x is number => x !== null);
+    return bootstrapIncrease(values(base), values(cur), { ...options, paired: false });
+  };
+  const caseLatency = (c: CaseStats) => (c.latencies.length ? mean(c.latencies) : null);
   return {
-    latencyMs: usageMetric(latency(base), latency(cur)),
+    latencyMs: usageMetric(latency(base), latency(cur), test('latency', 'p95', caseLatency)),
     tokensPerCase: usageMetric(
       perCase(base, (c) => c.tokensPerCall),
       perCase(cur, (c) => c.tokensPerCall),
+      test('tokens', 'mean', (c) => c.tokensPerCall),
     ),
     costPerCase: usageMetric(
       perCase(base, (c) => c.costPerCall),
       perCase(cur, (c) => c.costPerCall),
+      test('cost', 'mean', (c) => c.costPerCall),
     ),
   };
 }
@@ -698,11 +890,16 @@ function distribution(values: number[]): Distribution | null {
   return { n: values.length, p50: quantile(values, 0.5), p95: quantile(values, 0.95), mean: mean(values) };
 }
 
-function usageMetric(baseline: Distribution | null, current: Distribution | null): UsageMetric {
+function usageMetric(
+  baseline: Distribution | null,
+  current: Distribution | null,
+  increase: IncreaseBounds | null,
+): UsageMetric {
   const pct = (b: number, c: number) => (b === 0 ? (c === 0 ? 0 : null) : ((c - b) / b) * 100);
   return {
     baseline,
     current,
+    increase: baseline && current ? increase : null,
     changePct:
       baseline && current
         ? {

@@ -33,6 +33,8 @@ export interface SyntheticCase {
   failReason?: string;
   /** The output text of a failing sample. */
   output?: string;
+  /** The case's content hash (CaseResult.hash); leave out for a document without per-case hashes. */
+  hash?: string;
 }
 
 export interface SyntheticSuite {
@@ -177,7 +179,14 @@ function syntheticCase(spec: SyntheticCase, repeat: number, rng: Rng): CaseResul
     if (!passed) failed++;
   }
   const status = graded === 0 ? 'error' : failed === 0 ? 'pass' : 'fail';
-  return { id: spec.id, blocker: spec.blocker ?? false, tags: {}, status, samples };
+  return {
+    id: spec.id,
+    blocker: spec.blocker ?? false,
+    tags: {},
+    status,
+    ...(spec.hash !== undefined && { hash: spec.hash }),
+    samples,
+  };
 }
 
 function suiteMetrics(cases: CaseResult[]): SuiteMetrics {

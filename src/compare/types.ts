@@ -6,8 +6,11 @@
  * Bump COMPARISON_SCHEMA_VERSION on any change a reader could notice.
  */
 import type { SampleStatus } from '../results/types.js';
+import type { IncreaseBounds } from './stats/increase.js';
 
-export const COMPARISON_SCHEMA_VERSION = 1;
+export type { IncreaseBounds } from './stats/increase.js';
+
+export const COMPARISON_SCHEMA_VERSION = 2;
 
 /** `passRate`, `errorRate`, `refusalRate`, or `score:<grader>` for a grader with continuous scores. */
 export type MetricId = 'passRate' | 'errorRate' | 'refusalRate' | `score:${string}`;
@@ -79,7 +82,9 @@ export interface ComparisonDocument {
   changes: string[];
   method: {
     correction: 'holm';
-    /** Metrics that entered the Holm family (those with at least one informative pair). */
+    /** Each suite is its own Holm family: a suite's verdict does not depend on which other suites ran. */
+    family: 'suite';
+    /** Metrics that entered a Holm family (those with at least one informative pair), summed over the suites. */
     tested: number;
     seed: number;
     bootstrapResamples: number;
@@ -103,10 +108,16 @@ export interface SuiteComparison {
   tier: 'trusted' | 'monitoring';
   kind: 'regression' | 'safety';
   /**
-   * comparable: paired statistics apply. not-comparable: see `reasons`; descriptive values
-   * only. new: the baseline has no such suite.
+   * comparable: paired statistics apply (over the paired cases; see `unpaired`).
+   * not-comparable: see `reasons` (a grader model changed; an old baseline without per-case
+   * hashes whose suite content changed); descriptive values only.
+   * nothing-comparable: the suite has a baseline but not one case could be paired and graded
+   * in both runs — no case id in common (the baseline is another suite's), no cases on a
+   * side, or every baseline sample errored. Never green: the gate's `onNothingComparable`.
+   * new: the baseline has no such suite.
    */
-  status: 'comparable' | 'not-comparable' | 'new';
+  status: 'comparable' | 'not-comparable' | 'nothing-comparable' | 'new';
+  /** Why the status; for a comparable suite with unpaired cases, which ones (by name). */
   reasons: string[];
   /** What differs between the runs for this suite without breaking comparability (model, target, repeat...). */
   changes: string[];
@@ -117,10 +128,24 @@ export interface SuiteComparison {
     new: string[];
     removed: string[];
   };
+  /**
+   * Current cases left out of the paired statistics: `new` (no baseline case of that id) or
+   * `changed` (the case, or a grader that applies to it, was edited: its per-case hash
+   * differs; for documents without per-case hashes, the suite's contentHash). Blocker rules
+   * still apply to them. The lead evaluates these on the base commit and merges them into the
+   * baseline (`mergeBaselineCases`); whatever is still listed here was not verified. Empty
+   * for a new suite.
+   */
+  unpaired: UnpairedCase[];
   /** Every current case: its baseline outcome (null when new) and its outcome now. */
   transitions: CaseTransition[];
   removedCases: { id: string; blocker: boolean; status: SampleStatus }[];
   metrics: MetricComparison[];
+  /**
+   * Metrics of this suite in its Holm family (those with an informative pair): the m of
+   * its adjustment. 0 when nothing was tested.
+   */
+  tested: number;
   /** Graders whose verdicts were advisory in the current run: reported, never blocking. */
   advisoryGraders?: string[];
   /** Which layer of evaluation moved (empty when verdicts carry no layer). */
@@ -128,6 +153,11 @@ export interface SuiteComparison {
   /** Over every case of each run, paired or not: what the gate's error threshold reads. */
   overall: { baseline: ArmRates | null; current: ArmRates };
   usage: UsageComparison;
+}
+
+export interface UnpairedCase {
+  id: string;
+  why: 'new' | 'changed';
 }
 
 /** One layer of evaluation over the paired cases: share of decided verdicts that passed. */
@@ -164,9 +194,10 @@ export interface CaseTransition {
   current: CaseOutcome;
   /**
    * worse / better: the pass fraction fell / rose; same: unchanged; new: no baseline;
-   * unknown: one side has no graded sample.
+   * changed: the case was edited since the baseline (see `SuiteComparison.unpaired`; its
+   * baseline outcome is of the old definition); unknown: one side has no graded sample.
    */
-  change: 'worse' | 'better' | 'same' | 'new' | 'unknown';
+  change: 'worse' | 'better' | 'same' | 'new' | 'changed' | 'unknown';
   /** Why the current run did not pass, from its first failing (or erroring) sample. Raw text: escape before display. */
   failure?: CaseFailure;
 }
@@ -198,7 +229,7 @@ export interface MetricComparison {
   armIntervals?: { baseline: Interval; current: Interval };
   test: MetricTest | null;
   pValue: number | null;
-  /** Holm-adjusted across every tested metric of every suite in this comparison. */
+  /** Holm-adjusted among the tested metrics of this metric's suite (its family; see `SuiteComparison.tested`). */
   pAdjusted: number | null;
   /** Matched-pairs rank-biserial correlation in [−1, 1] (for binary outcomes (c − b)/(b + c)); positive = current higher. */
   effectSize: number | null;
@@ -247,13 +278,22 @@ export interface Distribution {
 export interface UsageMetric {
   baseline: Distribution | null;
   current: Distribution | null;
+  /**
+   * The bootstrap test of the increase the budgets read (compare/stats/increase.ts): over
+   * cases, each case's value the mean over its samples; the statistic is the p95 for
+   * latency, the mean for tokens and cost. Paired over the cases with a value in both runs
+   * when the suite is comparable (`paired: true`), each arm resampled on its own otherwise.
+   * `lower` / `lowerPct` are one-sided lower bounds at 1 − α (the suite's α), `lower`..
+   * `upper` a 1 − 2α interval. Null when either run has no value.
+   */
+  increase: IncreaseBounds | null;
   /** % change (current − baseline) / baseline · 100; null when either side is missing or the baseline is 0. */
   changePct: { p50: number | null; p95: number | null; mean: number | null } | null;
 }
 
 /**
- * Latency, tokens and cost over the paired cases: distributions, not significance tests.
- * They feed budgets. latencyMs: over answered samples (errors' timeouts would swamp it);
+ * Latency, tokens and cost over the paired cases: distributions, and the bootstrap test of
+ * each one's increase that the budgets read. latencyMs: over answered samples (errors' timeouts would swamp it);
  * tokensPerCase and costPerCase: per case, the mean over its samples (one call's worth),
  * counting every sample that reports them, errors included, since they were paid for.
  */

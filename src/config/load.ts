@@ -38,6 +38,21 @@ export interface LoadedCase {
   repeat: number;
   graders: Grader[];
   location: { file: string; line: number };
+  /**
+   * Hash of what this case asks and how it is graded: its own definition and the suite's
+   * graders (see `caseHash`). Compare pairs a case with its baseline only when it is equal.
+   */
+  hash?: string;
+}
+
+/**
+ * A case's content hash: its definition (id, vars, expected, reference, context, blocker,
+ * repeat, its own graders, relevant/unanswerable) and the suite-level graders that also
+ * apply to it. Not the target, model or suite repeat: those are what a comparison measures,
+ * and are reported as changes. 16 hex characters of SHA-256 over canonical JSON.
+ */
+export function caseHash(suiteGraders: unknown, caseInput: unknown): string {
+  return shortHash([suiteGraders, caseInput], 16);
 }
 
 export interface LoadedSuite {
@@ -348,7 +363,7 @@ function loadSuite(
       );
       return;
     }
-    hashInput.push([
+    const caseInput = [
       id,
       vars,
       c.expected,
@@ -359,7 +374,8 @@ function loadSuite(
       c.graders,
       // Only when present, so suites that do not use them keep their content hash.
       ...(c.relevant !== undefined || c.unanswerable !== undefined ? [c.relevant, c.unanswerable] : []),
-    ]);
+    ];
+    hashInput.push(caseInput);
     cases.push({
       id,
       suite: spec.id,
@@ -375,6 +391,7 @@ function loadSuite(
       repeat: c.repeat ?? spec.repeat,
       graders,
       location: loc,
+      hash: caseHash(spec.graders, caseInput),
     });
   };
 

@@ -126,16 +126,19 @@ describe('gate: inconclusive is policy', () => {
     expect(warned.verdict.verdict).toBe('warn');
   });
 
-  it('zero comparable cases: not comparable, with the reason', () => {
+  it('zero comparable cases: nothing comparable, which fails, with what to do', () => {
     const { verdict } = verdictOf(
       [{ id: 's', cases: cases('a', 'PP') }],
       [{ id: 's', cases: cases('b', 'PP') }],
     );
     expect(verdict.reasons[0]).toMatchObject({
-      code: 'suite-not-comparable',
-      message: 'cannot be compared: no case id in common with the baseline',
+      code: 'nothing-comparable',
+      suite: 's',
+      message: expect.stringMatching(
+        /^has a baseline but nothing to compare: no case id in common with the baseline .*Re-record the baseline on the default branch \(`evalgate baseline save`\)/,
+      ),
     });
-    expect(verdict.verdict).toBe('inconclusive');
+    expect(verdict.verdict).toBe('fail');
   });
 });
 
@@ -223,8 +226,12 @@ describe('gate: budgets', () => {
       ['budget-relative', 'latencyP95'],
       ['budget-relative', 'costPerCase'],
     ]);
+    // Every case costs exactly 30% more: the interval is a point, and it clears the budget.
     expect(verdict.reasons[1]!.message).toBe(
-      'cost per case rose 30.0% ($0.0010 → $0.0013), over the 20% budget',
+      'cost per case rose 30.0%, $0.0010 → $0.0013 (+$0.00030; 90% CI +$0.00030 to +$0.00030; at 95% confidence at least +$0.00030, +30.0%): over the budget of +20% and +$0.000010',
+    );
+    expect(verdict.reasons[0]!.message).toMatch(
+      /^p95 latency rose \d+\.\d%, \d+ ms → \d+ ms \(\+\d+ ms; 90% CI \+\d+ ms to \+\d+ ms; at 95% confidence at least \+\d+ ms, \+\d+\.\d%\): over the budget of \+25% and \+50 ms$/,
     );
   });
 
@@ -246,6 +253,47 @@ describe('gate: budgets', () => {
       code: 'budget-absolute',
       message: 'tokens per case 400 tokens is over the 300 tokens budget',
     });
+  });
+
+  it('does not trip on a few noisy cases: over the budget as measured, but only a note', () => {
+    // 50 cases at 400 tokens; in the current run 6 of them use 1,200: mean 400 → 496
+    // tokens, +24%. Resampling the cases shows it rests on six of fifty: the lower bound
+    // is far below +20%.
+    const tokens = (n: number): SyntheticSuite => ({
+      id: 's',
+      cases: Array.from({ length: 50 }, (_, i) => ({ id: `c${i}`, pass: 1, tokens: i < n ? 1200 : 400 })),
+    });
+    const { verdict, comparison } = verdictOf([tokens(0)], [tokens(6)]);
+    const inc = comparison.suites[0]!.usage.tokensPerCase.increase!;
+    expect(inc).toMatchObject({ statistic: 'mean', paired: true, baseline: 400, current: 496, increase: 96 });
+    expect(inc.lowerPct).toBeLessThan(20);
+    expect(verdict.verdict).toBe('pass');
+    expect(verdict.reasons.find((r) => r.code === 'budget-relative')).toMatchObject({
+      level: 'info',
+      metric: 'tokensPerCase',
+      message: expect.stringMatching(
+        /^tokens per case rose 24\.0%, 400 tokens → 496 tokens \(\+96 tokens; 90% CI .*over the budget of \+20% and \+5 tokens as measured, but within the noise of 50 cases$/,
+      ),
+    });
+    // The same +24% on every case is no noise: it trips.
+    const all = verdictOf(
+      [tokens(0)],
+      [{ id: 's', cases: tokens(0).cases.map((c) => ({ ...c, tokens: 496 })) }],
+    ).verdict;
+    expect(all.verdict).toBe('warn');
+  });
+
+  it('ignores a rise under the absolute floor, however significant', () => {
+    // 40 → 44 tokens on every case: +10%, over a 5% budget and certain, but under the
+    // 5-token floor.
+    const flat = (t: number): SyntheticSuite => ({
+      id: 's',
+      cases: Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, pass: 1, tokens: t })),
+    });
+    const v = verdictOf([flat(40)], [flat(44)], {
+      budgets: { tokensPerCase: { maxIncreasePct: 5 } },
+    }).verdict;
+    expect(v.reasons.filter((r) => r.code === 'budget-relative')).toEqual([]);
   });
 
   it('never fails a monitoring suite on a budget', () => {
@@ -284,16 +332,29 @@ describe('gate: infrastructure errors and bad baselines fail closed', () => {
 
   it('refuses a comparison of another schema version', () => {
     const c = compare(run([{ id: 's', cases: cases('c', 'P') }]), run([{ id: 's', cases: cases('c', 'P') }]));
-    expect(gate({ ...c, schemaVersion: 2 } as unknown as ComparisonDocument).verdict).toBe('error');
+    expect(gate({ ...c, schemaVersion: 1 } as unknown as ComparisonDocument).verdict).toBe('error');
   });
 
-  it('does not pass when nothing could be compared', () => {
+  it('does not pass when nothing could be compared: new suites only are inconclusive', () => {
+    const { verdict } = verdictOf([], [{ id: 'b', cases: cases('c', 'P') }]);
+    expect(verdict.verdict).toBe('inconclusive');
+    expect(verdict.reasons.map((r) => r.code)).toEqual(['nothing-compared', 'suite-new']);
+  });
+
+  it('fails when the baseline holds trusted suites and none of them ran (another suite’s results)', () => {
     const { verdict } = verdictOf(
       [{ id: 'a', cases: cases('c', 'P') }],
       [{ id: 'b', cases: cases('c', 'P') }],
     );
-    expect(verdict.verdict).toBe('inconclusive');
+    expect(verdict.verdict).toBe('fail');
     expect(verdict.reasons.map((r) => r.code)).toEqual(['nothing-compared', 'suite-removed', 'suite-new']);
+    expect(verdict.reasons[0]!.message).toBe(
+      "no suite could be compared with the baseline: it holds a, not the suites that ran (b): re-record the baseline on the default branch (`evalgate baseline save`), or check that the baseline is this suite's (suite and case ids)",
+    );
+    const warn = verdictOf([{ id: 'a', cases: cases('c', 'P') }], [{ id: 'b', cases: cases('c', 'P') }], {
+      onNothingComparable: 'warn',
+    }).verdict;
+    expect(warn.verdict).toBe('warn');
   });
 });
 

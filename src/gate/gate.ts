@@ -2,6 +2,7 @@ import { formatDelta, formatInterval, formatPValue, formatValue, plural } from '
 import {
   COMPARISON_SCHEMA_VERSION,
   type ComparisonDocument,
+  type IncreaseBounds,
   type MetricComparison,
   type SuiteComparison,
 } from '../compare/types.js';
@@ -12,6 +13,7 @@ import {
   type BudgetKey,
   type GatePolicy,
   type InconclusivePolicy,
+  type NothingComparablePolicy,
 } from './schema.js';
 import {
   VERDICT_SCHEMA_VERSION,
@@ -44,6 +46,14 @@ const VERDICT_OF: Record<ReasonLevel, GateVerdict> = {
  *    regression (a drop beyond the minimum effect that is not significant), or a suite that
  *    cannot be compared, follows `onInconclusive`: neutral → the verdict is
  *    `inconclusive`, warn, or fail. Never a silent pass.
+ *  - A suite with a baseline where nothing could be paired (`nothing-comparable`: another
+ *    suite's baseline, no cases, every baseline sample errored) follows
+ *    `onNothingComparable` (fail by default) when trusted, warns when monitoring: a check
+ *    that compared nothing must not look green. So does the run-wide `nothing-compared`
+ *    when a trusted suite is among those, or when the baseline holds trusted suites and
+ *    none of them ran (a Results file of other suites).
+ *  - Cases a comparable suite could not pair (`unpaired`: new, or edited since the
+ *    baseline) are named at the `onInconclusive` level for a trusted suite.
  *  - Monitoring suites never block: at most warn.
  *  - Budgets relative to the baseline and absolute: warn, or fail where configured.
  *  - Infrastructure errors: a trusted suite whose errored share of samples is above
@@ -101,10 +111,26 @@ export function gate(comparison: ComparisonDocument, policy: GatePolicy = defaul
   }
 
   if (!comparison.suites.some((s) => s.status === 'comparable')) {
+    // The check compared nothing although a trusted suite had a baseline: one paired
+    // nothing, or the baseline holds trusted suites and none of them ran (a Results file of
+    // other suites). That is never green (onNothingComparable). Otherwise (the suites are
+    // new, say) onInconclusive.
+    const pairedNothing = comparison.suites.some(
+      (s) => s.tier === 'trusted' && s.status === 'nothing-comparable',
+    );
+    const otherSuites =
+      comparison.suites.length > 0 &&
+      comparison.suites.every((s) => s.status === 'new') &&
+      comparison.removedSuites.some((s) => s.tier === 'trusted');
+    const what = otherSuites
+      ? `no suite could be compared with the baseline: it holds ${comparison.removedSuites.map((s) => s.id).join(', ')}, not the suites that ran (${comparison.suites.map((s) => s.id).join(', ')})`
+      : 'no suite could be compared with the baseline';
     add(
-      inconclusiveLevel(policy.onInconclusive),
+      pairedNothing || otherSuites
+        ? nothingComparableLevel(policy.onNothingComparable)
+        : inconclusiveLevel(policy.onInconclusive),
       'nothing-compared',
-      'no suite could be compared with the baseline',
+      pairedNothing || otherSuites ? `${what}: ${NOTHING_COMPARABLE_ADVICE}` : what,
     );
   }
   return verdictFromReasons(reasons);
@@ -136,9 +162,27 @@ function gateSuite(suite: SuiteComparison, policy: GatePolicy, add: Add): void {
       `cannot be compared: ${suite.reasons.join('; ')}`,
       at,
     );
+  } else if (suite.status === 'nothing-comparable') {
+    add(
+      trusted ? nothingComparableLevel(sp?.onNothingComparable ?? policy.onNothingComparable) : 'warn',
+      'nothing-comparable',
+      `has a baseline but nothing to compare: ${suite.reasons.join('; ')}. ${capitalise(NOTHING_COMPARABLE_ADVICE)}`,
+      at,
+    );
   } else {
     for (const m of suite.metrics)
       gateMetric(suite, m, trusted && metricBlocks(policy, suite.id, m), onInconclusive, add);
+    const unpaired = suite.unpaired ?? [];
+    if (unpaired.length) {
+      const names = unpaired.slice(0, UNPAIRED_NAMED).map((u) => `${u.id} (${u.why})`);
+      const more = unpaired.length > UNPAIRED_NAMED ? `, and ${unpaired.length - UNPAIRED_NAMED} more` : '';
+      add(
+        trusted ? inconclusiveLevel(onInconclusive) : 'info',
+        'cases-unpaired',
+        `${plural(unpaired.length, 'case')} not verified against the baseline (new, or edited since it was recorded; not in the paired statistics): ${names.join(', ')}${more}`,
+        at,
+      );
+    }
   }
   if (suite.advisoryGraders?.length) {
     add(
@@ -184,15 +228,20 @@ function gateSuite(suite: SuiteComparison, policy: GatePolicy, add: Add): void {
 
 function gateBlockers(suite: SuiteComparison, policy: GatePolicy, add: Add): void {
   const paired = suite.status === 'comparable';
+  const unpaired = new Set((suite.unpaired ?? []).map((u) => u.id));
   for (const t of suite.transitions) {
     if (!t.blocker) continue;
     const at = { suite: suite.id, case: t.id };
-    const before = paired ? t.baseline : null;
+    const before = paired && !unpaired.has(t.id) ? t.baseline : null;
     if (t.current.status === 'error') {
       add('error', 'blocker-error', 'blocker case could not be evaluated (every sample errored)', at);
     } else if (t.current.status === 'fail') {
       if (!before) {
-        const why = t.baseline ? 'the suite changed since the baseline' : 'new case';
+        const why = !t.baseline
+          ? 'new case'
+          : paired
+            ? 'the case changed since the baseline'
+            : 'the suite changed since the baseline';
         add('fail', 'blocker-new-failing', `blocker case fails (${why})`, at);
       } else if (before.status === 'pass')
         add('fail', 'blocker-regressed', 'blocker case passed in the baseline and fails now', at);
@@ -339,6 +388,20 @@ function budgetValues(
   }
 }
 
+/**
+ * A relative budget of latency, tokens or cost trips only when the increase clears three
+ * bars, all of them:
+ *  (a) relative: the increase is more than maxIncreasePct % of the baseline;
+ *  (b) absolute: the increase is at least minAbsoluteIncrease (ms, tokens, USD);
+ *  (c) statistical: the comparison's bootstrap lower bound of the increase (one-sided, at
+ *      the suite's α; `UsageMetric.increase`) clears both (a) and (b) — its relative bound
+ *      above maxIncreasePct, its absolute bound at least minAbsoluteIncrease and above 0.
+ * So millisecond jitter between two identical runs (51 → 68 ms) does not fire, and a real
+ * increase fires once the cases show it beyond doubt. An increase over the budget that the
+ * data cannot confirm is an `info` note. Error and refusal rates (proportions, already
+ * tested as metrics) keep (a) and (b) alone; absolute `max` budgets compare the current
+ * value with the limit, no test.
+ */
 function gateBudget(
   suite: SuiteComparison,
   key: BudgetKey,
@@ -352,7 +415,11 @@ function gateBudget(
   const level: ReasonLevel = trusted ? budget.action : 'warn';
   const at = { suite: suite.id, metric: key };
   const show = (v: number) => formatBudgetValue(key, v);
-  if (baseline !== null && budget.maxIncreasePct !== null) {
+  const tested = usageIncrease(suite, key);
+  if (tested !== undefined) {
+    if (tested !== null && budget.maxIncreasePct !== null)
+      gateTestedBudget(key, budget.maxIncreasePct, budget.minAbsoluteIncrease, tested, level, at, add);
+  } else if (baseline !== null && budget.maxIncreasePct !== null) {
     const increase = current - baseline;
     const relative = baseline > 0 ? (increase / baseline) * 100 : increase > 0 ? Infinity : 0;
     if (increase > 0 && increase >= budget.minAbsoluteIncrease && relative > budget.maxIncreasePct) {
@@ -375,6 +442,53 @@ function gateBudget(
   }
 }
 
+/** The bootstrap test for latency, tokens and cost; undefined for the rates, which have none. */
+function usageIncrease(suite: SuiteComparison, key: BudgetKey): IncreaseBounds | null | undefined {
+  switch (key) {
+    case 'latencyP95':
+      return suite.usage.latencyMs.increase;
+    case 'tokensPerCase':
+      return suite.usage.tokensPerCase.increase;
+    case 'costPerCase':
+      return suite.usage.costPerCase.increase;
+    default:
+      return undefined;
+  }
+}
+
+function gateTestedBudget(
+  key: BudgetKey,
+  maxIncreasePct: number,
+  minAbs: number,
+  t: IncreaseBounds,
+  level: ReasonLevel,
+  at: { suite: string; metric: string },
+  add: Add,
+): void {
+  const pointOver =
+    t.increase > 0 && t.increase >= minAbs && (t.increasePct === null || t.increasePct > maxIncreasePct);
+  if (!pointOver) return;
+  const confirmed = t.lower > 0 && t.lower >= minAbs && t.lowerPct > maxIncreasePct;
+  const show = (v: number) => formatBudgetValue(key, v);
+  const signed = (v: number) => `${v < 0 ? '-' : '+'}${show(Math.abs(v))}`;
+  const by = t.increasePct === null ? 'rose from 0' : `rose ${t.increasePct.toFixed(1)}%`;
+  const conf = (x: number) => `${+(x * 100).toFixed(2)}%`;
+  const atLeast = Number.isFinite(t.lowerPct)
+    ? `${t.lowerPct >= 0 ? '+' : ''}${t.lowerPct.toFixed(1)}%`
+    : 'from 0';
+  const interval = `${conf(1 - 2 * t.alpha)} CI ${signed(t.lower)} to ${signed(t.upper)}; at ${conf(1 - t.alpha)} confidence at least ${signed(t.lower)}, ${atLeast}`;
+  const limit = `+${maxIncreasePct}% and ${minAbs > 0 ? `+${show(minAbs)}` : 'any rise'}`;
+  const what = `${BUDGET_LABEL[key]} ${by}, ${show(t.baseline)} → ${show(t.current)} (${signed(t.increase)}; ${interval})`;
+  if (confirmed) add(level, 'budget-relative', `${what}: over the budget of ${limit}`, at);
+  else
+    add(
+      'info',
+      'budget-relative',
+      `${what}: over the budget of ${limit} as measured, but within the noise of ${plural(Math.max(t.n.baseline, t.n.current), 'case')}`,
+      at,
+    );
+}
+
 function formatBudgetValue(key: BudgetKey, v: number): string {
   switch (key) {
     case 'latencyP95':
@@ -390,8 +504,22 @@ function formatBudgetValue(key: BudgetKey, v: number): string {
 
 // ---------------------------------------------------------------- helpers
 
+/** Unpaired case ids a reason names; the comparison lists them all. */
+const UNPAIRED_NAMED = 10;
+
+const NOTHING_COMPARABLE_ADVICE =
+  "re-record the baseline on the default branch (`evalgate baseline save`), or check that the baseline is this suite's (suite and case ids)";
+
 function inconclusiveLevel(policy: InconclusivePolicy): ReasonLevel {
   return policy === 'neutral' ? 'inconclusive' : policy;
+}
+
+function nothingComparableLevel(policy: NothingComparablePolicy): ReasonLevel {
+  return policy === 'neutral' ? 'inconclusive' : policy;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function definedOnly<T extends object>(o: T | undefined): Partial<T> {

@@ -6,16 +6,17 @@ import { z } from 'zod';
  *
  * ```yaml
  * gate:
- *   alpha: 0.05            # family-wise, after Holm across every tested metric of the run
+ *   alpha: 0.05            # per suite: family-wise over that suite's tested metrics, after Holm
  *   minEffect: 0.02        # 2 percentage points of pass rate (0.02 of a score)
  *   onInconclusive: neutral  # neutral | warn | fail
+ *   onNothingComparable: fail  # fail | warn | neutral: a baseline with no case to pair
  *   metrics:
  *     "score:faithfulness": { minEffect: 0.05 }
  *     refusalRate: { block: true }
  *   suites:
  *     checkout: { alpha: 0.01, minEffect: 0.05, onInconclusive: fail }
- *   budgets:
- *     latencyP95: { maxIncreasePct: 25, max: 4000, action: warn }
+ *   budgets:                # relative ones are bootstrap-tested; see `budget` below
+ *     latencyP95: { maxIncreasePct: 25, minAbsoluteIncrease: 50, max: 4000, action: warn }
  *     costPerCase: { maxIncreasePct: 20, action: fail }
  *   errors: { maxRate: 0.1 }
  *   resample: { callBudget: 60, samplesPerArm: 3 }  # settle inconclusive regressions (off by default)
@@ -46,7 +47,9 @@ export type MetricPolicy = z.output<typeof MetricPolicySchema>;
  * A budget relative to the baseline and/or absolute. A relative budget trips when the
  * value rises by more than maxIncreasePct % of the baseline and by at least
  * minAbsoluteIncrease (in the value's own unit: ms, USD, tokens, or a rate); from a
- * baseline of 0, any rise of at least minAbsoluteIncrease trips it. An absolute budget
+ * baseline of 0, any rise of at least minAbsoluteIncrease trips it. For latency, tokens
+ * and cost the comparison's bootstrap lower bound of the increase must clear both too, so
+ * noise between identical runs never trips it (gate.ts, `gateBudget`). An absolute budget
  * trips when the current value exceeds max.
  */
 function budget(defaults: { maxIncreasePct: number | null; minAbsoluteIncrease: number }) {
@@ -79,12 +82,16 @@ export type BudgetKey = (typeof BUDGET_KEYS)[number];
 
 export const BudgetsSchema = z
   .strictObject({
-    /** p95 latency of answered samples, ms. */
-    latencyP95: budget({ maxIncreasePct: 25, minAbsoluteIncrease: 0 }),
-    /** Mean cost of one call of a case, USD. */
-    costPerCase: budget({ maxIncreasePct: 20, minAbsoluteIncrease: 0 }),
-    /** Mean total tokens of one call of a case. */
-    tokensPerCase: budget({ maxIncreasePct: 20, minAbsoluteIncrease: 0 }),
+    /**
+     * p95 latency, ms: of answered samples for `max`; for the relative budget, the p95 over
+     * cases of each case's mean latency, bootstrap-tested. Below 50 ms of increase,
+     * latency is scheduling jitter, not a regression.
+     */
+    latencyP95: budget({ maxIncreasePct: 25, minAbsoluteIncrease: 50 }),
+    /** Mean cost of one call of a case, USD; an increase under $0.00001 per call is noise. */
+    costPerCase: budget({ maxIncreasePct: 20, minAbsoluteIncrease: 0.00001 }),
+    /** Mean total tokens of one call of a case; an increase under 5 tokens is noise. */
+    tokensPerCase: budget({ maxIncreasePct: 20, minAbsoluteIncrease: 5 }),
     /** Share of samples that errored; rates are noisy near 0, hence the 2-point floor. */
     errorRate: budget({ maxIncreasePct: 50, minAbsoluteIncrease: 0.02 }),
     refusalRate: budget({ maxIncreasePct: 25, minAbsoluteIncrease: 0.02 }),
@@ -93,22 +100,37 @@ export const BudgetsSchema = z
 export type Budgets = z.output<typeof BudgetsSchema>;
 export type Budget = Budgets[BudgetKey];
 
+/**
+ * What a trusted suite does when it has a baseline but not one case could be paired (no
+ * case id in common, no cases, every baseline sample errored): the check would otherwise
+ * say nothing while looking green. fail (default) | warn | neutral (the verdict is
+ * `inconclusive`).
+ */
+export const NothingComparablePolicySchema = z.enum(['fail', 'warn', 'neutral']);
+export type NothingComparablePolicy = z.output<typeof NothingComparablePolicySchema>;
+
 export const SuitePolicySchema = z.strictObject({
   alpha: alpha.optional(),
   minEffect: minEffect.optional(),
   metrics: z.record(z.string(), MetricPolicySchema).optional(),
   onInconclusive: InconclusivePolicySchema.optional(),
+  onNothingComparable: NothingComparablePolicySchema.optional(),
   budgets: z.partialRecord(z.enum(BUDGET_KEYS), BudgetOverrideSchema).optional(),
 });
 export type SuitePolicy = z.output<typeof SuitePolicySchema>;
 
 export const GatePolicySchema = z
   .strictObject({
+    /**
+     * Per suite: each suite's tested metrics are one Holm family at this level, so a suite's
+     * verdict never depends on which other suites ran (compare.ts, `adjustWithinSuites`).
+     */
     alpha: alpha.default(0.05),
     minEffect: minEffect.default(0.02),
     /** Per metric id: `passRate`, `errorRate`, `refusalRate`, `score:<grader>`, or `score:*` for every grader score. */
     metrics: z.record(z.string(), MetricPolicySchema).default({}),
     onInconclusive: InconclusivePolicySchema.default('neutral'),
+    onNothingComparable: NothingComparablePolicySchema.default('fail'),
     /** Per suite id; most specific wins (suite + metric, suite, metric, top level). */
     suites: z.record(z.string(), SuitePolicySchema).default({}),
     blockers: z

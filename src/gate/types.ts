@@ -18,6 +18,8 @@ export type ReasonCode =
   | 'baseline-errors'
   | 'fingerprint-changed'
   | 'nothing-compared'
+  | 'nothing-comparable'
+  | 'cases-unpaired'
   | 'suite-new'
   | 'suite-removed'
   | 'suite-not-comparable'

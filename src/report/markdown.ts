@@ -382,7 +382,7 @@ function baselineSection(c: ComparisonDocument): string {
   if (changes.length) lines.push(`Changed since the baseline:\n\n${changes.map((x) => `- ${x}`).join('\n')}`);
   const m = c.method;
   lines.push(
-    `<sub>Cases paired by id. Pass/fail with one sample per case: exact McNemar test, Newcombe interval; repeated samples and scores: Wilcoxon signed-rank, seeded paired bootstrap interval (seed ${m.seed}, ${m.bootstrapResamples} resamples). p-values Holm-adjusted across ${plural(m.tested, 'tested metric')}.</sub>`,
+    `<sub>Cases paired by id. Pass/fail with one sample per case: exact McNemar test, Newcombe interval; repeated samples and scores: Wilcoxon signed-rank, seeded paired bootstrap interval (seed ${m.seed}, ${m.bootstrapResamples} resamples). p-values Holm-adjusted within each suite, over that suite's tested metrics (each suite is its own family at α).</sub>`,
   );
   return `### Baseline\n\n${lines.join('\n\n')}`;
 }

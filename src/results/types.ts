@@ -110,6 +110,12 @@ export interface CaseResult {
   location?: { file: string; line: number };
   /** pass: every graded sample passed; fail: one failed; error: no sample could be graded. */
   status: SampleStatus;
+  /**
+   * Hash of the case's definition and the graders that apply to it (suite-level included).
+   * Compare pairs the case with its baseline only when both carry the same hash; absent in
+   * documents written before it existed, which fall back to the suite's contentHash.
+   */
+  hash?: string;
   samples: SampleResult[];
   /**
    * A blocker that failed and then passed most of its fresh confirmation samples, as found

@@ -134,7 +134,10 @@ describe('runEval: the pool', () => {
   });
 
   it('writes one case per line and a document that matches the published JSON Schema', async () => {
-    const h = harness([makeSuite('s', cases(3, 's', { blocker: true, tags: { risk: 'high' } }))], okAfter(5));
+    const h = harness(
+      [makeSuite('s', cases(3, 's', { blocker: true, tags: { risk: 'high' }, hash: '0123456789abcdef' }))],
+      okAfter(5),
+    );
     const { doc } = await h.run();
     const text = readFileSync(h.outFile, 'utf8');
     expect(text.split('\n').filter((l) => l.startsWith('{"id":"c0'))).toHaveLength(3);
@@ -153,6 +156,8 @@ describe('runEval: the pool', () => {
     });
     expect(doc.suites[0]!.file).toBe('suites/s.yml');
     expect(doc.suites[0]!.cases[0]!.location).toEqual({ file: 'suites/s.yml', line: 1 });
+    // Each case's content hash, for compare to pair it case by case.
+    expect(doc.suites[0]!.cases.map((c) => c.hash)).toEqual(Array(3).fill('0123456789abcdef'));
   });
 });
 

@@ -70,6 +70,7 @@ export function writeResultsDocument(args: {
           tags: c.tags,
           location: { file: rel(c.location.file), line: c.location.line },
           status: ledger.caseStatus(s, ci),
+          ...(c.hash !== undefined && { hash: c.hash }),
         };
         out.text(`${first ? '' : ','}\n${openObject(caseHead)},"samples":[`);
         first = false;

@@ -1,6 +1,7 @@
 /**
  * Holm's step-down adjustment (Holm 1979), controlling the family-wise error rate across
- * every metric of every suite tested in one comparison.
+ * the tested metrics of one suite (each suite is its own family: see compare.ts,
+ * `adjustWithinSuites`).
  *
  * With the m p-values sorted ascending p₍₁₎ ≤ … ≤ p₍ₘ₎,
  *

@@ -1,0 +1,47 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadProject } from './load.js';
+
+const CONFIG = `targets:\n  bot:\n    type: command\n    command: [node, bot.mjs]\nsuites:\n  - suites/*.yml\n`;
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function hashes(suite: string): Record<string, string | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), 'evalgate-case-hash-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries({ 'evalgate.yml': CONFIG, 'suites/s.yml': suite })) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  const loaded = loadProject(join(dir, 'evalgate.yml')).suites[0]!;
+  return Object.fromEntries(loaded.cases.map((c) => [c.id, c.hash]));
+}
+
+const SUITE = (graders: string, second: string, target = '') =>
+  `id: s\n${target}graders: [${graders}]\ncases:\n  - id: a\n    vars: { q: one }\n  - id: b\n    vars: { q: ${second} }\n`;
+
+describe('per-case content hash', () => {
+  const before = hashes(SUITE('{ type: contains, value: ok }', 'two'));
+
+  it('is 16 hex characters, and the same content gives the same hash', () => {
+    expect(before.a).toMatch(/^[0-9a-f]{16}$/);
+    expect(before.a).not.toBe(before.b);
+    expect(hashes(SUITE('{ type: contains, value: ok }', 'two'))).toEqual(before);
+  });
+
+  it('changes for the edited case only', () => {
+    const after = hashes(SUITE('{ type: contains, value: ok }', 'TWO'));
+    expect(after.a).toBe(before.a);
+    expect(after.b).not.toBe(before.b);
+  });
+
+  it('changes for every case when a suite-level grader changes', () => {
+    const after = hashes(SUITE('{ type: contains, value: fine }', 'two'));
+    expect(after.a).not.toBe(before.a);
+    expect(after.b).not.toBe(before.b);
+  });
+});
