@@ -239,7 +239,7 @@ function loadSuite(
       return;
     }
     const c = parsed.data;
-    const vars = { ...spec.vars, ...c.vars, ...(c.input !== undefined ? { input: c.input } : {}) };
+    const vars = caseVars(spec.vars, c);
     const id = c.id ?? `c-${shortHash({ vars, expected: c.expected, reference: c.reference }, 10)}`;
     const loc = where.location();
     const previous = seen.get(id);
@@ -383,6 +383,14 @@ function loadSuite(
     contentHash: shortHash([spec.id, spec.tier, spec.kind, target, spec.repeat, spec.graders, hashInput], 16),
     cases,
   };
+}
+
+/** A case's template variables: the suite's `vars`, under the case's own, under `input`. */
+export function caseVars(
+  suiteVars: Record<string, unknown>,
+  c: { vars: Record<string, unknown>; input?: string | undefined },
+): Record<string, unknown> {
+  return { ...suiteVars, ...c.vars, ...(c.input !== undefined ? { input: c.input } : {}) };
 }
 
 interface CaseWhere {

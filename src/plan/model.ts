@@ -74,6 +74,8 @@ export interface TargetInfo {
   spec: TargetSpec;
   /** Components the target uses, sorted. */
   components: string[];
+  /** What an openai target renders its requests from: prompt, the partials it includes, model file. */
+  files: string[];
 }
 
 /** The project at one revision: what there is, and which file belongs to what. */
@@ -278,7 +280,7 @@ export async function loadModel(
       }),
   });
   for (const [name, spec] of Object.entries(config.targets)) {
-    model.targets.set(name, { name, spec, components: used.get(name)! });
+    model.targets.set(name, { name, spec, components: used.get(name)!, files: targetFiles.get(name)! });
   }
 
   // -------------------------------------------------------------- suites

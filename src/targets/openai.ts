@@ -15,7 +15,7 @@ import {
 } from './failures.js';
 import { loadModelConfig } from './model-config.js';
 import { normalizeUsage, parseArguments, ShapeError } from './normalize.js';
-import { loadPrompt } from './template.js';
+import { chatRequest, loadPrompt } from './template.js';
 import { existingFile, isHttpUrl, type TargetContext } from './context.js';
 import {
   TargetError,
@@ -40,7 +40,7 @@ export function createOpenAITarget(name: string, spec: OpenAITargetSpec, ctx: Ta
 
   const modelConfig = loadModelConfig(modelFile);
   const prompt = loadPrompt(promptFile, { displayRoot: ctx.rootDir });
-  const { model, ...params } = { ...modelConfig, ...prompt.params };
+  const { model, body } = chatRequest(modelConfig, prompt);
 
   const apiKey = ctx.env[spec.apiKeyEnv];
   if (apiKey === undefined || apiKey === '') {
@@ -96,7 +96,7 @@ export function createOpenAITarget(name: string, spec: OpenAITargetSpec, ctx: Ta
       return {
         target: name,
         kind: 'openai',
-        body: { model, messages: prompt.render(input.vars), ...params },
+        body: body(input.vars),
       };
     },
     async invoke(request, options) {

@@ -226,7 +226,6 @@ logging:
   'prompts/support.md': `---
 model: gpt-4o-mini
 temperature: 0
-name: support
 ---
 You are a helpful support agent.
 {{> partials/tone.md}}
