@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureRepo, FIXTURE_FILES, type TempRepo } from '../../test/helpers/git.js';
 import type { ComponentVersion } from './classify.js';
 import { versionId } from './normalize.js';
@@ -142,6 +142,7 @@ describe('plan: change detection against real git history', () => {
   beforeAll(() => {
     repo = createFixtureRepo();
   });
+  afterAll(() => rmSync(repo.dir, { recursive: true, force: true }));
 
   it('a prompt body edit is a prompt change: the suites of its target run', async () => {
     change('prompt-body', {
