@@ -67,6 +67,8 @@ export interface SuiteInfo {
   dependsOn: string[];
   file: string;
   datasets: string[];
+  /** The validated suite file, for rendering its cases; absent for packs and unreadable suites. */
+  spec?: SuiteSpec;
 }
 
 export interface TargetInfo {
@@ -420,8 +422,11 @@ function loadSuite(
     return undefined;
   }
   let spec: SuiteFields;
+  let valid: SuiteSpec | undefined;
   try {
-    spec = cache.memo(`suite:${snap.absolute(file)}`, blob, () => validate(doc, [], SuiteSchema, doc.value));
+    spec = valid = cache.memo(`suite:${snap.absolute(file)}`, blob, () =>
+      validate(doc, [], SuiteSchema, doc.value),
+    );
   } catch (e) {
     if (strict && e instanceof ConfigError) fail(e);
     else if (strict && e instanceof ConfigErrors) e.errors.forEach(fail);
@@ -460,6 +465,7 @@ function loadSuite(
     dependsOn: spec.dependsOn.map(normalizePattern),
     file,
     datasets,
+    ...(valid && { spec: valid }),
   };
 }
 

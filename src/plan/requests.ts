@@ -166,17 +166,22 @@ function suiteCases(suite: SuiteInfo, side: RenderSide): { vars: Record<string, 
     ? packFile(suite.file.slice('evalgate:'.length))
     : undefined;
   const file = pack ?? join(side.dir, suite.file);
-  const data = pack ? readFileSync(pack) : side.model.blobs.get(suite.file)?.data;
-  if (!data) throw new ConfigError('suite file not found', { file });
-  const doc = parseYamlFast(data.toString('utf8'), file);
-  const spec = validate(doc, [], SuiteSchema, doc.value);
+  // The model validated the suite at head already; packs, which it does not, are read here.
+  let spec = suite.spec;
+  if (!spec) {
+    const data = pack ? readFileSync(pack) : side.model.blobs.get(suite.file)?.data;
+    if (!data) throw new ConfigError('suite file not found', { file });
+    const doc = parseYamlFast(data.toString('utf8'), file);
+    spec = validate(doc, [], SuiteSchema, doc.value);
+  }
+  const { vars, repeat } = spec;
   const cases: { vars: Record<string, unknown>; repeat: number }[] = [];
-  const add = (raw: unknown, where: { file: string; line?: number }) => {
+  const add = (raw: unknown, where: { file: string; line?: number; field?: string }) => {
     const parsed = CaseSchema.safeParse(raw);
     if (!parsed.success) throw new ConfigError(`invalid case: ${parsed.error.issues[0]!.message}`, where);
-    cases.push({ vars: caseVars(spec.vars, parsed.data), repeat: parsed.data.repeat ?? spec.repeat });
+    cases.push({ vars: caseVars(vars, parsed.data), repeat: parsed.data.repeat ?? repeat });
   };
-  spec.cases.forEach((raw, i) => add(raw, { file, line: doc.locate(['cases', i]).line }));
+  spec.cases.forEach((raw, i) => add(raw, { file, field: `cases[${i}]` }));
   const sources = (spec.dataset === undefined ? [] : [spec.dataset].flat()).map(datasetSource);
   for (const source of sources) {
     const path = posix.normalize(posix.join(posix.dirname(suite.file), source.file));
