@@ -305,6 +305,16 @@ describe('plan: what a change does to the requests it sends', () => {
     });
   });
 
+  it('the warning is one line of plain text, whatever the broken prompt holds', async () => {
+    const plan = await planEdit(repo, 'control-chars', {
+      'prompts/support.md': [['---\n[system]', '---\nHi \u001b[31mthere\u202e\n[system]']],
+    });
+    expect(plan.suites.map((s) => s.id)).toEqual(['support-qa']);
+    expect(plan.warnings).toEqual([
+      'support.prompt: its requests could not be rendered to compare base and head, so it counts as a change: prompts/support.md:4: text before the first role marker ([system], [user], [assistant]): "Hi [31mthere"',
+    ]);
+  });
+
   it('a change and a real edit of another component: only the real one selects, the summary names both', async () => {
     const plan = await planEdit(repo, 'mixed', {
       'models/support.yml': [['temperature: 0.2', 'temperature: 0.9']],

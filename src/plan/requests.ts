@@ -6,6 +6,7 @@ import { packFile } from '../config/packs.js';
 import { CaseSchema, SuiteSchema } from '../config/schema.js';
 import { parseYamlFast } from '../config/yaml.js';
 import { datasetSource } from '../importers/index.js';
+import { plainText } from '../report/escape.js';
 import { cacheKey } from '../runner/key.js';
 import { loadModelConfig } from '../targets/model-config.js';
 import { chatRequest, loadPrompt } from '../targets/template.js';
@@ -91,7 +92,7 @@ export function requestEffects(
     }
     if (failure) {
       warnings.push(
-        `${change.component}: its requests could not be rendered to compare base and head, so it counts as a change: ${describe(failure, displayRoot)}`,
+        `${change.component}: its requests could not be rendered to compare base and head, so it counts as a change: ${plainText(describe(failure, displayRoot), { maxLength: 300 })}`,
       );
     } else if (count.total > 0) effects.set(change.component, count);
   }
