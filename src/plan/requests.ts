@@ -51,7 +51,8 @@ export interface RenderSide {
  *   target's requests, which is what the cache sees.
  *
  * Fail closed: a change with no cases to render, or whose requests fail to render on either
- * side, gets no count (and a warning saying why) and selects suites as before.
+ * side, gets no count and selects suites as before; a render failure is also a warning
+ * saying why.
  */
 export function requestEffects(
   head: RenderSide,
