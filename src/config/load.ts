@@ -317,7 +317,7 @@ function loadSuite(
       return;
     }
     const c = parsed.data;
-    const vars = { ...spec.vars, ...c.vars, ...(c.input !== undefined ? { input: c.input } : {}) };
+    const vars = caseVars(spec.vars, c);
     const id = c.id ?? `c-${shortHash({ vars, expected: c.expected, reference: c.reference }, 10)}`;
     const loc = where.location();
     const previous = seen.get(id);
@@ -487,6 +487,14 @@ function loadSuite(
     cases,
   };
   return { suite, doc, broken };
+}
+
+/** A case's template variables: the suite's `vars`, under the case's own, under `input`. */
+export function caseVars(
+  suiteVars: Record<string, unknown>,
+  c: { vars: Record<string, unknown>; input?: string | undefined },
+): Record<string, unknown> {
+  return { ...suiteVars, ...c.vars, ...(c.input !== undefined ? { input: c.input } : {}) };
 }
 
 interface CaseWhere {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createRepo, type TempRepo } from '../../test/helpers/git.js';
 import { ConfigError, ConfigErrors } from '../config/errors.js';
 import { planFromGit } from './plan.js';
@@ -17,8 +18,14 @@ logging:
 const SUITE = (id: string, target: string, extra = '') =>
   `id: ${id}\ntarget: ${target}\n${extra}graders: [{ type: contains, value: ok }]\ncases: [{ input: hi }]\n`;
 
+const repos: TempRepo[] = [];
+afterAll(() => {
+  for (const repo of repos.splice(0)) rmSync(repo.dir, { recursive: true, force: true });
+});
+
 function project(files: Record<string, string>): TempRepo {
   const repo = createRepo();
+  repos.push(repo);
   repo.write(files);
   repo.commit('base');
   return repo;
@@ -43,7 +50,13 @@ async function versionsAtMain(repo: TempRepo, config = 'evalgate.yml') {
   return (await planFromGit({ cwd: repo.dir, base: 'main', head: 'main', config })).components;
 }
 
-function changed(before: Plan['components'], plan: Plan, component: string, files: string[]): Change {
+function changed(
+  before: Plan['components'],
+  plan: Plan,
+  component: string,
+  files: string[],
+  requests?: { total: number; changed: number },
+): Change {
   return {
     component,
     kind: plan.components[component]!.kind,
@@ -51,8 +64,12 @@ function changed(before: Plan['components'], plan: Plan, component: string, file
     old: before[component]!.version,
     new: plan.components[component]!.version,
     files,
+    ...(requests && { effect: requests.changed ? 'changed' : 'none', requests }),
   };
 }
+
+/** The one case of SUITE, rendered and changed. */
+const ONE = { total: 1, changed: 1 };
 
 function errorText(e: unknown, cwd: string): string[] {
   if (e instanceof ConfigErrors) return e.errors.map((x) => x.format(cwd));
@@ -151,12 +168,12 @@ describe('components: inference for openai targets, and what declarations overri
     const before = await versionsAtMain(repo);
     expect(Object.keys(before)).toEqual(['prompts', 'support.model']);
     const body = await planEdit(repo, 'body', { 'prompts/parts/tone.md': 'Be very kind.\n' });
-    expect(body.changes).toEqual([changed(before, body, 'prompts', ['prompts/parts/tone.md'])]);
+    expect(body.changes).toEqual([changed(before, body, 'prompts', ['prompts/parts/tone.md'], ONE)]);
     expect(body.targets.support!.components).toEqual(['prompts', 'support.model']);
     const model = await planEdit(repo, 'fm', {
       'prompts/support.md': prompt.replace('temperature: 0', 'temperature: 1'),
     });
-    expect(model.changes).toEqual([changed(before, model, 'support.model', ['prompts/support.md'])]);
+    expect(model.changes).toEqual([changed(before, model, 'support.model', ['prompts/support.md'], ONE)]);
   });
 
   it('a declared key claim takes that key from the inferred model component', async () => {
@@ -168,12 +185,12 @@ describe('components: inference for openai targets, and what declarations overri
     const model = await planEdit(repo, 'model', {
       'prompts/support.md': prompt.replace('model: gpt-4o-mini', 'model: o3'),
     });
-    expect(model.changes).toEqual([changed(before, model, 'chosen-model', ['prompts/support.md'])]);
+    expect(model.changes).toEqual([changed(before, model, 'chosen-model', ['prompts/support.md'], ONE)]);
     const temperature = await planEdit(repo, 'temp', {
       'prompts/support.md': prompt.replace('temperature: 0', 'temperature: 1'),
     });
     expect(temperature.changes).toEqual([
-      changed(before, temperature, 'support.model', ['prompts/support.md']),
+      changed(before, temperature, 'support.model', ['prompts/support.md'], ONE),
     ]);
   });
 
@@ -279,7 +296,7 @@ describe('plan: project layout and history edge cases', () => {
     );
     expect(plan.config).toBe('evals/evalgate.yml');
     expect(plan.root).toBe('evals');
-    expect(plan.changes).toEqual([changed(before, plan, 'bot.model', ['model.yml'])]);
+    expect(plan.changes).toEqual([changed(before, plan, 'bot.model', ['model.yml'], ONE)]);
     expect(plan.files).toEqual([
       { path: '../src/app.ts', status: 'modified', binary: false, components: [], unclassified: true },
       {
@@ -295,6 +312,7 @@ describe('plan: project layout and history edge cases', () => {
 
   it('a config added at head runs everything, every component new', async () => {
     const repo = createRepo();
+    repos.push(repo);
     repo.write({ 'README.md': 'hi\n' });
     repo.commit('before evalgate');
     repo.branch('adopt');

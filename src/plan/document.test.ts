@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/errors.js';
 import { formatPlanJson, readPlan, suitesInPlan } from './document.js';
 import type { Plan } from './types.js';
@@ -51,8 +51,15 @@ const PLAN: Plan = {
   warnings: [],
 };
 
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 function write(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'evalgate-plan-')), 'plan.json');
+  const dir = mkdtempSync(join(tmpdir(), 'evalgate-plan-'));
+  dirs.push(dir);
+  const file = join(dir, 'plan.json');
   writeFileSync(file, text);
   return file;
 }
@@ -72,6 +79,18 @@ describe('readPlan', () => {
     expect(readPlan(write(formatPlanJson(PLAN)))).toEqual(PLAN);
   });
 
+  it('reads a version 2 plan, with what each change does to the requests, and a version 1 plan', () => {
+    const v2: Plan = {
+      ...PLAN,
+      schemaVersion: 2,
+      changes: [{ ...PLAN.changes[0]!, effect: 'none', requests: { total: 3, changed: 0 } }],
+    };
+    expect(readPlan(write(formatPlanJson(v2)))).toEqual(v2);
+    expect(readPlan(write(formatPlanJson(PLAN))).schemaVersion).toBe(1);
+    const bad = { ...v2, changes: [{ ...v2.changes[0]!, effect: 'maybe' }] };
+    expect(failure(write(JSON.stringify(bad)))).toMatch(/^plan\.json: changes\[0\]\.effect: corrupt plan: /);
+  });
+
   it('names the file and the problem when it is not a plan', () => {
     expect(failure(join(tmpdir(), 'no-such-dir-evalgate', 'plan.json'))).toMatch(
       /plan\.json: plan file not found$/,
@@ -82,8 +101,8 @@ describe('readPlan', () => {
     expect(failure(write('{"results": []}'))).toBe(
       'plan.json: not a plan: no schemaVersion; write it with `evalgate plan --json`',
     );
-    expect(failure(write(formatPlanJson({ ...PLAN, schemaVersion: 2 } as unknown as Plan)))).toBe(
-      'plan.json: schemaVersion: plan schema version 2 is not one this evalgate reads (1); make the plan again with this version of `evalgate plan`',
+    expect(failure(write(formatPlanJson({ ...PLAN, schemaVersion: 3 } as unknown as Plan)))).toBe(
+      'plan.json: schemaVersion: plan schema version 3 is not one this evalgate reads (1, 2); make the plan again with this version of `evalgate plan`',
     );
     const corrupt = { ...PLAN, suites: [{ ...PLAN.suites[0]!, reasons: [{ type: 'gut-feeling' }] }] };
     expect(failure(write(JSON.stringify(corrupt)))).toMatch(

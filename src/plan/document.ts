@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, formatField } from '../config/errors.js';
-import { PLAN_SCHEMA_VERSION, PlanSchema, type Plan } from './types.js';
+import { PlanSchema, READABLE_PLAN_VERSIONS, type Plan } from './types.js';
 
 /** The plan as written to disk: stable key order, one trailing newline. */
 export function formatPlanJson(plan: Plan): string {
@@ -41,9 +41,9 @@ export function parsePlan(text: string, file: string): Plan {
   if (schemaVersion === undefined) {
     throw new ConfigError('not a plan: no schemaVersion; write it with `evalgate plan --json`', { file });
   }
-  if (schemaVersion !== PLAN_SCHEMA_VERSION) {
+  if (typeof schemaVersion !== 'number' || !READABLE_PLAN_VERSIONS.includes(schemaVersion)) {
     throw new ConfigError(
-      `plan schema version ${JSON.stringify(schemaVersion)} is not one this evalgate reads (${PLAN_SCHEMA_VERSION}); ` +
+      `plan schema version ${JSON.stringify(schemaVersion)} is not one this evalgate reads (${READABLE_PLAN_VERSIONS.join(', ')}); ` +
         'make the plan again with this version of `evalgate plan`',
       { file, field: 'schemaVersion' },
     );

@@ -1,6 +1,6 @@
 export { createPlan, planFromGit, type CreatePlanOptions, type PlanFromGitOptions } from './plan.js';
 export { formatPlanJson, parsePlan, readPlan, suitesInPlan } from './document.js';
-export { renderPlanText, describeReason } from './render.js';
+export { renderPlanText, describeEffect, describeReason } from './render.js';
 export { versionsForWorkingTree, type SystemVersions } from './versions.js';
 export {
   COMPONENT_KINDS,

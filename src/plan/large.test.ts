@@ -1,10 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { generateLargeRepo } from '../../test/helpers/git.js';
 import { planFromGit } from './plan.js';
 
 describe('plan at scale', () => {
   it('plans 2,000 prompt files and 200 suites against a 500-file diff', async () => {
     const large = generateLargeRepo();
+    onTestFinished(() => rmSync(large.repo.dir, { recursive: true, force: true }));
     expect(large.promptFiles).toBe(2000);
     expect(large.changedFiles).toBe(500);
     // Correctness only: `npm run bench` times it.
@@ -12,11 +14,28 @@ describe('plan at scale', () => {
     expect(plan.files).toHaveLength(500);
     expect(plan.suites.map((s) => s.id)).toEqual(large.expectedSuites);
     expect(plan.suites.length + plan.unaffected.length).toBe(200);
-    // 40 prompt changes and 20 model changes; the 440 whitespace-only edits change nothing.
+    // 40 prompt changes and 20 model changes; 20 prompt changes that send the same bytes; the
+    // 420 whitespace-only edits change nothing.
+    expect(large.noEffectChanges).toBe(20);
     expect(plan.changes.map((c) => c.kind).sort()).toEqual(
-      [...Array(40).fill('prompt'), ...Array(20).fill('model')].sort(),
+      [...Array(60).fill('prompt'), ...Array(20).fill('model')].sort(),
     );
-    expect(plan.files.filter((f) => f.components.length === 0 && !f.unclassified)).toHaveLength(440);
+    // Every target has one suite of two cases: its two requests are rendered at base and head.
+    const effects = plan.changes.map((c) => [c.kind, c.effect, c.requests?.total, c.requests?.changed]);
+    expect(effects.filter(([, effect]) => effect === 'changed')).toHaveLength(60);
+    expect(effects.filter(([, effect]) => effect === 'none')).toEqual(
+      Array(20).fill(['prompt', 'none', 2, 0]),
+    );
+    expect(
+      effects.filter(([, effect]) => effect === 'changed').every(([, , t, c]) => t === 2 && c === 2),
+    ).toBe(true);
+    expect(plan.summary).toBe(
+      `${large.expectedSuites.length} of 200 suites affected by 60 changes; 20 changes with no effective change (${plan.changes
+        .filter((c) => c.effect === 'none')
+        .map((c) => `${c.component}: every one of 2 rendered requests is byte-identical`)
+        .join('; ')})`,
+    );
+    expect(plan.files.filter((f) => f.components.length === 0 && !f.unclassified)).toHaveLength(420);
     expect(plan.suites.find((s) => s.id === 's010')!.reasons).toEqual(
       expect.arrayContaining([expect.objectContaining({ type: 'component', component: 't010.prompt' })]),
     );

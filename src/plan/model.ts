@@ -67,6 +67,8 @@ export interface SuiteInfo {
   dependsOn: string[];
   file: string;
   datasets: string[];
+  /** The validated suite file, for rendering its cases; absent for packs and unreadable suites. */
+  spec?: SuiteSpec;
 }
 
 export interface TargetInfo {
@@ -74,6 +76,8 @@ export interface TargetInfo {
   spec: TargetSpec;
   /** Components the target uses, sorted. */
   components: string[];
+  /** What an openai target renders its requests from: prompt, the partials it includes, model file. */
+  files: string[];
 }
 
 /** The project at one revision: what there is, and which file belongs to what. */
@@ -278,7 +282,7 @@ export async function loadModel(
       }),
   });
   for (const [name, spec] of Object.entries(config.targets)) {
-    model.targets.set(name, { name, spec, components: used.get(name)! });
+    model.targets.set(name, { name, spec, components: used.get(name)!, files: targetFiles.get(name)! });
   }
 
   // -------------------------------------------------------------- suites
@@ -418,8 +422,11 @@ function loadSuite(
     return undefined;
   }
   let spec: SuiteFields;
+  let valid: SuiteSpec | undefined;
   try {
-    spec = cache.memo(`suite:${snap.absolute(file)}`, blob, () => validate(doc, [], SuiteSchema, doc.value));
+    spec = valid = cache.memo(`suite:${snap.absolute(file)}`, blob, () =>
+      validate(doc, [], SuiteSchema, doc.value),
+    );
   } catch (e) {
     if (strict && e instanceof ConfigError) fail(e);
     else if (strict && e instanceof ConfigErrors) e.errors.forEach(fail);
@@ -458,6 +465,7 @@ function loadSuite(
     dependsOn: spec.dependsOn.map(normalizePattern),
     file,
     datasets,
+    ...(valid && { spec: valid }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureRepo, FIXTURE_FILES, type TempRepo } from '../../test/helpers/git.js';
 import type { ComponentVersion } from './classify.js';
 import { versionId } from './normalize.js';
@@ -47,7 +47,8 @@ async function expectPlan(
   head: string,
   want: {
     summary: string;
-    changes: [component: string, files: string[]][];
+    /** `requests`: the change's rendered requests, when the plan renders them. */
+    changes: [component: string, files: string[], requests?: { total: number; changed: number }][];
     files: FileChange[];
     suites: [
       id: string,
@@ -62,7 +63,7 @@ async function expectPlan(
   const [b, a] = [await versionsAt(repo, mergeBase), await versionsAt(repo, head)];
   const version = (side: Side, name: string) => side.get(name)?.version ?? null;
   const kind = (name: string) => (a.all.get(name) ?? b.all.get(name))!.kind;
-  const changes: Change[] = want.changes.map(([component, files]) => {
+  const changes: Change[] = want.changes.map(([component, files, requests]) => {
     const old = version(b.all, component);
     const now = version(a.all, component);
     expect(old, `${component} must change`).not.toBe(now);
@@ -73,6 +74,7 @@ async function expectPlan(
       old,
       new: now,
       files,
+      ...(requests && { effect: requests.changed === 0 ? 'none' : 'changed', requests }),
     };
   });
   const reason = (spec: ['always'] | ['dependsOn', string, string] | [Reason['type'], string]): Reason => {
@@ -90,7 +92,7 @@ async function expectPlan(
   const selected = want.suites.map(([id]) => id);
   const headSuites = ALL.filter((id) => a.all.has(`suite:${id}`));
   expect(plan).toEqual({
-    schemaVersion: 1,
+    schemaVersion: 2,
     base: { ref: base, sha: repo.sha(base) },
     head: { ref: head, sha: repo.sha(head) },
     mergeBase,
@@ -140,6 +142,7 @@ describe('plan: change detection against real git history', () => {
   beforeAll(() => {
     repo = createFixtureRepo();
   });
+  afterAll(() => rmSync(repo.dir, { recursive: true, force: true }));
 
   it('a prompt body edit is a prompt change: the suites of its target run', async () => {
     change('prompt-body', {
@@ -147,7 +150,7 @@ describe('plan: change detection against real git history', () => {
     });
     const { before, after } = await expectPlan(repo, 'main', 'prompt-body', {
       summary: '2 of 5 suites affected by 1 change',
-      changes: [['support.prompt', ['prompts/support.md']]],
+      changes: [['support.prompt', ['prompts/support.md'], { total: 3, changed: 3 }]],
       files: [file('prompts/support.md', ['support.prompt'])],
       suites: [
         ['docs', [['component', 'support.prompt']]],
@@ -164,7 +167,7 @@ describe('plan: change detection against real git history', () => {
     });
     const { before, after } = await expectPlan(repo, 'main', 'front-matter-model', {
       summary: '3 of 5 suites affected by 1 change',
-      changes: [['support.model', ['prompts/support.md']]],
+      changes: [['support.model', ['prompts/support.md'], { total: 3, changed: 3 }]],
       files: [file('prompts/support.md', ['support.model'])],
       suites: [
         ['docs', [['component', 'support.model']]],
@@ -181,7 +184,7 @@ describe('plan: change detection against real git history', () => {
     });
     await expectPlan(repo, 'main', 'model-key', {
       summary: '2 of 5 suites affected by 1 change',
-      changes: [['billing.model', ['models/billing.json']]],
+      changes: [['billing.model', ['models/billing.json'], { total: 2, changed: 2 }]],
       files: [file('models/billing.json', ['billing.model'])],
       // The safety suite tests billing itself: the reason is the direct one.
       suites: [
@@ -287,7 +290,7 @@ describe('plan: change detection against real git history', () => {
     });
   });
 
-  it('a renamed partial is reported as a rename of the prompt that includes it', async () => {
+  it('a renamed partial is a rename of the prompt that includes it, with no effect on what is sent', async () => {
     repo.branch('rename');
     repo.git('mv', 'prompts/partials/tone.md', 'prompts/partials/voice.md');
     repo.write({
@@ -296,8 +299,11 @@ describe('plan: change detection against real git history', () => {
     repo.commit('rename');
     repo.checkout('main');
     await expectPlan(repo, 'main', 'rename', {
-      summary: '2 of 5 suites affected by 1 change',
-      changes: [['support.prompt', ['prompts/partials/voice.md', 'prompts/support.md']]],
+      summary:
+        'nothing affected: 1 change with no effective change (support.prompt: every one of 3 rendered requests is byte-identical)',
+      changes: [
+        ['support.prompt', ['prompts/partials/voice.md', 'prompts/support.md'], { total: 3, changed: 0 }],
+      ],
       files: [
         file('prompts/partials/voice.md', ['support.prompt'], {
           status: 'renamed',
@@ -305,10 +311,7 @@ describe('plan: change detection against real git history', () => {
         }),
         file('prompts/support.md', ['support.prompt']),
       ],
-      suites: [
-        ['docs', [['component', 'support.prompt']]],
-        ['support-qa', [['component', 'support.prompt']]],
-      ],
+      suites: [],
     });
   });
 
@@ -401,7 +404,7 @@ describe('plan: change detection against real git history', () => {
     change('partial-edit', { 'prompts/partials/tone.md': 'Be concise, friendly and exact.\n' });
     await expectPlan(repo, 'main', 'partial-edit', {
       summary: '2 of 5 suites affected by 1 change',
-      changes: [['support.prompt', ['prompts/partials/tone.md']]],
+      changes: [['support.prompt', ['prompts/partials/tone.md'], { total: 3, changed: 3 }]],
       files: [file('prompts/partials/tone.md', ['support.prompt'])],
       suites: [
         ['docs', [['component', 'support.prompt']]],
@@ -444,8 +447,9 @@ describe('plan: change detection against real git history', () => {
       changes: [
         ['suite:docs', ['suites/docs.yml']],
         ['suite:new-suite', ['suites/new.yml']],
-        ['support.model', ['models/support.yml']],
-        ['support.prompt', ['prompts/partials/tone.md']],
+        // One target: both changes report its requests, the two docs cases among them.
+        ['support.model', ['models/support.yml'], { total: 4, changed: 4 }],
+        ['support.prompt', ['prompts/partials/tone.md'], { total: 4, changed: 4 }],
       ],
       files: [
         file('models/support.yml', ['support.model']),

@@ -1,11 +1,13 @@
 import { realpathSync } from 'node:fs';
-import { posix, relative, resolve, sep } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import { GitChangeSource } from '../changes/git.js';
 import { ChangeSourceError, type ChangedFile, type ChangeSource, type Revisions } from '../changes/types.js';
 import { computeVersions, type Versions } from './classify.js';
 import { affectedSuites, type ChangedContent } from './dependencies.js';
 import { loadModel, type ProjectModel } from './model.js';
 import { ABSENT, canonicalFile, isBinary } from './normalize.js';
+import { identicalRequests } from './render.js';
+import { requestEffects } from './requests.js';
 import { GitSnapshot, ParseCache, toProjectPath, type Snapshot } from './snapshot.js';
 import { PLAN_SCHEMA_VERSION, type Change, type FileChange, type Plan, type PlannedSuite } from './types.js';
 
@@ -48,6 +50,8 @@ export async function createPlan(source: ChangeSource, options: CreatePlanOption
     revisions,
     config,
     root,
+    dir: join(source.root, prefix),
+    displayRoot: source.root,
     head,
     base,
     headVersions,
@@ -129,6 +133,9 @@ export interface PlanInput {
   revisions: Revisions;
   config: string;
   root: string;
+  /** The project directory on disk (absolute), and what messages' paths are relative to. */
+  dir: string;
+  displayRoot: string;
   head: ProjectModel;
   base: ProjectModel;
   headVersions: Versions;
@@ -189,8 +196,25 @@ export function assemblePlan(input: PlanInput): Plan {
     };
   });
 
+  // ---------------------------------------------------------------- what it does to requests
+  const rendered = requestEffects(
+    { model: head, dir: input.dir },
+    { model: base, dir: input.dir },
+    changes.values(),
+    input.displayRoot,
+  );
+  const effective = new Map<string, Change>();
+  for (const [name, change] of changes) {
+    const requests = rendered.effects.get(name);
+    if (requests) {
+      change.effect = requests.changed === 0 ? 'none' : 'changed';
+      change.requests = requests;
+    }
+    if (change.effect !== 'none') effective.set(name, change);
+  }
+
   // ---------------------------------------------------------------- who it reaches
-  const { suites, unaffected } = affectedSuites(head, base, changes, sortedChanged, contents);
+  const { suites, unaffected } = affectedSuites(head, base, effective, sortedChanged, contents);
 
   const headIds = new Set(head.suites.map((s) => s.id));
   const removed = base.suites
@@ -222,7 +246,7 @@ export function assemblePlan(input: PlanInput): Plan {
     removed,
     components: sortKeys(components),
     targets,
-    warnings: [...input.notes, ...head.warnings, ...hv.warnings],
+    warnings: [...input.notes, ...head.warnings, ...hv.warnings, ...rendered.warnings],
   };
 }
 
@@ -235,11 +259,23 @@ function summarize(
 ): string {
   const affected = suites.filter((s) => s.reasons.some((r) => r.type !== 'always')).length;
   const always = suites.length - affected;
+  const inert = changes.filter((c) => c.effect === 'none');
+  const live = changes.filter((c) => c.effect !== 'none');
+  const noEffect = inert.length
+    ? `${count(inert.length, 'change')} with no effective change (${inert
+        .map((c) => `${c.component}: ${identicalRequests(c.requests!.total)}`)
+        .join('; ')})`
+    : '';
   let text: string;
   if (files.length === 0) text = 'nothing affected: base and head have the same files';
   else if (affected === 0 && changes.length) {
-    const names = changes.map((c) => c.component).join(', ');
-    text = `nothing affected: ${count(changes.length, 'change')} (${names}) reach${changes.length === 1 ? 'es' : ''} no suite`;
+    const names = live.map((c) => c.component).join(', ');
+    const parts = [
+      noEffect,
+      live.length &&
+        `${count(live.length, 'change')} (${names}) reach${live.length === 1 ? 'es' : ''} no suite`,
+    ].filter(Boolean);
+    text = `nothing affected: ${parts.join('; ')}`;
   } else if (affected === 0) {
     const inert = files.filter((f) => f.components.length === 0 && !f.unclassified).length;
     const outside = files.filter((f) => f.unclassified).length;
@@ -249,8 +285,9 @@ function summarize(
     ].filter(Boolean);
     text = `nothing affected: ${count(files.length, 'changed file')}, ${parts.join(', ')}`;
   } else {
-    const cause = changes.length ? `by ${count(changes.length, 'change')}` : 'through files they depend on';
+    const cause = live.length ? `by ${count(live.length, 'change')}` : 'through files they depend on';
     text = `${affected} of ${count(total, 'suite')} affected ${cause}`;
+    if (noEffect) text += `; ${noEffect}`;
   }
   if (always) text += `; ${count(always, 'suite')} run${always === 1 ? 's' : ''} anyway (always: true)`;
   if (removed) text += `; ${count(removed, 'suite')} removed at head`;

@@ -1,4 +1,4 @@
-import type { FileChange, Plan, Reason } from './types.js';
+import type { Change, FileChange, Plan, Reason } from './types.js';
 
 const STATUS_LETTER: Record<FileChange['status'], string> = {
   added: 'A',
@@ -19,8 +19,9 @@ export function renderPlanText(plan: Plan): string {
     lines.push('', 'Changes:');
     const width = Math.max(...plan.changes.map((c) => c.component.length));
     for (const c of plan.changes) {
+      const effect = describeEffect(c);
       lines.push(
-        `  ${c.kind.padEnd(10)} ${c.component.padEnd(width)}  ${versions(c.old, c.new)}  ${c.files.join(', ')}`.trimEnd(),
+        `  ${c.kind.padEnd(10)} ${c.component.padEnd(width)}  ${versions(c.old, c.new)}  ${c.files.join(', ')}${effect ? `  (${effect})` : ''}`.trimEnd(),
       );
     }
   }
@@ -61,6 +62,23 @@ export function renderPlanText(plan: Plan): string {
     for (const w of plan.warnings) lines.push(`  ${w}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What a change does to the requests sent, when the plan rendered them: `no effective change:
+ * every one of 3 rendered requests is byte-identical`, `2 of 3 rendered requests changed`.
+ */
+export function describeEffect(change: Pick<Change, 'effect' | 'requests'>): string | undefined {
+  if (!change.effect || !change.requests) return undefined;
+  const { total, changed } = change.requests;
+  if (change.effect === 'none') return `no effective change: ${identicalRequests(total)}`;
+  return total === 1 ? 'its 1 rendered request changed' : `${changed} of ${total} rendered requests changed`;
+}
+
+export function identicalRequests(total: number): string {
+  return total === 1
+    ? 'its 1 rendered request is byte-identical'
+    : `every one of ${total} rendered requests is byte-identical`;
 }
 
 export function describeReason(reason: Reason): string {

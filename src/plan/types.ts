@@ -9,7 +9,12 @@ import { COMPONENT_KINDS } from './schema.js';
  * Paths are relative to the project directory (where evalgate.yml is), POSIX style; `root`
  * says where that directory is in the repository.
  */
-export const PLAN_SCHEMA_VERSION = 1;
+export const PLAN_SCHEMA_VERSION = 2;
+/**
+ * Versions this evalgate reads. A version 1 plan is a version 2 plan without `effect`: every
+ * change in it selects suites, as every change without `effect` does.
+ */
+export const READABLE_PLAN_VERSIONS: readonly number[] = [1, 2];
 
 /** The change name of a suite's own files (suite file and datasets). */
 export const suiteComponent = (id: string) => `suite:${id}`;
@@ -30,6 +35,23 @@ export const ChangeSchema = z.strictObject({
   new: version,
   /** Changed files behind it. */
   files: z.array(z.string()),
+  /**
+   * What the change does to what is sent, when that can be rendered: the change is a modified
+   * component whose targets are all openai targets and whose changed files are all prompt,
+   * partial or model files of theirs. Every case of every head suite of those targets is
+   * rendered with the base files and with the head files, by the function the runner builds
+   * requests with, and each pair is compared by its response-cache key (SHA-256 of the
+   * canonical request). `none`: every request is byte-identical, so the change selects no
+   * suite (and answers come from the cache); `changed`: `requests.changed` of them differ.
+   * Left out when the requests cannot be rendered (http and command targets, other files,
+   * added or removed components, no cases, a render error: see `warnings`); the change then
+   * selects suites as any change does.
+   */
+  effect: z.enum(['none', 'changed']).optional(),
+  /** Requests rendered (case × `repeat`, summed over the suites) and how many of them differ. */
+  requests: z
+    .strictObject({ total: z.number().int().positive(), changed: z.number().int().min(0) })
+    .optional(),
 });
 export type Change = z.output<typeof ChangeSchema>;
 
@@ -82,7 +104,7 @@ export type PlannedSuite = z.output<typeof PlannedSuiteSchema>;
 const componentVersion = z.strictObject({ kind: z.enum(COMPONENT_KINDS), version: z.string() });
 
 export const PlanSchema = z.strictObject({
-  schemaVersion: z.literal(PLAN_SCHEMA_VERSION),
+  schemaVersion: z.union([z.literal(1), z.literal(PLAN_SCHEMA_VERSION)]),
   base: revision,
   head: revision,
   /** The commit the diff is taken from (`base...head`). */
@@ -95,7 +117,7 @@ export const PlanSchema = z.strictObject({
   summary: z.string(),
   changes: z.array(ChangeSchema),
   files: z.array(FileChangeSchema),
-  /** Suites to run, by id, each with why. */
+  /** Suites to run, by id, each with why; a change whose `effect` is `none` is no reason. */
   suites: z.array(PlannedSuiteSchema),
   /** Suites at head that nothing touched. */
   unaffected: z.array(z.string()),

@@ -80,8 +80,8 @@ export function validateModelParams(
   throw new ConfigErrors(errors);
 }
 
-/** Reads a model config file (YAML or JSON). Throws ConfigError with file and line. */
-export function loadModelConfig(file: string): ModelConfig {
-  const doc = parseYamlFast(readFileSync(file, 'utf8'), file);
+/** Reads a model config file (YAML or JSON), or `text` as that file. Throws ConfigError with file and line. */
+export function loadModelConfig(file: string, text = readFileSync(file, 'utf8')): ModelConfig {
+  const doc = parseYamlFast(text, file);
   return validateModelParams(doc.value, doc, [], true) as ModelConfig;
 }

@@ -16,7 +16,7 @@ import {
 import { loadModelConfig } from './model-config.js';
 import { normalizeUsage, parseArguments, ShapeError } from './normalize.js';
 import { sampleSeed } from './seed.js';
-import { loadPrompt } from './template.js';
+import { chatRequest, loadPrompt } from './template.js';
 import { existingFile, isHttpUrl, type TargetContext } from './context.js';
 import {
   TargetError,
@@ -41,7 +41,7 @@ export function createOpenAITarget(name: string, spec: OpenAITargetSpec, ctx: Ta
 
   const modelConfig = loadModelConfig(modelFile);
   const prompt = loadPrompt(promptFile, { displayRoot: ctx.rootDir });
-  const { model, ...params } = { ...modelConfig, ...prompt.params };
+  const { model, body } = chatRequest(modelConfig, prompt);
 
   const apiKey = ctx.env[spec.apiKeyEnv];
   if (apiKey === undefined || apiKey === '') {
@@ -91,18 +91,19 @@ export function createOpenAITarget(name: string, spec: OpenAITargetSpec, ctx: Ta
   });
 
   // A configured seed is the base of each sample's own (seed.ts): repeats are real samples.
-  const baseSeed = params.seed;
+  const params = { ...modelConfig, ...prompt.params };
+  const baseSeed = typeof params.seed === 'number' ? params.seed : undefined;
   return {
     name,
     info: { kind: 'openai', model },
     // Greedy decoding: no seed makes two samples differ.
     deterministic: params.temperature === 0,
     prepare(input): PreparedRequest {
-      const messages = prompt.render(input.vars);
-      if (baseSeed === undefined)
-        return { target: name, kind: 'openai', body: { model, messages, ...params } };
+      // The body the plan renders too (chatRequest), so plan and cache agree; then the sample's seed.
+      const request = body(input.vars);
+      if (baseSeed === undefined) return { target: name, kind: 'openai', body: request };
       const seed = sampleSeed(baseSeed, input.sample);
-      return { target: name, kind: 'openai', body: { model, messages, ...params, seed }, seed };
+      return { target: name, kind: 'openai', body: { ...request, seed }, seed };
     },
     async invoke(request, options) {
       return invokeChat(client, request.body as ChatCompletionCreateParamsNonStreaming, options);

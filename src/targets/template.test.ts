@@ -1,9 +1,16 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError, ConfigErrors } from '../config/errors.js';
-import { compileJson, compileString, loadPrompt, partialReferences, templateIncludes } from './template.js';
+import {
+  chatRequest,
+  compileJson,
+  compileString,
+  loadPrompt,
+  partialReferences,
+  templateIncludes,
+} from './template.js';
 
 function project(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'evalgate-template-'));
@@ -234,5 +241,55 @@ describe('config string templates', () => {
     expect(() =>
       compileJson({ a: ['ok', '{{ broken'] }, 'b', (path, m) => new Error(`${path.join('.')}: ${m}`)),
     ).toThrow(/^a\.1: unclosed/);
+  });
+});
+
+describe('templates read through a reader (a revision from git)', () => {
+  const files: Record<string, string> = {
+    '/repo/prompts/qa.md':
+      '\uFEFF---\r\ntemperature: 0.5\r\n---\r\n[system]\r\n{{> parts/tone.md}}\r\n[user]\r\n{{ q }}\r\n',
+    '/repo/prompts/parts/tone.md': 'Be brief.\n',
+  };
+  const read = (file: string) => files[file];
+
+  it('renders exactly what the same files on disk render: line endings and BOM normalized alike', () => {
+    const root = project({
+      'prompts/qa.md': files['/repo/prompts/qa.md']!,
+      'prompts/parts/tone.md': files['/repo/prompts/parts/tone.md']!,
+    });
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+    const fromDisk = loadPrompt(join(root, 'prompts/qa.md'));
+    const fromReader = loadPrompt('/repo/prompts/qa.md', { read });
+    expect(fromReader.render({ q: 'Why?' })).toEqual(fromDisk.render({ q: 'Why?' }));
+    expect(fromReader.render({ q: 'Why?' })).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Why?' },
+    ]);
+    expect(fromReader.params).toEqual({ temperature: 0.5 });
+    expect(fromReader.includes).toEqual(['/repo/prompts/parts/tone.md']);
+  });
+
+  it('never falls back to the disk: a file the reader lacks is not found', () => {
+    expect(thrown(() => loadPrompt('/repo/prompts/none.md', { read })).message).toBe(
+      'prompt file not found: /repo/prompts/none.md',
+    );
+    const partialMissing = (file: string) => (file === '/repo/prompts/qa.md' ? files[file] : undefined);
+    const error = thrown(() => loadPrompt('/repo/prompts/qa.md', { read: partialMissing }));
+    expect([error.message, error.location?.line]).toEqual(['partial not found: parts/tone.md', 5]);
+  });
+
+  it('chatRequest: the model file under the front matter, and the rendered messages', () => {
+    const prompt = loadPrompt('/repo/prompts/qa.md', { read });
+    const { model, body } = chatRequest({ model: 'gpt-test', temperature: 0, max_tokens: 10 }, prompt);
+    expect(model).toBe('gpt-test');
+    expect(body({ q: 'Hi' })).toEqual({
+      model: 'gpt-test',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
+      temperature: 0.5,
+      max_tokens: 10,
+    });
   });
 });

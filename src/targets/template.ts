@@ -3,7 +3,7 @@ import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path'
 import { ConfigError } from '../config/errors.js';
 import { parseYamlFast, type PositionedDocument } from '../config/yaml.js';
 import { getPath, parsePath, type PathSegment } from './json-path.js';
-import { validateModelParams, type ModelParams } from './model-config.js';
+import { validateModelParams, type ModelConfig, type ModelParams } from './model-config.js';
 
 /**
  * Prompt templates: files of chat messages with `{{ vars }}` and `{{> partials }}`.
@@ -162,9 +162,18 @@ function fileError(file: string) {
 
 /** Template files are text we send to a model: one line-ending convention keeps cache keys stable across OSes. */
 function readTemplateFile(file: string): string {
-  const text = readFileSync(file, 'utf8');
+  return templateText(readFileSync(file, 'utf8'));
+}
+
+function templateText(text: string): string {
   return (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).replace(/\r\n?/g, '\n');
 }
+
+/**
+ * Reads a template file by absolute path, or gives undefined when there is no such file. The
+ * plan passes one that reads a revision from git, to render base and head as the runner would.
+ */
+export type TemplateReader = (file: string) => string | undefined;
 
 // ---------------------------------------------------------------- parsed-file caches
 
@@ -274,6 +283,7 @@ function contentLine(doc: PositionedDocument, lines: string[], path: (string | n
 interface Linker {
   includes: string[];
   variables: string[];
+  read?: TemplateReader;
 }
 
 /** Inlines partials recursively; `stack` is the chain of files being expanded, for cycle errors. */
@@ -293,12 +303,19 @@ function link(tokens: Token[], stack: string[], linker: Linker, displayRoot: str
         throw new ConfigError(`include cycle: ${chain.join(' -> ')}`, at);
       }
       let text: string;
-      try {
-        if (!statSync(token.file).isFile()) throw new ConfigError(`partial is not a file: ${token.spec}`, at);
-        text = readTemplateFile(token.file);
-      } catch (e) {
-        if (e instanceof ConfigError) throw e;
-        throw new ConfigError(`partial not found: ${token.spec}`, at);
+      if (linker.read) {
+        const found = linker.read(token.file);
+        if (found === undefined) throw new ConfigError(`partial not found: ${token.spec}`, at);
+        text = templateText(found);
+      } else {
+        try {
+          if (!statSync(token.file).isFile())
+            throw new ConfigError(`partial is not a file: ${token.spec}`, at);
+          text = readTemplateFile(token.file);
+        } catch (e) {
+          if (e instanceof ConfigError) throw e;
+          throw new ConfigError(`partial not found: ${token.spec}`, at);
+        }
       }
       if (!linker.includes.includes(token.file)) linker.includes.push(token.file);
       out.push(...link(partialTokens(token.file, text), [...stack, token.file], linker, displayRoot));
@@ -423,19 +440,30 @@ function renderPieces(
 /**
  * Loads, parses and links a prompt template. Every problem in the template itself (syntax,
  * missing or cyclic partials, unknown model parameters) is a ConfigError with file and line,
- * thrown here rather than on the first case. `displayRoot` shortens paths in messages.
+ * thrown here rather than on the first case. `displayRoot` shortens paths in messages; `read`
+ * replaces the disk (the template and its partials) with other content.
  */
-export function loadPrompt(file: string, options: { displayRoot?: string } = {}): PromptTemplate {
+export function loadPrompt(
+  file: string,
+  options: { displayRoot?: string; read?: TemplateReader } = {},
+): PromptTemplate {
   const abs = resolve(file);
   const root = options.displayRoot;
-  let text: string;
-  try {
-    text = readTemplateFile(abs);
-  } catch {
-    throw new ConfigError(`prompt file not found: ${display(abs, root)}`, { file: abs });
+  let text: string | undefined;
+  if (options.read) {
+    const found = options.read(abs);
+    if (found !== undefined) text = templateText(found);
+  } else {
+    try {
+      text = readTemplateFile(abs);
+    } catch {
+      text = undefined;
+    }
   }
+  if (text === undefined)
+    throw new ConfigError(`prompt file not found: ${display(abs, root)}`, { file: abs });
   const parsed = parsePrompt(abs, text);
-  const linker: Linker = { includes: [], variables: [] };
+  const linker: Linker = { includes: [], variables: [], ...(options.read && { read: options.read }) };
   let messages: { role: ChatRole; name?: string; pieces: Piece[] }[];
   if (parsed.format === 'text') {
     messages = splitRoles(link(parsed.body, [abs], linker, root), abs, parsed.bodyLine);
@@ -460,6 +488,19 @@ export function loadPrompt(file: string, options: { displayRoot?: string } = {})
       });
     },
   };
+}
+
+/**
+ * An openai target's request body for a case: the model file's parameters, overridden by the
+ * prompt's front matter, and the rendered messages. The runner sends it; the plan renders base
+ * and head with it too, so the plan and the response cache agree on what changed.
+ */
+export function chatRequest(
+  modelConfig: ModelConfig,
+  prompt: PromptTemplate,
+): { model: string; body(vars: Record<string, unknown>): Record<string, unknown> } {
+  const { model, ...params } = { ...modelConfig, ...prompt.params };
+  return { model, body: (vars) => ({ model, messages: prompt.render(vars), ...params }) };
 }
 
 /**

@@ -103,13 +103,16 @@ export interface LargeRepo {
   promptFiles: number;
   /** Suite ids the plan must select. */
   expectedSuites: string[];
+  /** Prompt changes whose rendered requests are byte-identical at base and head. */
+  noEffectChanges: number;
 }
 
 /**
  * A project with `targets` openai targets of one main prompt and `partials` partials each
  * (200 × 10 = 2,000 prompt files by default), one suite per target, and a `change` branch
- * of 500 changed files mixing real edits (partial bodies, front-matter model settings) and
- * edits with no meaning (trailing whitespace). Used by the plan test and `npm run bench`.
+ * of 500 changed files mixing real edits (partial bodies, front-matter model settings), edits
+ * with no meaning (trailing whitespace) and edits with no effect on what is sent (blank lines
+ * at a message's start). Used by the plan test and `npm run bench`.
  */
 export function generateLargeRepo(options: LargeRepoOptions = {}): LargeRepo {
   const targets = options.targets ?? 200;
@@ -160,10 +163,20 @@ export function generateLargeRepo(options: LargeRepoOptions = {}): LargeRepo {
     expected.add(`s${id(t)}`);
   }
   if (modelEdits > 0) for (let t = 0; t < targets; t += safetyEvery) expected.add(`s${id(t)}`);
+  // Blank lines at the start of a prompt's body: a new prompt version, but the rendered
+  // requests are byte-identical (messages are trimmed), so they select nothing.
+  const layoutStart = promptEdits + modelEdits;
+  const layoutEdits = Math.min(20, Math.max(0, targets - layoutStart));
+  for (let t = layoutStart; t < layoutStart + layoutEdits; t++) {
+    const path = `prompts/t${id(t)}/main.md`;
+    edits[path] = files[path]!.replace('---\nYou are', '---\n\n\nYou are');
+  }
   // Trailing whitespace in further partials: changed files that change nothing, up to 500.
+  // Not in the targets above with byte-identical requests: the spaces would reach their bytes.
   let remaining = 500 - Object.keys(edits).length;
   for (let p = 2; p <= partials && remaining > 0; p++) {
     for (let t = 0; t < targets && remaining > 0; t++) {
+      if (t >= layoutStart && t < layoutStart + layoutEdits) continue;
       const path = `prompts/t${id(t)}/p${p}.md`;
       edits[path] = files[path]!.replace('\n', '   \n\n');
       remaining--;
@@ -178,6 +191,7 @@ export function generateLargeRepo(options: LargeRepoOptions = {}): LargeRepo {
     changedFiles: Object.keys(edits).length,
     promptFiles: targets * (partials + 1),
     expectedSuites: [...expected].sort(),
+    noEffectChanges: layoutEdits,
   };
 }
 
@@ -226,7 +240,6 @@ logging:
   'prompts/support.md': `---
 model: gpt-4o-mini
 temperature: 0
-name: support
 ---
 You are a helpful support agent.
 {{> partials/tone.md}}

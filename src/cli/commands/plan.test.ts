@@ -23,7 +23,7 @@ describe('evalgate plan', () => {
     repo = createFixtureRepo();
     repo.branch('feature');
     repo.write({
-      'models/support.yml': 'model: gpt-4o\ntemperature: 0.2\nmax_tokens: 300\n',
+      'models/support.yml': 'model: gpt-4o-mini\ntemperature: 0.2\nmax_tokens: 400\n',
       'README.md': '# Demo project, with more words\n',
       'config/app.yml':
         '# application settings\nretrieval: { top_k: 5, index: docs-v3, embedding_model: text-embedding-3-small }\nllm: { model: gpt-4o-mini, temperature: 0.1 }\nlogging: { level: info }\n',
@@ -41,7 +41,7 @@ describe('evalgate plan', () => {
 3 of 5 suites affected by 1 change
 
 Changes:
-  model      support.model  ${old} → ${now}  models/support.yml
+  model      support.model  ${old} → ${now}  models/support.yml  (3 of 3 rendered requests changed)
 
 Files:
   M README.md           not part of any component
