@@ -29,6 +29,7 @@ import { COMMENT_MAX_CHARS, renderPrComment, type ReportLinks } from '../report/
 import { renderStepSummary, STEP_SUMMARY_MAX_BYTES } from '../report/step-summary.js';
 import type { ResultsDocument } from '../results/types.js';
 import { envReferences } from '../targets/env.js';
+import { throwIfCancelled } from './cancel.js';
 import {
   InputError,
   pullRequestOf,
@@ -76,6 +77,15 @@ export interface ActionContext {
   /** Absent when there is no token: nothing is published, the reports are still written. */
   github?: GitHubPort;
   io: ActionIO;
+  /** GITHUB_SERVER_URL, e.g. `https://github.com`: commit links in the comment. */
+  serverUrl?: string;
+  /**
+   * Aborted when the runner cancels the job (or it times out): no model call starts after it,
+   * and nothing claims a verdict the run did not reach (see action/cancel.ts).
+   */
+  signal?: AbortSignal;
+  /** GITHUB_RUN_ATTEMPT: 1 for the first run of the job, 2 for its first re-run, … */
+  runAttempt: number;
 }
 
 /** The report files, in the working directory, that action.yml uploads as the artifact. */
@@ -418,6 +428,8 @@ async function runSuites(
       // The directory action.yml restores and saves with actions/cache, wherever the config is.
       cacheDir: join(workdir(ctx), '.evalgate', 'cache'),
       suiteIds: suites.map((s) => s.id),
+      // A cancelled job starts no more model calls; what finished is written, marked partial.
+      ...(ctx.signal && { signal: ctx.signal }),
       onEvent: (e) => {
         if (e.type === 'suite-finished')
           ctx.io.info(
@@ -428,6 +440,8 @@ async function runSuites(
           ctx.io.info(`  ${e.target}: rate limited, pausing ${Math.ceil(e.pauseMs / 1000)}s`);
       },
     });
+    // A run cut short by the cancel is no run to compare or gate: stop before any verdict.
+    throwIfCancelled(ctx.signal);
     return parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path);
   } finally {
     for (const t of targets.values()) await t.close?.();
@@ -613,6 +627,7 @@ interface CheckHandle {
 }
 
 async function startCheck(ctx: ActionContext, headSha: string): Promise<CheckHandle | undefined> {
+  throwIfCancelled(ctx.signal);
   if (!ctx.github) return undefined;
   const api = ctx.github.api;
   const started = await github(ctx, 'start the check run', () =>
@@ -643,6 +658,8 @@ interface Publication {
  * and the report files are written whatever happens.
  */
 async function publishPullRequest(ctx: ActionContext, p: Publication): Promise<void> {
+  // After a cancel nothing is published as if the run had ended: the cancel path says what happened.
+  throwIfCancelled(ctx.signal);
   const { inputs, io } = ctx;
   const notes = p.notes?.length ? `\n${p.notes.map((n) => `> ${n}`).join('\n>\n')}\n` : '';
   const links: ReportLinks = {
