@@ -69,6 +69,8 @@ export interface EventPayload {
   };
   workflow_run?: {
     head_sha?: string;
+    /** 1, 2, … for a re-run: which of the run's `evalgate-<job>-<attempt>` artifacts to publish. */
+    run_attempt?: number;
     pull_requests?: { number?: number; head?: { sha?: string } }[];
   };
 }

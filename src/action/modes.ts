@@ -29,6 +29,7 @@ import { COMMENT_MAX_CHARS, renderPrComment, type ReportLinks } from '../report/
 import { renderStepSummary, STEP_SUMMARY_MAX_BYTES } from '../report/step-summary.js';
 import type { ResultsDocument } from '../results/types.js';
 import { envReferences } from '../targets/env.js';
+import { locateReports } from './artifact.js';
 import { throwIfCancelled } from './cancel.js';
 import {
   InputError,
@@ -255,12 +256,19 @@ async function fullMode(ctx: ActionContext): Promise<void> {
 
 /**
  * The trusted half of the fork pattern: publishes the reports another run left in the
- * working directory (its artifact, downloaded). Runs no code from the pull request; every
+ * working directory (its artifact, downloaded: the files themselves, or download-artifact@v4's
+ * folder per artifact, see artifact.ts). Runs no code from the pull request; every
  * file is parsed as untrusted input, and everything rendered from it goes through the
  * report's escaping.
  */
 async function reportMode(ctx: ActionContext): Promise<void> {
-  const dir = workdir(ctx);
+  const runAttempt = ctx.payload.workflow_run?.run_attempt;
+  // The artifact's own files: evalgate-report.md is what this mode writes, not what it reads.
+  const artifactFiles = [FILES.comparison, FILES.results, FILES.plan, FILES.pr];
+  const { dir, note } = locateReports(workdir(ctx), artifactFiles, {
+    ...(typeof runAttempt === 'number' && { runAttempt }),
+  });
+  if (note) ctx.io.info(note);
   const read = (name: string) => {
     const file = join(dir, name);
     return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
@@ -279,7 +287,7 @@ async function reportMode(ctx: ActionContext): Promise<void> {
     verdict = verdictOf('pass');
   } else {
     throw new InputError(
-      `mode: report found no ${FILES.comparison} in ${dir}: download the artifact of the \`pull_request\` run (actions/download-artifact with \`run-id: \${{ github.event.workflow_run.id }}\`) into the working directory first`,
+      `mode: report found no ${FILES.comparison} in ${dir}: download the artifact of the \`pull_request\` run (actions/download-artifact@v4 with \`run-id: \${{ github.event.workflow_run.id }}\`) into the working directory first`,
     );
   }
   const check = await startCheck(ctx, target.headSha);
@@ -294,8 +302,8 @@ async function reportMode(ctx: ActionContext): Promise<void> {
   });
   setOutputs(ctx, {
     verdict: verdict.verdict,
-    ...(results && { 'results-path': outPath(ctx, FILES.results) }),
-    ...(comparison && { 'comparison-path': outPath(ctx, FILES.comparison) }),
+    ...(results && { 'results-path': join(dir, FILES.results) }),
+    ...(comparison && { 'comparison-path': join(dir, FILES.comparison) }),
     'suites-run': results?.suites.map((s) => s.id).join(',') ?? '',
   });
   // The verdict is on the check run this mode just completed; the publishing job itself succeeded.
