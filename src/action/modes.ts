@@ -31,6 +31,7 @@ import type { ResultsDocument } from '../results/types.js';
 import { envReferences } from '../targets/env.js';
 import { locateReports } from './artifact.js';
 import { throwIfCancelled } from './cancel.js';
+import { commentAuthors, commentKey, commitRef } from './outdated.js';
 import {
   InputError,
   pullRequestOf,
@@ -690,17 +691,15 @@ async function publishPullRequest(ctx: ActionContext, p: Publication): Promise<v
 
   if (ctx.github && inputs.comment) {
     const api = ctx.github.api;
-    const key = relative(ctx.workspace, resolve(workdir(ctx), inputs.config))
-      .split(sep)
-      .join('/');
-    const body = `${renderPrComment({ ...input, key, maxChars: COMMENT_MAX_CHARS - notes.length })}${notes}`;
-    const authors = ['github-actions[bot]'];
-    const me = await api.getAuthenticatedUser().catch((e: unknown) => {
-      // Installation tokens cannot read /user; only a personal token adds its login.
-      io.debug(`GET /user: ${describeGitHubError(e).problem}`);
-      return undefined;
-    });
-    if (me && !authors.includes(me.login)) authors.push(me.login);
+    const key = commentKey(ctx);
+    const body = `${renderPrComment({
+      ...input,
+      key,
+      // The commit judged, on the headline: a later commit's run marks it outdated (outdated.ts).
+      commit: commitRef(ctx, p.headSha),
+      maxChars: COMMENT_MAX_CHARS - notes.length,
+    })}${notes}`;
+    const authors = await commentAuthors(ctx);
     const posted = await github(ctx, 'post the pull-request comment', () =>
       upsertStickyComment(api, { issueNumber: p.number, key, body, authors }),
     );

@@ -289,6 +289,11 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
     expect(comments[0]!.user.login).toBe('github-actions[bot]');
     expect(comments[0]!.body.split('\n')[0]).toBe('<!-- evalgate:comment key=evalgate.yml -->');
     expect(comments[0]!.body).toMatch(/evalgate: fail/);
+    // It names the commit it judged: the PR's head, short and linked.
+    expect(comments[0]!.body).toContain(
+      `evalgate: fail · [\`${headSha.slice(0, 7)}\`](https://github.com/${FULL_NAME}/commit/${headSha})`,
+    );
+    expect(comments[0]!.body.split('\n')[1]).toBe(`<!-- evalgate:commit sha=${headSha} -->`);
     expect(comments[0]!.body).toContain('refund-apology');
     // Links to the run's artifact (uploaded after this step) and to the check run.
     expect(comments[0]!.body).toContain('/actions/runs/4242#artifacts');
