@@ -99,8 +99,8 @@ export class Cancellation {
       );
       this.controller.abort(new RunCancelledError());
       const ms = this.options.unwindMs ?? 3000;
+      // Not unref'd: a pipeline stuck on a promise with nothing else pending must still finish.
       this.timer = setTimeout(() => void this.finish(), ms);
-      this.timer.unref?.();
       return;
     }
     this.options.io.info(`evalgate: ${name} received again: finishing now.`);
