@@ -59,9 +59,10 @@ export async function run(): Promise<void> {
       ...(inputs.token && repo && { api: githubApi(inputs.token, apiUrl, repo, { urgent: true }) }),
       io: {
         ...io,
+        // The step summary, and the report file the artifact carries: both say there is no verdict.
         appendSummary: async (markdown) => {
-          writeFileSync(join(resolve(workspace, inputs.workingDirectory), FILES.report), markdown);
           await io.appendSummary(markdown);
+          writeFileSync(join(resolve(workspace, inputs.workingDirectory), FILES.report), markdown);
         },
       },
       exit: (code) => process.exit(code),
