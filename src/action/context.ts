@@ -69,6 +69,8 @@ export interface EventPayload {
   };
   workflow_run?: {
     head_sha?: string;
+    /** 1, 2, … for a re-run: which of the run's `evalgate-<job>-<attempt>` artifacts to publish. */
+    run_attempt?: number;
     pull_requests?: { number?: number; head?: { sha?: string } }[];
   };
 }
@@ -154,4 +156,14 @@ export function reportTargetOf(payload: EventPayload): { number?: number; headSh
   }
   if (!headSha) throw new InputError('the workflow_run names no head commit: nothing to report on');
   return { ...(typeof pr?.number === 'number' && { number: pr.number }), headSha };
+}
+
+/**
+ * GITHUB_RUN_ATTEMPT as a number: 1 for the first run of a job, 2 for its first re-run, and
+ * 1 when it is unset or not a positive integer (outside a runner).
+ */
+export function runAttemptOf(env: Record<string, string | undefined>): number {
+  const raw = (env.GITHUB_RUN_ATTEMPT ?? '').trim();
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  return Number.isSafeInteger(n) && n >= 1 ? n : 1;
 }

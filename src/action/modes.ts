@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseResultsDocument } from '../compare/input.js';
 import { COMPARISON_SCHEMA_VERSION, type ComparisonDocument } from '../compare/types.js';
 import { loadProject, type LoadedProject, type LoadedSuite } from '../config/load.js';
@@ -17,6 +17,9 @@ import { renderStepSummary, STEP_SUMMARY_MAX_BYTES } from '../report/step-summar
 import type { ResultsDocument } from '../results/types.js';
 import type { RunEvent } from '../runner/run.js';
 import { envReferences } from '../targets/env.js';
+import { locateReports } from './artifact.js';
+import { isCancellation, throwIfCancelled } from './cancel.js';
+import { commentAuthors, commentKey, commitRef, markOutdated } from './outdated.js';
 import {
   InputError,
   pullRequestOf,
@@ -64,10 +67,15 @@ export interface ActionContext {
   /** Absent when there is no token: nothing is published, the reports are still written. */
   github?: GitHubPort;
   io: ActionIO;
-  /** Aborted when the workflow run is cancelled or times out: no more model calls. */
+  /** GITHUB_SERVER_URL, e.g. `https://github.com`: commit links in the comment. */
+  serverUrl?: string;
+  /**
+   * Aborted when the runner cancels the job (or it times out): no model call starts after it,
+   * and nothing claims a verdict the run did not reach (see action/cancel.ts).
+   */
   signal?: AbortSignal;
-  /** GITHUB_RUN_ATTEMPT: above 1, a re-run, which re-requests failed samples fresh. */
-  runAttempt?: number;
+  /** GITHUB_RUN_ATTEMPT: 1 for the first run of the job, 2 for its first re-run, … */
+  runAttempt: number;
 }
 
 /** The report files, in the working directory, that action.yml uploads as the artifact. */
@@ -112,6 +120,8 @@ async function prMode(ctx: ActionContext): Promise<void> {
     );
   // Started first, so even a config error ends in a failed check rather than one that never comes.
   const check = await startCheck(ctx, pr.headSha);
+  // An earlier commit's verdict must not pass for this one's while this one runs.
+  await markOutdated(ctx, { number: pr.number, headSha: pr.headSha });
   try {
     const project = openProject(ctx);
     const plan = await planFromGit({
@@ -140,6 +150,8 @@ async function prMode(ctx: ActionContext): Promise<void> {
       ...pipelineOptions(ctx, project, suites),
       baseRef: inputs.base || pr.baseSha,
     });
+    // A run cut short by the cancel is no run to compare or gate: stop before any verdict.
+    throwIfCancelled(ctx.signal);
     writeFile(ctx, FILES.comparison, comparisonJson(gated));
     await publishPullRequest(ctx, {
       number: pr.number,
@@ -154,6 +166,8 @@ async function prMode(ctx: ActionContext): Promise<void> {
     setRunOutputs(ctx, gated.verdict, gated.results);
     failOnVerdict(ctx, gated.verdict);
   } catch (e) {
+    // Cancelled: main.ts completes the check as cancelled; nothing here may claim a verdict.
+    if (isCancellation(e) || ctx.signal?.aborted) throw e;
     // The check must not stay in progress forever: branch protection would wait on it.
     if (check && ctx.github) {
       const message = e instanceof Error ? e.message : String(e);
@@ -177,8 +191,10 @@ async function baselineMode(ctx: ActionContext): Promise<void> {
   const project = openProject(ctx);
   const suites = ctx.inputs.suites.length ? pickSuites(project, ctx.inputs.suites) : project.suites;
   const recorded = await recordBaseline(pipelineOptions(ctx, project, suites)).catch((e: unknown) => {
+    if (isCancellation(e)) throw e;
     throw new Error(`recording the baselines failed: ${githubOrOwnMessage(e)}`, { cause: e });
   });
+  throwIfCancelled(ctx.signal);
   const confirmation = renderConfirmationText(recorded.confirmation);
   if (confirmation) io.info(confirmation.trimEnd());
   const { save } = recorded;
@@ -212,6 +228,7 @@ async function fullMode(ctx: ActionContext): Promise<void> {
   // Scheduled and manual runs have no base revision: failing blockers are confirmed in this
   // arm only, and nothing is settled.
   const gated = await gateChange(pipelineOptions(ctx, project, suites));
+  throwIfCancelled(ctx.signal);
   writeFile(ctx, FILES.comparison, comparisonJson(gated));
   const report = await summary(ctx, '', {
     verdict: gated.verdict,
@@ -226,12 +243,19 @@ async function fullMode(ctx: ActionContext): Promise<void> {
 
 /**
  * The trusted half of the fork pattern: publishes the reports another run left in the
- * working directory (its artifact, downloaded). Runs no code from the pull request; every
+ * working directory (its artifact, downloaded: the files themselves, or download-artifact@v4's
+ * folder per artifact, see artifact.ts). Runs no code from the pull request; every
  * file is parsed as untrusted input, and everything rendered from it goes through the
  * report's escaping.
  */
 async function reportMode(ctx: ActionContext): Promise<void> {
-  const dir = workdir(ctx);
+  const runAttempt = ctx.payload.workflow_run?.run_attempt;
+  // The artifact's own files: evalgate-report.md is what this mode writes, not what it reads.
+  const artifactFiles = [FILES.comparison, FILES.results, FILES.plan, FILES.pr];
+  const { dir, note } = locateReports(workdir(ctx), artifactFiles, {
+    ...(typeof runAttempt === 'number' && { runAttempt }),
+  });
+  if (note) ctx.io.info(note);
   const read = (name: string) => {
     const file = join(dir, name);
     return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
@@ -250,7 +274,7 @@ async function reportMode(ctx: ActionContext): Promise<void> {
     verdict = verdictOf('pass');
   } else {
     throw new InputError(
-      `mode: report found no ${FILES.comparison} in ${dir}: download the artifact of the \`pull_request\` run (actions/download-artifact with \`run-id: \${{ github.event.workflow_run.id }}\`) into the working directory first`,
+      `mode: report found no ${FILES.comparison} in ${dir}: download the artifact of the \`pull_request\` run (actions/download-artifact@v4 with \`run-id: \${{ github.event.workflow_run.id }}\`) into the working directory first`,
     );
   }
   const check = await startCheck(ctx, target.headSha);
@@ -265,8 +289,8 @@ async function reportMode(ctx: ActionContext): Promise<void> {
   });
   setOutputs(ctx, {
     verdict: verdict.verdict,
-    ...(results && { 'results-path': outPath(ctx, FILES.results) }),
-    ...(comparison && { 'comparison-path': outPath(ctx, FILES.comparison) }),
+    ...(results && { 'results-path': join(dir, FILES.results) }),
+    ...(comparison && { 'comparison-path': join(dir, FILES.comparison) }),
     'suites-run': results?.suites.map((s) => s.id).join(',') ?? '',
   });
   // The verdict is on the check run this mode just completed; the publishing job itself succeeded.
@@ -397,7 +421,7 @@ function pipelineOptions(ctx: ActionContext, project: LoadedProject, suites: Loa
       cacheDir: join(workdir(ctx), '.evalgate', 'cache'),
       suiteIds: suites.map((s) => s.id),
       // A re-run of the job must not replay the failures that made it worth re-running.
-      refreshFailures: (ctx.runAttempt ?? 1) > 1,
+      refreshFailures: ctx.runAttempt > 1,
     },
     repoDir: project.rootDir,
     env: ctx.env,
@@ -471,6 +495,7 @@ interface CheckHandle {
 }
 
 async function startCheck(ctx: ActionContext, headSha: string): Promise<CheckHandle | undefined> {
+  throwIfCancelled(ctx.signal);
   if (!ctx.github) return undefined;
   const api = ctx.github.api;
   const started = await github(ctx, 'start the check run', () =>
@@ -501,6 +526,8 @@ interface Publication {
  * and the report files are written whatever happens.
  */
 async function publishPullRequest(ctx: ActionContext, p: Publication): Promise<void> {
+  // After a cancel nothing is published as if the run had ended: the cancel path says what happened.
+  throwIfCancelled(ctx.signal);
   const { inputs, io } = ctx;
   const notes = p.notes?.length ? `\n${p.notes.map((n) => `> ${n}`).join('\n>\n')}\n` : '';
   const links: ReportLinks = {
@@ -523,17 +550,15 @@ async function publishPullRequest(ctx: ActionContext, p: Publication): Promise<v
 
   if (ctx.github && inputs.comment) {
     const api = ctx.github.api;
-    const key = relative(ctx.workspace, resolve(workdir(ctx), inputs.config))
-      .split(sep)
-      .join('/');
-    const body = `${renderPrComment({ ...input, key, maxChars: COMMENT_MAX_CHARS - notes.length })}${notes}`;
-    const authors = ['github-actions[bot]'];
-    const me = await api.getAuthenticatedUser().catch((e: unknown) => {
-      // Installation tokens cannot read /user; only a personal token adds its login.
-      io.debug(`GET /user: ${describeGitHubError(e).problem}`);
-      return undefined;
-    });
-    if (me && !authors.includes(me.login)) authors.push(me.login);
+    const key = commentKey(ctx);
+    const body = `${renderPrComment({
+      ...input,
+      key,
+      // The commit judged, on the headline: a later commit's run marks it outdated (outdated.ts).
+      commit: commitRef(ctx, p.headSha),
+      maxChars: COMMENT_MAX_CHARS - notes.length,
+    })}${notes}`;
+    const authors = await commentAuthors(ctx);
     const posted = await github(ctx, 'post the pull-request comment', () =>
       upsertStickyComment(api, { issueNumber: p.number, key, body, authors }),
     );

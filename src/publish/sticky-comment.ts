@@ -29,12 +29,8 @@ export async function upsertStickyComment(
   if (!hasMarker(options.body, options.key)) {
     throw new Error('upsertStickyComment: the body does not start with its marker');
   }
-  const authors = new Set(options.authors.map((a) => a.toLowerCase()));
-  const ours = (await api.listIssueComments(options.issueNumber)).filter(
-    (c) => c.userLogin !== null && authors.has(c.userLogin.toLowerCase()) && hasMarker(c.body, options.key),
-  );
   // Two concurrent first runs can each create one; keep updating the oldest, report the rest.
-  const [existing, ...rest] = ours;
+  const [existing, ...rest] = await findStickyComments(api, options);
   const duplicates = rest.map((c) => c.id);
   if (!existing) {
     return {
@@ -45,4 +41,15 @@ export async function upsertStickyComment(
   }
   if (existing.body === options.body) return { action: 'unchanged', comment: existing, duplicates };
   return { action: 'updated', comment: await api.updateIssueComment(existing.id, options.body), duplicates };
+}
+
+/** Our comments for the key, oldest first: by one of `authors`, with the marker on the first line. */
+export async function findStickyComments(
+  api: CommentsApi,
+  options: { issueNumber: number; key: string; authors: string[] },
+): Promise<IssueComment[]> {
+  const authors = new Set(options.authors.map((a) => a.toLowerCase()));
+  return (await api.listIssueComments(options.issueNumber)).filter(
+    (c) => c.userLogin !== null && authors.has(c.userLogin.toLowerCase()) && hasMarker(c.body, options.key),
+  );
 }

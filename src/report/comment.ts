@@ -39,6 +39,8 @@ export interface ReportInput {
   /** The current run: longer failing outputs than the comparison keeps, and a table when there is no baseline. */
   results?: ResultsDocument;
   links?: ReportLinks;
+  /** The commit the verdict is for, named (linked) on the headline; the PR comment also hides it in a line. */
+  commit?: CommitRef;
 }
 
 export interface ReportBudget {
@@ -59,9 +61,17 @@ export interface RenderedReport {
   level: 0 | 1 | 2 | 3 | 4;
 }
 
+/** A commit as the comment names it: the short sha, linked when there is a URL. */
+export interface CommitRef {
+  sha: string;
+  /** e.g. https://github.com/OWNER/REPO/commit/SHA */
+  url?: string;
+}
+
 export interface PrCommentInput extends ReportInput {
   /** Identifies the comment among the PR's comments: the config path, so two configs keep two comments. */
   key: string;
+
   links: ReportLinks;
   /** GitHub rejects comment bodies over 65,536 characters. */
   maxChars?: number;
@@ -85,17 +95,72 @@ export function hasMarker(body: string, key: string): boolean {
   return first.trim() === commentMarker(key);
 }
 
-/** The sticky PR comment: the marker, then the report, within `maxChars`. */
+/**
+ * The sticky PR comment: the marker (and, with `commit`, the hidden line naming the judged
+ * commit), then the report, within `maxChars`. The commit is also named, linked, on the
+ * headline, so a reader sees which commit the verdict is for.
+ */
 export function renderPrComment(input: PrCommentInput): string {
   const max = input.maxChars ?? COMMENT_MAX_CHARS;
   return renderReport(input, {
     max,
     measure: (t) => t.length,
     limitLabel: `the ${max.toLocaleString('en-US')}-character limit of a PR comment`,
-    // The blank line keeps the marker its own HTML block, as Prettier writes it.
-    prefix: `${commentMarker(input.key)}\n\n`,
+    // The blank line keeps the markers their own HTML block, as Prettier writes it.
+    prefix: `${commentMarker(input.key)}\n${input.commit ? `${commitMarker(input.commit.sha)}\n` : ''}\n`,
     pointToStepSummary: true,
   }).body;
+}
+
+// ---------------------------------------------------------------- the judged commit
+
+const SHA = /^[0-9a-f]{7,64}$/i;
+
+/** The hidden second line naming the commit the verdict is for (a sha, or nothing if it is not one). */
+export function commitMarker(sha: string): string {
+  return `<!-- evalgate:commit sha=${SHA.test(sha) ? sha.toLowerCase() : 'unknown'} -->`;
+}
+
+/** The commit our comment's verdict is for, from its hidden line; undefined for comments without one. */
+export function commentCommit(body: string): string | undefined {
+  const second = body.split(/\r?\n/, 2)[1]?.trim() ?? '';
+  return /^<!-- evalgate:commit sha=([0-9a-f]{7,64}) -->$/.exec(second)?.[1];
+}
+
+/** `abc1234`, linked when the sha is one and there is a URL; anything else shown as escaped code. */
+export function commitLink(commit: CommitRef): string {
+  if (!SHA.test(commit.sha)) return inlineCode(commit.sha, { maxLength: 64 });
+  const short = `\`${commit.sha.slice(0, 7).toLowerCase()}\``;
+  return commit.url ? `[${short}](${commit.url})` : short;
+}
+
+const OUTDATED = '> ⏳ **Outdated:**';
+
+/**
+ * Our comment, marked outdated in place: a line above its content says which commit the
+ * verdict is for and which commit is being evaluated now. The markers stay first (so the
+ * sticky lookup still finds it); an earlier outdated line is replaced, not stacked. If the
+ * line would push the comment over `maxChars`, the old report is cut to its headline.
+ */
+export function markCommentOutdated(
+  body: string,
+  commits: { judged: CommitRef; current: CommitRef },
+  maxChars = COMMENT_MAX_CHARS,
+): string {
+  const lines = body.split('\n');
+  let at = 0;
+  while (at < lines.length && /^<!-- evalgate:\w+ .*-->\r?$/.test(lines[at]!)) at++;
+  const markers = lines.slice(0, at);
+  let rest = lines.slice(at);
+  while (rest[0]?.trim() === '') rest = rest.slice(1);
+  if (rest[0]?.startsWith(OUTDATED)) rest = rest.slice(1);
+  while (rest[0]?.trim() === '') rest = rest.slice(1);
+  const notice = `${OUTDATED} this verdict is for ${commitLink(commits.judged)}; evaluating ${commitLink(commits.current)}…`;
+  const head = `${markers.join('\n')}\n\n${notice}\n\n`;
+  const full = `${head}${rest.join('\n')}`;
+  if (full.length <= maxChars) return full;
+  const cut = `${head}${rest[0] ?? ''}\n\n_The rest of this outdated report was removed to make room for the line above._\n`;
+  return cut.length <= maxChars ? cut : `${head.slice(0, maxChars - 1)}\n`;
 }
 
 // ---------------------------------------------------------------- the shared renderer
@@ -310,6 +375,12 @@ function buildParts(input: ReportInput, level: 0 | 1 | 2): Parts {
     parts.detail.splice(at < 0 ? parts.detail.length : at + 1, 0, outputs);
   }
   parts.footer = footer(input.links);
+  const { commit } = input;
+  if (commit) {
+    // On the headline's first line, so it survives every level of shortening.
+    const [first = '', ...more] = parts.headline.split('\n');
+    parts.headline = [`${first} · ${commitLink(commit)}`, ...more].join('\n');
+  }
   return parts;
 }
 

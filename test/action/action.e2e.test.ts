@@ -6,7 +6,15 @@
  * (validated against GitHub's OpenAPI description) as `GITHUB_API_URL`.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -283,6 +291,11 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
     expect(comments[0]!.user.login).toBe('github-actions[bot]');
     expect(comments[0]!.body.split('\n')[0]).toBe('<!-- evalgate:comment key=evalgate.yml -->');
     expect(comments[0]!.body).toMatch(/evalgate: fail/);
+    // It names the commit it judged: the PR's head, short and linked.
+    expect(comments[0]!.body).toContain(
+      `evalgate: fail · [\`${headSha.slice(0, 7)}\`](https://github.com/${FULL_NAME}/commit/${headSha})`,
+    );
+    expect(comments[0]!.body.split('\n')[1]).toBe(`<!-- evalgate:commit sha=${headSha} -->`);
     expect(comments[0]!.body).toContain('refund-apology');
     // Links to the run's artifact (uploaded after this step) and to the check run.
     expect(comments[0]!.body).toContain('/actions/runs/4242#artifacts');
@@ -459,6 +472,85 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
       /names pull request #1, whose head .* is not the commit the workflow run ran on/,
     );
   }, 30_000);
+
+  it("the fork pattern as the README's report workflow downloads it: download-artifact@v4 without `name` puts each artifact in its own folder", async () => {
+    const headSha = repo.sha('worse-prompt');
+    // download-artifact@v4 with `run-id` and no `name`: every artifact of the run, each in a
+    // folder named after it, in the workspace (its default path). action.yml names ours
+    // evalgate-<job>-<attempt>; the run may have other artifacts beside it.
+    const workspace = mkdtempSync(join(tmpdir(), 'evalgate-report-ws-'));
+    temp.push(workspace);
+    const lay = (folder: string, files: string[]) => {
+      mkdirSync(join(workspace, folder));
+      for (const f of files) copyFileSync(join(artifact, f), join(workspace, folder, f));
+    };
+    lay('evalgate-evalgate-1', ARTIFACT_FILES);
+    mkdirSync(join(workspace, 'coverage'));
+    writeFileSync(join(workspace, 'coverage', 'lcov.info'), 'TN:\n');
+    const workflowRun = (attempt: number) => ({
+      action: 'completed',
+      workflow_run: {
+        id: 101,
+        event: 'pull_request',
+        head_sha: headSha,
+        run_attempt: attempt,
+        pull_requests: [],
+      },
+      repository: { full_name: FULL_NAME, default_branch: 'main' },
+    });
+    const before = botComments(1)[0]!;
+    const checkPatches = () =>
+      github.requests.filter((r) => r.method === 'PATCH' && /\/check-runs\/\d+$/.test(r.path)).length;
+    const patchesBefore = checkPatches();
+    const first = await runAction({
+      workspace,
+      event: 'workflow_run',
+      sha: baseSha,
+      payload: workflowRun(1),
+    });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/Reading the reports from the artifact folder evalgate-evalgate-1\//);
+    expect(first.stdout).toMatch(/#1 from the artifact matches its head commit/);
+    expect(first.outputs).toMatchObject({
+      verdict: 'fail',
+      'results-path': join(workspace, 'evalgate-evalgate-1', 'evalgate-results.json'),
+    });
+    expect(botComments(1)).toHaveLength(1);
+    expect(botComments(1)[0]!.id).toBe(before.id);
+    expect(botComments(1)[0]!.body).toMatch(/evalgate: fail/);
+    expect(checksOn(headSha)).toHaveLength(1);
+    expect(checksOn(headSha)[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(checkPatches()).toBeGreaterThan(patchesBefore);
+
+    // A re-run of the pull_request job adds evalgate-evalgate-2: the attempt the workflow_run
+    // names is published, and the log says which folder and why.
+    lay('evalgate-evalgate-2', ARTIFACT_FILES);
+    const second = await runAction({
+      workspace,
+      event: 'workflow_run',
+      sha: baseSha,
+      payload: workflowRun(2),
+    });
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(second.stdout).toMatch(
+      /Found the reports of 2 attempts \(evalgate-evalgate-1\/, evalgate-evalgate-2\/\): using evalgate-evalgate-2\/, the attempt the workflow run names \(2\)/,
+    );
+    expect(botComments(1)).toHaveLength(1);
+
+    // Two different jobs' reports are ambiguous: the error names what was found.
+    lay('evalgate-other-job-1', ARTIFACT_FILES);
+    const ambiguous = await runAction({
+      workspace,
+      event: 'workflow_run',
+      sha: baseSha,
+      payload: workflowRun(2),
+    });
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stdout).toMatch(
+      /::error::evalgate: mode: report found evalgate reports in 3 artifact folders that are not attempts of one job: evalgate-evalgate-1\/, evalgate-evalgate-2\/, evalgate-other-job-1\//,
+    );
+    expect(github.responseViolations).toEqual([]);
+  }, 60_000);
 
   it('comment: false runs and checks but posts no comment', async () => {
     const headSha = repo.sha('worse-prompt');

@@ -836,6 +836,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const requests: RecordedRequest[] = [];
   const responseViolations: FakeGitHub['responseViolations'] = [];
   const scripts: { match: RequestMatch; response: ScriptedResponse; left: number }[] = [];
+  /** Scripted delays still running: close() ends them, so a long delay never outlives the fake. */
+  const delays = new Map<ReturnType<typeof setTimeout>, () => void>();
   let base = '';
 
   const shapes = new Shapes(api, state, () => base);
@@ -892,7 +894,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (script) {
       script.left--;
       record.scripted = true;
-      if (script.response.delayMs) await new Promise((r) => setTimeout(r, script.response.delayMs));
+      if (script.response.delayMs) {
+        await new Promise<void>((r) => {
+          const timer = setTimeout(() => {
+            delays.delete(timer);
+            r();
+          }, script.response.delayMs);
+          delays.set(timer, r);
+        });
+      }
+      if (res.destroyed) return;
       send(
         res,
         {
@@ -1039,6 +1050,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const [timer, end] of delays) {
+          clearTimeout(timer);
+          end();
+        }
+        delays.clear();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),

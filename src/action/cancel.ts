@@ -1,0 +1,146 @@
+import type { ChecksApi } from '../github/api.js';
+import { completeCheckRun, type CompletedCheck } from '../publish/check-run.js';
+import type { StartedChecks, StartedCheck } from './started-checks.js';
+
+/**
+ * A cancelled (or timed-out) job, ended cleanly.
+ *
+ * When a workflow run is cancelled, or a job passes its `timeout-minutes`, the runner sends
+ * SIGINT to the step's process, SIGTERM about 7.5 s later, and kills it about 2.5 s after
+ * that. action.yml `exec`s node so the signal reaches it (bash, the step's shell, ignores
+ * SIGINT while it waits for a child). Then:
+ *
+ *   1. the first signal aborts `signal`: the runner starts no more model calls, aborts those
+ *      in flight and writes the partial Results document; the pipeline unwinds with
+ *      `RunCancelledError` and claims no verdict (see trackCheckRuns);
+ *   2. once it has unwound, or `unwindMs` after the first signal, or at once on a second
+ *      signal, `finish` completes every check run still open as `cancelled`, writes the step
+ *      summary and fails the step;
+ *   3. if the process was killed before 2 could finish, action.yml's finalize step completes
+ *      the checks from the state file (finalize.ts).
+ *
+ * Why `cancelled` and not `neutral`: branch protection counts `neutral` (like `success` and
+ * `skipped`) as passing, so a cancelled evaluation would let the pull request merge with no
+ * verdict at all. `cancelled` keeps a required check blocking until the job is re-run, which
+ * is what "no verdict was reached" means. (A timeout reaches the process as the same signals,
+ * so it cannot tell the two apart; `timed_out` is not claimed.)
+ */
+
+export const CANCELLED_REASON =
+  'the workflow run was cancelled (or timed out) before a verdict was reached; re-run the job';
+
+/** Thrown where the pipeline stops because the job was cancelled: never a verdict, never a pass. */
+export class RunCancelledError extends Error {
+  constructor() {
+    super(`evalgate: ${CANCELLED_REASON}`);
+    this.name = 'RunCancelledError';
+  }
+}
+
+export function isCancellation(e: unknown): e is RunCancelledError {
+  return e instanceof RunCancelledError;
+}
+
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RunCancelledError();
+}
+
+/** The check run of a run that never reached a verdict. `detail` says what was (not) done. */
+export function cancelledCheck(detail?: string): CompletedCheck {
+  return {
+    conclusion: 'cancelled',
+    title: 'evalgate: cancelled, no verdict',
+    summary: [
+      `⏹️ evalgate did not reach a verdict: ${CANCELLED_REASON}.`,
+      ...(detail ? ['', detail] : []),
+    ].join('\n'),
+    annotations: [],
+  };
+}
+
+export const CANCELLED_SUMMARY = `### ⏹️ evalgate: cancelled, no verdict\n\n${CANCELLED_REASON[0]!.toUpperCase()}${CANCELLED_REASON.slice(1)}. Whatever finished is in the artifact's partial \`evalgate-results.json\`; it is not compared or gated.\n`;
+
+export interface CancellationOptions {
+  checks: StartedChecks;
+  /** The checks API for the cancel path: one that does not queue behind the pipeline's writes. */
+  api?: ChecksApi;
+  io: {
+    info(message: string): void;
+    warning(message: string): void;
+    setFailed(message: string): void;
+    appendSummary(markdown: string): Promise<void>;
+  };
+  /** Ends the process (main.ts: process.exit), so a target that ignores its abort cannot keep it alive. */
+  exit: (code: number) => void;
+  /** How long the pipeline may take to unwind before `finish` runs anyway (default 3 s). */
+  unwindMs?: number;
+}
+
+export class Cancellation {
+  private readonly controller = new AbortController();
+  private finishing: Promise<void> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly options: CancellationOptions) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get requested(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Call on SIGINT and SIGTERM. */
+  onSignal(name: string): void {
+    if (!this.requested) {
+      this.options.io.info(
+        `evalgate: ${name} received (the run was cancelled or timed out): starting no more model calls, completing the check as cancelled.`,
+      );
+      this.controller.abort(new RunCancelledError());
+      const ms = this.options.unwindMs ?? 3000;
+      // Not unref'd: a pipeline stuck on a promise with nothing else pending must still finish.
+      this.timer = setTimeout(() => void this.finish(), ms);
+      return;
+    }
+    this.options.io.info(`evalgate: ${name} received again: finishing now.`);
+    void this.finish();
+  }
+
+  /**
+   * Completes the open checks as cancelled, writes the step summary, fails the step and ends
+   * the process. Idempotent: the signal timer and the unwound pipeline may both call it.
+   */
+  finish(): Promise<void> {
+    this.finishing ??= this.run();
+    return this.finishing;
+  }
+
+  private async run(): Promise<void> {
+    clearTimeout(this.timer);
+    const { checks, api, io } = this.options;
+    await checks.settle(2000);
+    const open = checks.checks;
+    await Promise.all(
+      open.map(async (check: StartedCheck) => {
+        if (!api) return;
+        try {
+          await completeCheckRun(api, check.id, cancelledCheck());
+          checks.completed(check.id);
+          io.info(`Check run ${check.id} (${check.name}) completed as cancelled.`);
+        } catch (e) {
+          io.warning(
+            `Could not complete check run ${check.id} as cancelled (${e instanceof Error ? e.message : String(e)}); the finalize step will try again.`,
+          );
+        }
+      }),
+    );
+    try {
+      await io.appendSummary(CANCELLED_SUMMARY);
+    } catch (e) {
+      io.warning(`Could not write the step summary: ${(e as Error).message}`);
+    }
+    io.setFailed(`evalgate: ${CANCELLED_REASON}`);
+    this.options.exit(1);
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The pieces of a clean cancel, against the fake GitHub (real Octokit, OpenAPI-validated):
+ * the record of started checks and its state file, the port that refuses writes after a
+ * cancel, the signal handling, and the finalize step's completion.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CANCELLED_SUMMARY, Cancellation, RunCancelledError } from '../../src/action/cancel.js';
+import { runAttemptOf } from '../../src/action/context.js';
+import { finalizeStartedChecks } from '../../src/action/finalize.js';
+import { StartedChecks, startedChecksFile, trackCheckRuns } from '../../src/action/started-checks.js';
+import { createGitHubApi, createGitHubClient, type GitHubApi } from '../../src/github/index.js';
+import { completeCheckRun, startCheckRun } from '../../src/publish/check-run.js';
+import {
+  DEFAULT_OWNER,
+  DEFAULT_REPO,
+  DEFAULT_TOKEN,
+  startFakeGitHub,
+  type FakeGitHub,
+} from '../helpers/fake-github.js';
+
+const REPO = `${DEFAULT_OWNER}/${DEFAULT_REPO}`;
+
+describe('runAttemptOf', () => {
+  it('reads GITHUB_RUN_ATTEMPT, and is 1 when it is unset or not a positive integer', () => {
+    expect(runAttemptOf({ GITHUB_RUN_ATTEMPT: '3' })).toBe(3);
+    expect(runAttemptOf({ GITHUB_RUN_ATTEMPT: ' 2 ' })).toBe(2);
+    for (const raw of [undefined, '', '0', '-1', '1.5', 'two', '99999999999999999999'])
+      expect(runAttemptOf({ GITHUB_RUN_ATTEMPT: raw })).toBe(1);
+  });
+});
+
+describe('a clean cancel against the fake GitHub', () => {
+  let github: FakeGitHub;
+  let api: GitHubApi;
+  let temp: string;
+  let sha = 0;
+  const nextSha = () => String(++sha).padStart(40, 'a');
+  const run = (id: number) => github.state.repo().checkRuns.find((c) => c.id === id)!;
+
+  beforeAll(async () => {
+    github = await startFakeGitHub();
+    api = createGitHubApi(
+      createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: github.url, spaceWrites: false, msPerSecond: 1 }),
+      { owner: DEFAULT_OWNER, repo: DEFAULT_REPO },
+    );
+  });
+  afterAll(() => github.close());
+  beforeEach(() => {
+    temp = mkdtempSync(join(tmpdir(), 'evalgate-cancel-'));
+  });
+  afterEach(() => rmSync(temp, { recursive: true, force: true }));
+
+  const stateFile = () =>
+    startedChecksFile(temp, {
+      job: 'evalgate',
+      workingDirectory: '.',
+      config: 'evalgate.yml',
+      checkName: 'evalgate',
+    });
+
+  it('keeps a state file exactly while a started check is open, and one file per use of the Action', async () => {
+    expect(stateFile()).toBe(stateFile());
+    expect(
+      startedChecksFile(temp, { workingDirectory: 'b', config: 'evalgate.yml', checkName: 'evalgate' }),
+    ).not.toBe(stateFile());
+    const checks = new StartedChecks(REPO, stateFile());
+    const tracked = trackCheckRuns(api, checks, new AbortController().signal);
+    const headSha = nextSha();
+    const started = await startCheckRun(tracked, { headSha, name: 'evalgate' });
+    expect(JSON.parse(readFileSync(stateFile(), 'utf8'))).toEqual({
+      version: 1,
+      repo: REPO,
+      checks: [{ id: started.id, name: 'evalgate', headSha }],
+    });
+    await completeCheckRun(tracked, started.id, {
+      conclusion: 'success',
+      title: 't',
+      summary: 's',
+      annotations: [],
+    });
+    expect(existsSync(stateFile())).toBe(false);
+    expect(checks.checks).toEqual([]);
+  });
+
+  it('after the cancel the pipeline can neither complete an open check nor start one; the cancel completes it as cancelled', async () => {
+    const checks = new StartedChecks(REPO, stateFile());
+    const cancelled = new AbortController();
+    const tracked = trackCheckRuns(api, checks, cancelled.signal);
+    const started = await startCheckRun(tracked, { headSha: nextSha(), name: 'evalgate' });
+    const writes = () => github.requests.filter((r) => r.method !== 'GET').length;
+    const before = writes();
+
+    const events: string[] = [];
+    let exitCode: number | undefined;
+    const cancellation = new Cancellation({
+      checks,
+      api,
+      io: {
+        info: (m) => events.push(`info: ${m}`),
+        warning: (m) => events.push(`warning: ${m}`),
+        setFailed: (m) => events.push(`failed: ${m}`),
+        appendSummary: async (md) => void events.push(`summary: ${md}`),
+      },
+      exit: (code) => void (exitCode = code),
+      unwindMs: 60_000,
+    });
+    cancellation.onSignal('SIGINT');
+    cancelled.abort();
+    expect(cancellation.signal.aborted).toBe(true);
+    expect(exitCode).toBeUndefined();
+
+    // What the pipeline would write from its cut-short run is refused before reaching GitHub.
+    await expect(
+      completeCheckRun(tracked, started.id, {
+        conclusion: 'failure',
+        title: 'x',
+        summary: 'y',
+        annotations: [],
+      }),
+    ).rejects.toBeInstanceOf(RunCancelledError);
+    await expect(startCheckRun(tracked, { headSha: nextSha(), name: 'evalgate' })).rejects.toBeInstanceOf(
+      RunCancelledError,
+    );
+    expect(writes()).toBe(before);
+    expect(run(started.id).status).toBe('in_progress');
+
+    // A second signal (SIGTERM) finishes at once, without waiting for the unwind timer.
+    cancellation.onSignal('SIGTERM');
+    await cancellation.finish();
+    expect(run(started.id)).toMatchObject({
+      status: 'completed',
+      conclusion: 'cancelled',
+      output: { title: 'evalgate: cancelled, no verdict' },
+    });
+    expect(run(started.id).output.summary).toMatch(/before a verdict was reached; re-run the job/);
+    expect(existsSync(stateFile())).toBe(false);
+    expect(events).toContain(`summary: ${CANCELLED_SUMMARY}`);
+    expect(events.at(-1)).toBe(
+      'failed: evalgate: the workflow run was cancelled (or timed out) before a verdict was reached; re-run the job',
+    );
+    expect(exitCode).toBe(1);
+    // Idempotent: the unwound pipeline calling finish again writes nothing more.
+    const after = writes();
+    await cancellation.finish();
+    expect(writes()).toBe(after);
+    expect(github.responseViolations).toEqual([]);
+  });
+
+  it('finalize completes only checks GitHub still shows unfinished, then removes the state file', async () => {
+    const checks = new StartedChecks(REPO, stateFile());
+    const tracked = trackCheckRuns(api, checks, new AbortController().signal);
+    const open = await startCheckRun(tracked, { headSha: nextSha(), name: 'evalgate' });
+    const done = await startCheckRun(tracked, { headSha: nextSha(), name: 'evalgate' });
+    // Completed by the process just before it was killed, before it could update the file.
+    await completeCheckRun(api, done.id, {
+      conclusion: 'failure',
+      title: 'evalgate: fail',
+      summary: 's',
+      annotations: [],
+    });
+    expect(JSON.parse(readFileSync(stateFile(), 'utf8')).checks).toHaveLength(2);
+
+    const log: string[] = [];
+    const io = { info: (m: string) => log.push(m), warning: (m: string) => log.push(`warning: ${m}`) };
+    const result = await finalizeStartedChecks({
+      api,
+      stateFile: stateFile(),
+      repo: REPO,
+      outcome: 'cancelled',
+      io,
+    });
+    expect(result.completed).toEqual([open.id]);
+    expect(run(open.id)).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+    expect(run(open.id).output.summary).toMatch(/stopped before it could complete this check itself/);
+    expect(run(done.id)).toMatchObject({ conclusion: 'failure', output: { title: 'evalgate: fail' } });
+    expect(log).toContain(`Check run ${done.id} (evalgate) is already completed (failure).`);
+    expect(existsSync(stateFile())).toBe(false);
+    // Nothing left: a second finalize reads no file and does nothing.
+    expect(
+      await finalizeStartedChecks({ api, stateFile: stateFile(), repo: REPO, outcome: 'cancelled', io }),
+    ).toEqual({
+      completed: [],
+    });
+  });
+
+  it('finalize refuses a state file written for another repository, and one it cannot read', async () => {
+    const io = { info: () => {}, warning: () => {} };
+    mkdirSync(dirname(stateFile()), { recursive: true });
+    writeFileSync(
+      stateFile(),
+      JSON.stringify({ version: 1, repo: 'someone/else', checks: [{ id: 1, name: 'e', headSha: 'x' }] }),
+    );
+    await expect(
+      finalizeStartedChecks({ api, stateFile: stateFile(), repo: REPO, outcome: '', io }),
+    ).rejects.toThrow(/written for someone\/else, not octo-org\/octo-repo/);
+    writeFileSync(stateFile(), '{');
+    await expect(
+      finalizeStartedChecks({ api, stateFile: stateFile(), repo: REPO, outcome: '', io }),
+    ).rejects.toThrow(/is not JSON/);
+  });
+});
