@@ -15,7 +15,16 @@ export function commentKey(ctx: ActionContext): string {
     .join('/');
 }
 
-export async function commentAuthors(ctx: ActionContext): Promise<string[]> {
+/** Asked once per run: marking the old comment outdated and posting the new one share it. */
+const authorsOf = new WeakMap<ActionContext, Promise<string[]>>();
+
+export function commentAuthors(ctx: ActionContext): Promise<string[]> {
+  let authors = authorsOf.get(ctx);
+  if (!authors) authorsOf.set(ctx, (authors = lookUpAuthors(ctx)));
+  return authors;
+}
+
+async function lookUpAuthors(ctx: ActionContext): Promise<string[]> {
   const authors = ['github-actions[bot]'];
   const me = await ctx.github?.api.getAuthenticatedUser().catch((e: unknown) => {
     // Installation tokens cannot read /user; only a personal token adds its login.
