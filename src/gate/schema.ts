@@ -159,6 +159,16 @@ export const GatePolicySchema = z
         preexisting: action.default('warn'),
       })
       .prefault({}),
+    /**
+     * Cases a pull request added or edited have no stored baseline to pair with: they are run
+     * on the base commit too (the change's definitions against the base's system), within
+     * this many model calls; any left over are named as unverified.
+     */
+    edits: z
+      .strictObject({
+        callBudget: z.number().int().min(0).default(100),
+      })
+      .prefault({}),
     budgets: BudgetsSchema,
     errors: z
       .strictObject({

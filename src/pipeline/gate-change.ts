@@ -13,7 +13,8 @@ import {
   type OctokitLike,
 } from '../baseline/index.js';
 import { runGit } from '../changes/git.js';
-import { compare } from '../compare/compare.js';
+import { compare, unpairedCases } from '../compare/compare.js';
+import { mergeBaselineCases } from '../compare/merge.js';
 import { parseResultsDocument } from '../compare/input.js';
 import type { ComparisonDocument } from '../compare/types.js';
 import { loadProject, type LoadedProject, type LoadedSuite } from '../config/load.js';
@@ -42,6 +43,7 @@ import {
  *
  *   run        the affected suites                                  → Results
  *   baselines  from the store, or the base ref re-measured (rerun)  → Baseline Results
+ *   edits      cases the change added or edited, run on the base too  → Baseline Results (merged)
  *   compare    paired, and gate at α₁ when re-sampling is on        → Comparison, Verdict
  *   confirm    failing blockers re-sampled fresh in both arms       → Verdict (gate/confirm.ts)
  *   settle     inconclusive trusted suites re-sampled at α₂          → Verdict (settle.ts)
@@ -53,6 +55,19 @@ import {
 /** Sample indices of fresh samples start here, far from any `repeat`, so their seeds are new. */
 export const CONFIRM_SAMPLE_OFFSET = 1000;
 export const SETTLE_SAMPLE_OFFSET = 2000;
+
+/** What the edits arm did: cases the change added or edited, measured on its base as well. */
+export interface EditsArm {
+  /** not-needed: every case paired; no-base: no base revision to run them on; ran; failed. */
+  status: 'not-needed' | 'no-base' | 'ran' | 'failed';
+  budget: number;
+  calls: number;
+  /** Measured on the base and merged into the baseline. */
+  cases: { suite: string; case: string; why: 'new' | 'changed' }[];
+  /** Left unpaired for lack of budget: the comparison names them. */
+  skipped: { suite: string; case: string; why: 'new' | 'changed' }[];
+  error?: string;
+}
 
 export interface GateChangeOptions {
   project: LoadedProject;
@@ -72,7 +87,7 @@ export interface GateChangeOptions {
   /** One line of progress at a time (confirmation, settlement); already plain text. */
   log?: (line: string) => void;
   /** Fresh samples for confirmation and settlement; the runner by default. Injected in tests. */
-  sampler?: (purpose: 'confirm' | 'settle') => ArmSampler;
+  sampler?: (purpose: 'confirm' | 'settle' | 'edits') => ArmSampler;
 }
 
 export interface GatedChange {
@@ -85,6 +100,7 @@ export interface GatedChange {
   /** Said under the report: suites without a baseline, a store that could not be read. */
   notes: string[];
   confirmation: BlockerConfirmation;
+  edits: EditsArm;
   settlement?: Settlement;
 }
 
@@ -93,14 +109,22 @@ export async function gateChange(options: GateChangeOptions): Promise<GatedChang
   const policy = project.config.gate;
   const { outcome, results } = await runStage(options);
   const baselines = await baselineStage(options, results);
-  const comparison = compare(baselines.loaded.results, results, {
+  const edits = await editsStage(options, baselines.loaded.results, results);
+  const comparison = compare(edits.baseline, results, {
     // With re-sampling on, this comparison is stage 1 of two and may spend only α₁ of α.
     thresholds: stageOnePolicy(policy),
     staleAfterDays: policy.baseline.maxAgeDays,
     ...compareInputs(baselines.loaded.baselines, results, fingerprintExtrasForProject(project)),
   });
   let verdict = gate(comparison, stageOnePolicy(policy));
-  const gated = { outcome, results, comparison, sources: baselines.loaded.sources, notes: baselines.notes };
+  const gated = {
+    outcome,
+    results,
+    comparison,
+    sources: baselines.loaded.sources,
+    notes: [...baselines.notes, ...edits.notes],
+    edits: edits.arm,
+  };
   // An interrupted run is judged as it is (the gate says `error`): no more calls are made.
   if (results.summary.partial || options.signal?.aborted) {
     return { ...gated, verdict, confirmation: emptyConfirmation(policy, 'not-needed', !!options.baseRef) };
@@ -163,6 +187,63 @@ function budgetNotes(
       );
   }
   return notes;
+}
+
+/**
+ * Cases the change added or edited have no stored baseline to pair with (their per-case hash
+ * differs, or the id is new). They are run on the base commit too — the change's definitions
+ * against the base's prompts, models and code (pipeline/arms.ts) — within
+ * `gate.edits.callBudget`, and merged into the baseline, so an edit is compared case by
+ * case like any other change. Whatever the budget leaves out stays unpaired, and the gate
+ * names it. A sampling failure leaves the baseline as it was (the cases stay unpaired).
+ */
+async function editsStage(
+  options: GateChangeOptions,
+  baseline: ResultsDocument,
+  results: ResultsDocument,
+): Promise<{ baseline: ResultsDocument; arm: EditsArm; notes: string[] }> {
+  const { callBudget } = options.project.config.gate.edits;
+  const arm: EditsArm = { status: 'not-needed', budget: callBudget, calls: 0, cases: [], skipped: [] };
+  const unpaired = unpairedCases(baseline, results).flatMap((u) =>
+    u.cases.map((c) => ({ suite: u.suite, case: c.id, why: c.why })),
+  );
+  if (unpaired.length === 0 || results.summary.partial || options.signal?.aborted)
+    return { baseline, arm, notes: [] };
+  if (!options.baseRef) return { baseline, arm: { ...arm, status: 'no-base', skipped: unpaired }, notes: [] };
+
+  const repeatOf = new Map(results.suites.map((s) => [s.id, Math.max(1, s.repeat)]));
+  let spent = 0;
+  for (const c of unpaired) {
+    const cost = repeatOf.get(c.suite) ?? 1;
+    if (spent + cost <= callBudget) {
+      arm.cases.push(c);
+      spent += cost;
+    } else arm.skipped.push(c);
+  }
+  const notes: string[] = [];
+  if (arm.skipped.length)
+    notes.push(
+      `⚠️ ${arm.skipped.length} added or edited case(s) were not run on the base commit (gate.edits.callBudget ${callBudget} is spent): they are compared with nothing and named below.`,
+    );
+  if (arm.cases.length === 0) return { baseline, arm: { ...arm, status: 'ran' }, notes };
+
+  const sample = samplerFor(options, 'edits');
+  let merged = baseline;
+  try {
+    // One call per suite, at that suite's own repeat.
+    for (const suite of [...new Set(arm.cases.map((c) => c.suite))]) {
+      const cases = arm.cases.filter((c) => c.suite === suite);
+      merged = mergeBaselineCases(merged, await sample('base', cases, repeatOf.get(suite) ?? 1));
+      arm.calls += cases.length * (repeatOf.get(suite) ?? 1);
+    }
+  } catch (e) {
+    notes.push(`⚠️ Added or edited cases could not be run on the base commit: ${(e as Error).message}`);
+    return { baseline, arm: { ...arm, status: 'failed', error: (e as Error).message }, notes };
+  }
+  options.log?.(
+    `Ran ${arm.cases.length} added or edited case(s) on the base commit too (${arm.calls} calls), to pair them.`,
+  );
+  return { baseline: merged, arm: { ...arm, status: 'ran' }, notes };
 }
 
 /** The run stage, read back as the Results document the later stages take. */
@@ -262,7 +343,7 @@ async function rerunSuites(
   }
 }
 
-function samplerFor(options: GateChangeOptions, purpose: 'confirm' | 'settle'): ArmSampler {
+function samplerFor(options: GateChangeOptions, purpose: 'confirm' | 'settle' | 'edits'): ArmSampler {
   if (options.sampler) return options.sampler(purpose);
   return freshSampler({
     project: options.project,
@@ -272,7 +353,9 @@ function samplerFor(options: GateChangeOptions, purpose: 'confirm' | 'settle'): 
     outDir: resolve(options.run.out, '..'),
     purpose,
     concurrency: options.run.concurrency,
-    sampleOffset: purpose === 'confirm' ? CONFIRM_SAMPLE_OFFSET : SETTLE_SAMPLE_OFFSET,
+    // Edits are ordinary samples of the base, paired index for index with the change's.
+    sampleOffset:
+      purpose === 'confirm' ? CONFIRM_SAMPLE_OFFSET : purpose === 'settle' ? SETTLE_SAMPLE_OFFSET : 0,
     ...(options.signal && { signal: options.signal }),
   });
 }
@@ -302,16 +385,19 @@ function isHttpError(e: unknown): boolean {
  */
 export interface ComparisonFile extends Verdict {
   comparison: ComparisonDocument;
+  edits?: EditsArm;
   confirmation?: BlockerConfirmation;
   settlement?: Settlement;
 }
 
 export function comparisonFileOf(
-  g: Pick<GatedChange, 'comparison' | 'verdict'> & Partial<Pick<GatedChange, 'confirmation' | 'settlement'>>,
+  g: Pick<GatedChange, 'comparison' | 'verdict'> &
+    Partial<Pick<GatedChange, 'confirmation' | 'settlement' | 'edits'>>,
 ): ComparisonFile {
   return {
     ...g.verdict,
     comparison: g.comparison,
+    ...(g.edits && g.edits.status !== 'not-needed' && { edits: g.edits }),
     ...(g.confirmation && g.confirmation.status !== 'not-needed' && { confirmation: g.confirmation }),
     ...(g.settlement && { settlement: g.settlement }),
   };

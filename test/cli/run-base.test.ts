@@ -110,4 +110,63 @@ describe('evalgate run --base: plan, run the affected suites, compare with the s
     expect(r.stdout).toContain('Nothing to run');
     expect(r.stderr).toMatch(/nothing affected/i);
   });
+
+  describe('a pull request that edits the suite: compared case by case, never a silent green', () => {
+    async function editSuite(gateSection?: string) {
+      const repo = project();
+      expect((await cli(['run'], repo.dir)).code).toBe(0);
+      expect((await cli(['baseline', 'save'], repo.dir)).code).toBe(0);
+      repo.branch('edit-suite');
+      repo.write({
+        'suites/support.yml': [
+          'id: support',
+          'tier: trusted',
+          'cases:',
+          '  - { id: refunds, vars: { topic: refunds }, blocker: true, graders: [{ type: contains, value: 30 days }] }',
+          // Edited: a looser grader.
+          '  - { id: shipping, vars: { topic: shipping }, graders: [{ type: contains, value: Shipping takes }] }',
+          // Added.
+          '  - { id: returns, vars: { topic: returns }, graders: [{ type: contains, value: "don\'t know" }] }',
+          '',
+        ].join('\n'),
+        ...(gateSection && {
+          'evalgate.yml': `${readFileSync(join(repo.dir, 'evalgate.yml'), 'utf8')}gate: ${gateSection}\n`,
+        }),
+      });
+      repo.commit('edit and add a case');
+      const r = await cli(['run', '--base', 'main'], repo.dir);
+      const file = JSON.parse(readFileSync(join(repo.dir, 'evalgate-comparison.json'), 'utf8'));
+      return { r, file };
+    }
+
+    it('runs the added and edited cases on the base too, and pairs them', async () => {
+      const { r, file } = await editSuite();
+      expect(file.edits).toMatchObject({
+        status: 'ran',
+        calls: 2,
+        cases: [
+          { suite: 'support', case: 'shipping', why: 'changed' },
+          { suite: 'support', case: 'returns', why: 'new' },
+        ],
+        skipped: [],
+      });
+      const suite = file.comparison.suites[0];
+      expect(suite.status).toBe('comparable');
+      expect(suite.unpaired).toEqual([]);
+      expect(suite.cases.comparable).toBe(3);
+      expect(file.verdict).toBe('pass');
+      expect(r.code).toBe(0);
+    }, 60_000);
+
+    it('with no budget for them, names the unverified cases and does not pass', async () => {
+      const { r, file } = await editSuite('{ edits: { callBudget: 0 } }');
+      expect(file.edits).toMatchObject({ status: 'ran', calls: 0, cases: [] });
+      expect(file.edits.skipped.map((c: { case: string }) => c.case)).toEqual(['shipping', 'returns']);
+      expect(file.verdict).not.toBe('pass');
+      const unpaired = file.reasons.find((x: { code: string }) => x.code === 'cases-unpaired');
+      expect(unpaired.message).toMatch(/shipping/);
+      expect(unpaired.message).toMatch(/returns/);
+      expect(r.stdout).toMatch(/not run on the base commit/);
+    }, 60_000);
+  });
 });
