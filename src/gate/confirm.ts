@@ -190,6 +190,25 @@ export function applyConfirmation(
 }
 
 function confirmedReason(stage1: GateReason, b: ConfirmedBlocker, policy: GatePolicy): GateReason {
+  const reason = describeOutcome(stage1, b, policy);
+  const fresh = (c: FreshCounts) => `${c.failed} of ${c.passed + c.failed} fresh samples fail`;
+  const evidence = {
+    regressed: 'regressed by this change',
+    preexisting: 'fails on the base too',
+    'new-failing': 'new, and fails',
+    failing: 'confirmed failing',
+    flaky: 'flaky',
+    recovered: 'recovered',
+    unverified: 'not confirmed',
+  }[b.outcome];
+  const arms = [
+    fresh(b.current),
+    b.base && `${b.base.failed} of ${b.base.passed + b.base.failed} on the base`,
+  ];
+  return { ...reason, evidence: `${evidence}: ${arms.filter(Boolean).join(', ')}` };
+}
+
+function describeOutcome(stage1: GateReason, b: ConfirmedBlocker, policy: GatePolicy): GateReason {
   const at = { suite: b.suite, case: b.case };
   const now = `fails ${b.current.failed} of ${b.current.passed + b.current.failed} fresh samples`;
   const base = b.base && `${b.base.failed} of ${b.base.passed + b.base.failed} on the base`;

@@ -49,6 +49,11 @@ export interface GateReason {
   metric?: string;
   /** One line. May contain suite and case ids: escape it before rendering as markdown. */
   message: string;
+  /**
+   * The evidence a second look added (blocker confirmation): e.g. "regressed by this change:
+   * 3 of 3 fresh samples fail, 0 of 3 on the base". Plain text; escape before rendering.
+   */
+  evidence?: string;
 }
 
 export interface Verdict {

@@ -164,7 +164,13 @@ function blockerSection(c: ComparisonDocument, v: Verdict, maxReason: number): s
       inlineCode(r.case, { table: true }),
       t?.baseline ? outcomeText(t.baseline) : 'new',
       t ? outcomeText(t.current) : '—',
-      t?.failure ? failureText(t, maxReason) : escapeMarkdown(r.message, { maxLength: maxReason }),
+      // After confirmation, what the fresh samples in each arm showed, then the grader's reason.
+      [
+        r.evidence && `**${escapeMarkdown(r.evidence, { maxLength: maxReason })}**`,
+        t?.failure ? failureText(t, maxReason) : escapeMarkdown(r.message, { maxLength: maxReason }),
+      ]
+        .filter(Boolean)
+        .join(' · '),
     ];
   });
   return `### Blocker failures\n\n${table_([['suite', 'case', 'baseline', 'now', 'why'], ...rows])}`;
