@@ -3,16 +3,18 @@
 // OpenAI-compatible server in another process (scripts/gate-power-server.mjs), through the
 // `openai` target and the real SDK. Not a test: it prints the README's table.
 //
-// One trial is one 200-case trusted suite with its own per-case pass probabilities. In each
-// trial and evaluation mode, a baseline run on prompt v1 is compared with two changes:
+// One trial is one 200-case trusted suite with its own per-case pass probabilities, in a real
+// git repository: prompt v1 committed on main and run, then each change committed on a branch
+// from main and run:
 //   aa     a harmless wording edit (different bytes, the server treats it as v1): any block is
 //          a false alarm
 //   power  prompt v2, which breaks 20 reliably passing cases (p → 0.02): a block is a detection
-// Modes: 1 sample per case and 3 (`repeat: 3`) via `evalgate run` twice and `evalgate compare`;
-// settling via `evalgate run --base main` in a real git repository (baseline saved on main with
-// `evalgate baseline save`, path store; the change committed on a branch), which plans, runs,
-// compares, and re-samples inconclusive suites in both arms (the base arm in a worktree).
-// "Blocked" is exit code 1; any other exit but 0 stops the measurement.
+// Rows: 1 sample per case and 3 (`repeat: 3`): `evalgate compare` of the branch's Results with
+// main's. Settling: `evalgate run --base main` (baseline saved on main with `evalgate baseline
+// save`, path store), which plans, runs, compares, and re-samples inconclusive suites in both
+// arms (the base arm in a worktree); its run is the one the 1-sample row compares, so the two
+// rows judge the same pull requests. The naive gate (pass rate down > 2 points) reads the same runs.
+// "Blocked" is exit code 1; any other exit but 0, or a single errored sample, stops the measurement.
 //
 //   node scripts/gate-power.mjs [--trials 200] [--only aa-1,power-1] [--parallel 2] [--seed 1]
 //                               [--minutes M] [--json FILE]
@@ -22,6 +24,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { markdownTable } from 'markdown-table';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -425,10 +428,12 @@ function summarise(records) {
 const pct = (x) => (x === null ? '—' : `${(100 * x).toFixed(x < 0.1 && x > 0 ? 1 : 0)}%`);
 const interval = ([lo, hi]) => `${pct(lo)}–${pct(hi)}`;
 
+/** The README's table and the paragraph under it, formatted as prettier would (ready to paste). */
 function table(summary, machine) {
   const cell = (id) => summary[id];
   const rate = (c) => (c ? `${pct(c.rate)} (${interval(c.wilson95)})` : '—');
   const share = (c) => (c ? pct(c.inconclusiveRate) : '—');
+  const count = (...cs) => [...new Set(cs.filter(Boolean).map((c) => c.trials))].join(' / ');
   const label = (mode) =>
     MODES[mode].settle
       ? `evalgate, 1 sample per case, settling (\`resample: { callBudget: ${callBudget}, samplesPerArm: ${samplesPerArm} }\`)`
@@ -436,14 +441,18 @@ function table(summary, machine) {
   const rows = modes.map(({ mode }) => {
     const aa = cell(`aa-${mode}`);
     const pw = cell(`power-${mode}`);
-    const n = [aa?.trials, pw?.trials].filter((x) => x !== undefined);
-    return `| ${label(mode)} | ${rate(aa)} | ${share(aa)} | ${rate(pw)} | ${share(pw)} | ${[...new Set(n)].join(' / ')} |`;
+    return [label(mode), rate(aa), share(aa), rate(pw), share(pw), count(aa, pw)];
   });
-  const naive = [cell('aa-naive'), cell('power-naive')];
-  if (naive.some(Boolean))
-    rows.push(
-      `| naive gate: fail when the pass rate drops > 2 pp (the same 1-sample runs) | ${rate(naive[0])} | — | ${rate(naive[1])} | — | ${[...new Set(naive.filter(Boolean).map((c) => c.trials))].join(' / ')} |`,
-    );
+  const [naiveAa, naivePower] = [cell('aa-naive'), cell('power-naive')];
+  if (naiveAa || naivePower)
+    rows.push([
+      'naive gate: fail when the pass rate drops > 2 pp (the same 1-sample runs)',
+      rate(naiveAa),
+      '—',
+      rate(naivePower),
+      '—',
+      count(naiveAa, naivePower),
+    ]);
   const calls = modes
     .filter(({ mode }) => MODES[mode].settle)
     .flatMap(({ arms }) => arms.map((arm) => [arm, cell(`${arm}-settle`)]))
@@ -451,13 +460,31 @@ function table(summary, machine) {
       ([arm, c]) =>
         `${arm === 'aa' ? 'A/A' : 'power'}: re-sampled in ${pct(c.settlingRan / c.trials)} of trials, ${c.meanCallsPerTrial.toFixed(0)} extra calls per trial on average`,
     );
+  const flags = [
+    `--trials ${trials}`,
+    ...(args.only !== Object.keys(CELLS).join(',') ? [`--only ${args.only}`] : []),
+    ...(args.minutes !== undefined ? [`--minutes ${args.minutes}`] : []),
+    ...(seed !== 1 ? [`--seed ${seed}`] : []),
+  ];
+  const header = [
+    `${cases}-case trusted suite, end to end`,
+    'A/A false blocks',
+    'A/A inconclusive',
+    `power: ${broken} of ${cases} cases break`,
+    'power: inconclusive',
+    'trials',
+  ];
   return [
-    `| ${cases}-case trusted suite, end to end | A/A false blocks | A/A inconclusive | power: ${broken} of ${cases} cases break | power: inconclusive | trials |`,
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows,
+    markdownTable([header, ...rows]),
     '',
-    `Blocked = exit code 1 of \`evalgate compare\` (settling: of \`evalgate run --base main\`); in brackets the Wilson 95% interval.${calls.length ? ` Settling judges the same runs as the 1-sample row and re-samples when they are inconclusive; ${calls.join('; ')}.` : ''}`,
-    `Measured ${machine.date} on ${machine.cores} × ${machine.cpu}, Node ${machine.node} (load average ${machine.loadStart} at start, ${machine.loadEnd} at end), seed ${seed}, \`node scripts/gate-power.mjs --trials ${trials}${args.only !== Object.keys(CELLS).join(',') ? ` --only ${args.only}` : ''}\`, ${machine.minutes} min.`,
+    [
+      ...(calls.length
+        ? [
+            `Settling judges the same runs as the 1-sample row and re-samples when they are inconclusive; ${calls.join('; ')}.`,
+          ]
+        : []),
+      `Measured ${machine.date} on ${machine.cores} × ${machine.cpu}, Node ${machine.node}, load average ${machine.loadStart} at the start and ${machine.loadEnd} at the end, seed ${seed}, \`npm run bench:gate -- ${flags.join(' ')}\`, ${machine.minutes} min.`,
+    ].join(' '),
   ].join('\n');
 }
 
