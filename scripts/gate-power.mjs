@@ -121,7 +121,8 @@ function cleanUp() {
   for (const child of children) child.kill('SIGKILL');
   children.clear();
   server?.child.kill('SIGKILL');
-  rmSync(work, { recursive: true, force: true });
+  // A child killed a moment ago may still be writing: retry a directory that is not empty yet.
+  rmSync(work, { recursive: true, force: true, maxRetries: 5 });
 }
 process.on('exit', cleanUp);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
@@ -300,6 +301,11 @@ async function trialJob({ trial, repeat, arms }, dir) {
       run = checkRun(r, samples, `run --base main (${arm})`);
       const file = JSON.parse(readFileSync(join(dir, 'evalgate-comparison.json'), 'utf8'));
       const s = file.settlement;
+      // Stage 2 always has both arms here: one that could not run, or compared nothing (every
+      // fresh sample of an arm errored), says the harness is broken, not the gate.
+      const stage2 = s?.suites.flatMap((x) => x.metrics.map((m) => m.stage2?.verdict ?? 'missing')) ?? [];
+      if (s?.status === 'failed' || stage2.some((v) => v === 'missing' || v === 'not-comparable'))
+        throw new Error(`run --base main (${arm}): settling did not compare: ${JSON.stringify(s)}`);
       out.push({
         cell: `${arm}-settle`,
         trial,
