@@ -117,7 +117,9 @@ export function compare(
 
 /**
  * Holm's correction, one family per suite: a suite's tested metrics (pass rate, error and
- * refusal rates, grader scores) are adjusted among themselves and nothing else. Sets each
+ * refusal rates, grader scores) are adjusted among themselves and nothing else — in two
+ * families: the metrics that gate (pass rate, grader scores) and the ones budgets watch
+ * (error and refusal rates), so a refusal-rate test never halves a pass-rate test's α. Sets each
  * metric's `pAdjusted`; returns the size of each suite's family.
  *
  * Why per suite and not across the run. The run's plan decides which suites run (only
@@ -151,15 +153,20 @@ export function adjustWithinSuites(
       t.metric.pAdjusted = 1;
       continue;
     }
-    const family = families.get(t.suite) ?? [];
+    // Error and refusal rates are watched (budgets), not gated by default: their own family,
+    // so watching them never dilutes the pass-rate and score tests that can block.
+    const watched = t.metric.metric === 'errorRate' || t.metric.metric === 'refusalRate';
+    const key = `${t.suite}\u0000${watched ? 'watched' : 'gated'}`;
+    const family = families.get(key) ?? [];
     family.push(t.metric);
-    families.set(t.suite, family);
+    families.set(key, family);
   }
   const sizes = new Map<string, number>();
-  for (const [suite, family] of families) {
+  for (const [key, family] of families) {
     const adjusted = holmAdjust(family.map((m) => m.pValue ?? 1));
     family.forEach((m, i) => (m.pAdjusted = adjusted[i]!));
-    sizes.set(suite, family.length);
+    const suite = key.slice(0, key.indexOf('\u0000'));
+    sizes.set(suite, (sizes.get(suite) ?? 0) + family.length);
   }
   return sizes;
 }

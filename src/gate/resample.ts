@@ -53,9 +53,9 @@ export interface ResampleOptions {
 
 /**
  * Lists the discordant cases worth re-sampling: those whose pass fraction differs between
- * the arms, in trusted suites where a blocking metric is an inconclusive regression. Largest moves first
- * (they carry the most information per call), then by suite and case id, so the plan is
- * deterministic.
+ * the arms, in trusted suites where a blocking metric is an inconclusive regression. Cases
+ * that got worse first, then the largest moves (they carry the most information per call),
+ * then by suite and case id, so the plan is deterministic.
  */
 export function planResample(
   comparison: ComparisonDocument,
@@ -89,8 +89,13 @@ export function planResample(
         ];
       }),
     )
+    // Cases that got worse first: a regression lives in them, and with one sample per case
+    // every move is ±1, so magnitude alone would spend the budget in id order. Choosing by
+    // stage 1 is safe: stage 2 draws fresh samples in both arms, whose null distribution does
+    // not depend on why a case was chosen.
     .sort(
       (a, b) =>
+        Number(b.current < b.baseline) - Number(a.current < a.baseline) ||
         Math.abs(b.current - b.baseline) - Math.abs(a.current - a.baseline) ||
         a.suite.localeCompare(b.suite) ||
         a.case.localeCompare(b.case),

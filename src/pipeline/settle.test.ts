@@ -108,12 +108,13 @@ describe('settleInconclusive: combining stage 1 at α₁ with stage 2 at α₂',
     expect(m.alpha).toBe(0.031);
   });
 
-  it('re-samples only the discordant cases, both arms, within the budget, largest moves first', async () => {
+  it('re-samples only the discordant cases, both arms, within the budget, those that got worse first', async () => {
     const policy = policyWith({ resample: { callBudget: 60, samplesPerArm: 3 } });
     const r = await settle(policy, { baseline: passes, current: passes });
     expect(r.requested).toHaveLength(1);
-    // 60 calls / (3 samples × 2 arms) = 10 of the 14 discordant cases, by id as every move is 100%.
-    expect(r.requested[0]!.map((c) => c.case)).toEqual([...BETTER, ...WORSE.slice(0, 6)]);
+    // 60 calls / (3 samples × 2 arms) = 10 of the 14 discordant cases: the 10 that got worse,
+    // where a regression would be, before the 4 that got better.
+    expect(r.requested[0]!.map((c) => c.case)).toEqual(WORSE);
     expect(r.settlement.calls).toEqual({ budget: 60, planned: 60, made: 60, current: 30, baseline: 30 });
     expect(r.settlement.skipped).toBe(4);
   });
