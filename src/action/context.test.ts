@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, pullRequestOf, readInputs, reportTargetOf, resolveMode } from './context.js';
-import { parseComparisonFile, secretsOf } from './modes.js';
+import { secretsOf } from './job.js';
+import { parseComparisonFile } from './report-mode.js';
 
 const inputs = (values: Record<string, string>) => readInputs((name) => values[name] ?? '');
 

@@ -8,7 +8,8 @@ import { createGitHubApi, createGitHubClient, isLoopback, type RepoRef } from '.
 import { Cancellation } from './cancel.js';
 import { readInputs, resolveMode, runAttemptOf, type EventPayload } from './context.js';
 import { finalizeStartedChecks } from './finalize.js';
-import { FILES, runAction, type ActionContext, type GitHubPort } from './modes.js';
+import { runAction } from './modes.js';
+import { FILES, type ActionContext, type GitHubPort } from './types.js';
 import { StartedChecks, startedChecksFile, trackCheckRuns } from './started-checks.js';
 
 /**

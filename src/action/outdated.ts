@@ -2,7 +2,7 @@ import { relative, resolve, sep } from 'node:path';
 import { describeGitHubError } from '../github/index.js';
 import { findStickyComments } from '../publish/sticky-comment.js';
 import { commentCommit, markCommentOutdated, type CommitRef } from '../report/comment.js';
-import type { ActionContext } from './modes.js';
+import type { ActionContext } from './types.js';
 
 /**
  * The sticky comment's identity, shared by the run that posts it and the one that marks it

@@ -794,6 +794,6 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
       expect(check!.output.summary!.length).toBeLessThanOrEqual(65_535);
       expect(Buffer.byteLength(res.summary)).toBeLessThanOrEqual(1_048_576);
       expect(github.responseViolations).toEqual([]);
-    }, 60_000);
+    }, 240_000);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActionContext } from '../../src/action/modes.js';
+import type { ActionContext } from '../../src/action/types.js';
 import { markOutdated } from '../../src/action/outdated.js';
 import { createGitHubApi, createGitHubClient, type GitHubApi } from '../../src/github/index.js';
 import { upsertStickyComment } from '../../src/publish/sticky-comment.js';

@@ -1,0 +1,98 @@
+import { formatPlanJson, planFromGit } from '../plan/index.js';
+import { gateChange } from '../pipeline/gate-change.js';
+import { completeCheckRun } from '../publish/check-run.js';
+import { isCancellation, throwIfCancelled } from './cancel.js';
+import { markOutdated } from './outdated.js';
+import { pullRequestOf, TWO_WORKFLOW_HINT } from './context.js';
+import { FILES, type ActionContext } from './types.js';
+import {
+  setRunOutputs,
+  writeFile,
+  clearReports,
+  openProject,
+  pickSuites,
+  planSuites,
+  pipelineOptions,
+  verdictOf,
+  comparisonJson,
+  setOutputs,
+  failOnVerdict,
+} from './job.js';
+import { github, publishPullRequest, startCheck } from './publish.js';
+
+/** `mode: pr`: plan the change, run what it affects through the pipeline, publish one verdict. */
+export async function prMode(ctx: ActionContext): Promise<void> {
+  const { inputs, io } = ctx;
+  clearReports(ctx);
+  const pr = pullRequestOf(ctx.payload);
+  writeFile(ctx, FILES.pr, `${JSON.stringify({ number: pr.number, headSha: pr.headSha })}\n`);
+  if (pr.fromFork)
+    io.info(
+      `Pull request #${pr.number} comes from a fork: GitHub gives its workflows a read-only token, so the comment and the check may be refused. The reports are still written; to publish them, ${TWO_WORKFLOW_HINT}.`,
+    );
+  // Started first, so even a config error ends in a failed check rather than one that never comes.
+  const check = await startCheck(ctx, pr.headSha);
+  // An earlier commit's verdict must not pass for this one's while this one runs.
+  await markOutdated(ctx, { number: pr.number, headSha: pr.headSha });
+  try {
+    const project = openProject(ctx);
+    const plan = await planFromGit({
+      cwd: project.rootDir,
+      base: inputs.base || pr.baseSha,
+      head: 'HEAD',
+      config: project.configPath,
+      env: ctx.env,
+    });
+    writeFile(ctx, FILES.plan, formatPlanJson(plan));
+    const suites = inputs.suites.length ? pickSuites(project, inputs.suites) : planSuites(ctx, plan, project);
+    io.info(
+      suites.length
+        ? `Suites to run: ${suites.map((s) => s.id).join(', ')}`
+        : 'Nothing evaluated is affected by this change: no suite runs.',
+    );
+
+    if (suites.length === 0) {
+      const verdict = verdictOf('pass');
+      await publishPullRequest(ctx, { number: pr.number, headSha: pr.headSha, check, plan, verdict });
+      setOutputs(ctx, { verdict: 'pass', 'suites-run': '' });
+      return;
+    }
+
+    const gated = await gateChange({
+      ...pipelineOptions(ctx, project, suites),
+      baseRef: inputs.base || pr.baseSha,
+    });
+    // A run cut short by the cancel is no run to compare or gate: stop before any verdict.
+    throwIfCancelled(ctx.signal);
+    writeFile(ctx, FILES.comparison, comparisonJson(gated));
+    await publishPullRequest(ctx, {
+      number: pr.number,
+      headSha: pr.headSha,
+      check,
+      plan,
+      results: gated.results,
+      comparison: gated.comparison,
+      verdict: gated.verdict,
+      notes: gated.notes,
+    });
+    setRunOutputs(ctx, gated.verdict, gated.results);
+    failOnVerdict(ctx, gated.verdict);
+  } catch (e) {
+    // Cancelled: main.ts completes the check as cancelled; nothing here may claim a verdict.
+    if (isCancellation(e) || ctx.signal?.aborted) throw e;
+    // The check must not stay in progress forever: branch protection would wait on it.
+    if (check && ctx.github) {
+      const message = e instanceof Error ? e.message : String(e);
+      await github(ctx, 'complete the check run', () =>
+        completeCheckRun(ctx.github!.api, check.id, {
+          conclusion: 'failure',
+          title: 'evalgate: error',
+          summary: `evalgate could not finish:\n\n\`\`\`text\n${message.slice(0, 60_000).replace(/```/g, "'''")}\n\`\`\``,
+          annotations: [],
+        }),
+      );
+    }
+    ctx.io.setOutput('verdict', 'error');
+    throw e;
+  }
+}
