@@ -1,4 +1,5 @@
 import { relative, resolve } from 'node:path';
+import { formatUsd } from '../compare/format.js';
 import { markdownTable } from 'markdown-table';
 import { terminalText } from '../report/escape.js';
 import type { CaseResult, ResultsDocument, SampleResult, SuiteMetrics } from '../results/types.js';
@@ -35,7 +36,7 @@ export function renderSummaryTable(rows: SuiteSummaryRow[]): string {
       m.refusalRate === null ? '—' : percent(m.refusalRate),
       m.latencyMs ? `${Math.round(m.latencyMs.p95)} ms` : '—',
       m.tokens.perCase ? String(Math.round(m.tokens.perCase)) : '—',
-      m.cost ? `$${m.cost.total.toFixed(4)}` : '—',
+      m.cost ? formatUsd(m.cost.total) : '—',
       m.blockerFailures.length ? String(m.blockerFailures.length) : '0',
     ]),
   ];

@@ -53,3 +53,19 @@ export function formatPct(pct: number | null): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+const SMALL_USD = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  maximumSignificantDigits: 3,
+});
+
+/**
+ * Money with enough significant digits to see a change: cents for a dollar or more, three
+ * significant digits below it ($0.000123 → $0.000156, never $0.0000 → $0.0000).
+ */
+export function formatUsd(v: number): string {
+  if (v === 0) return '$0';
+  if (Math.abs(v) >= 1) return `${v < 0 ? '-' : ''}$${Math.abs(v).toFixed(2)}`;
+  return SMALL_USD.format(v);
+}

@@ -1,4 +1,11 @@
-import { formatDelta, formatInterval, formatPValue, formatValue, plural } from '../compare/format.js';
+import {
+  formatDelta,
+  formatInterval,
+  formatPValue,
+  formatValue,
+  plural,
+  formatUsd,
+} from '../compare/format.js';
 import {
   COMPARISON_SCHEMA_VERSION,
   type ComparisonDocument,
@@ -494,7 +501,7 @@ function formatBudgetValue(key: BudgetKey, v: number): string {
     case 'latencyP95':
       return `${Math.round(v)} ms`;
     case 'costPerCase':
-      return `$${v < 0.01 ? v.toPrecision(2) : v.toFixed(4)}`;
+      return formatUsd(v);
     case 'tokensPerCase':
       return `${Math.round(v)} tokens`;
     default:

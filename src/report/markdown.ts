@@ -1,5 +1,13 @@
 import { markdownTable } from 'markdown-table';
-import { formatDelta, formatInterval, formatP, formatPct, formatValue, plural } from '../compare/format.js';
+import {
+  formatDelta,
+  formatInterval,
+  formatP,
+  formatPct,
+  formatValue,
+  plural,
+  formatUsd,
+} from '../compare/format.js';
 import type {
   CaseOutcome,
   CaseTransition,
@@ -273,7 +281,7 @@ function usageSection(c: ComparisonDocument): string {
       inlineCode(s.id, { table: true }),
       usageCell(s.usage.latencyMs, 'p95', (v) => `${Math.round(v)} ms`),
       usageCell(s.usage.tokensPerCase, 'mean', (v) => String(Math.round(v))),
-      usageCell(s.usage.costPerCase, 'mean', (v) => `$${v.toFixed(4)}`),
+      usageCell(s.usage.costPerCase, 'mean', formatUsd),
     ]);
   if (rows.length === 0) return '';
   return `### Latency, tokens and cost\n\n${table_([['suite', 'p95 latency', 'tokens per case', 'cost per case'], ...rows], ['l', 'r', 'r', 'r'])}`;

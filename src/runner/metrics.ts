@@ -18,8 +18,9 @@ import type { Percentiles, SampleResult, SampleStatus, SuiteMetrics } from '../r
  * - graderScores  = per grader name, the mean score over the verdicts it gave without error.
  * - latencyMs     = p50/p95/p99 (see `percentile`) and mean over samples that got a response,
  *                   cached ones at their originally recorded latency (null when none).
- * - tokens        = sums of the samples' usage; perCase = total / cases.
- * - cost          = sum of the samples' cost in USD; perCase = total / cases; null when no
+ * - tokens        = sums of the samples' usage; perCase = total / samples: one call of a
+ *                   case, the meaning "per case" has everywhere (run, compare, the comment).
+ * - cost          = sum of the samples' cost in USD; perCase = total / samples; null when no
  *                   sample had a known price.
  * - blockerFailures = ids of blocker cases that did not pass (failed or errored: an error is
  *                   never a pass), in suite order.
@@ -111,9 +112,11 @@ export class SuiteMetricsAccumulator {
         completion: this.tokens.completion.value(),
         total: tokenTotal,
         cached: this.tokens.cached.value(),
-        perCase: this.cases ? tokenTotal / this.cases : 0,
+        perCase: this.samples ? tokenTotal / this.samples : 0,
       },
-      cost: this.costKnown ? { total: costTotal, perCase: this.cases ? costTotal / this.cases : 0 } : null,
+      cost: this.costKnown
+        ? { total: costTotal, perCase: this.samples ? costTotal / this.samples : 0 }
+        : null,
       blockerFailures: this.blockers.sort((a, b) => a.index - b.index).map((b) => b.id),
     };
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { formatUsd } from '../../compare/format.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
@@ -232,7 +233,7 @@ function report(
       const n = summary.blockerFailures.length;
       io.stdout(`${n} blocker case${n === 1 ? '' : 's'} did not pass.\n`);
     }
-    const cost = summary.cost === null ? '' : ` · $${summary.cost.toFixed(4)}`;
+    const cost = summary.cost === null ? '' : ` · ${formatUsd(summary.cost)}`;
     io.stdout(
       `${summary.samples} samples: ${summary.passed} passed, ${summary.failed} failed, ${summary.errors} errors${cost}${outcome.resumed ? ` · ${outcome.resumed} resumed` : ''}\n`,
     );
