@@ -128,6 +128,7 @@ function nextSteps(secret: string | undefined): string {
     'npx evalgate run                # run every suite; writes evalgate-results.json',
     'npx evalgate baseline save      # store the results as the baseline to compare with',
     'git add evalgate.yml evalgate .github/workflows && git commit -m "Add evalgate"',
+    'add evalgate-results.json, evalgate-comparison.json and .evalgate/ to .gitignore: they are outputs',
   ];
   const lines = steps.map((s, i) => `  ${i + 1}. ${s}`);
   if (secret)
