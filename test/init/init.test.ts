@@ -190,6 +190,34 @@ describe('evalgate init', () => {
     expect(readFileSync(join(dir, 'evalgate.yml'), 'utf8')).toContain('command: ["python", "run.py"]');
   });
 
+  it('asks for the prompt when there are several, and rejects an answer that is no file', async () => {
+    const dir = repo({
+      'prompts/a.md': '{{question}}',
+      'prompts/b.md': '{{question}}',
+      'models/m.yaml': 'model: m\n',
+    });
+    const answers: Record<string, string> = { Target: 'openai', Prompt: 'prompts/b.md' };
+    const ask = async (q: string) => answers[q.split(' ')[0]!] ?? '';
+    expect(await initWith(['--dry-run'], io(dir, { stdout: '', stderr: '' }), ask)).toBe(0);
+    await initWith([], io(dir, { stdout: '', stderr: '' }), ask);
+    expect(readFileSync(join(dir, 'evalgate.yml'), 'utf8')).toContain('prompt: prompts/b.md');
+    answers.Prompt = 'prompts/c.md';
+    await expect(initWith(['--force'], io(dir, { stdout: '', stderr: '' }), ask)).rejects.toThrow(
+      /prompt prompts\/c.md: no such file/,
+    );
+  });
+
+  it('--dir sets up another directory; help lists init and `help init` is `init --help`', async () => {
+    const dir = repo({ 'sub/prompts/p.md': '{{question}}', 'sub/models/m.yaml': 'model: m\n' });
+    expect((await cli(['init', '--yes', '--dir', 'sub'], dir)).code).toBe(0);
+    expect(readFileSync(join(dir, 'sub/evalgate.yml'), 'utf8')).toContain('prompt: prompts/p.md');
+    expect(existsSync(join(dir, 'evalgate.yml'))).toBe(false);
+    expect((await cli(['help'], dir)).stdout).toMatch(/^ {2}init {7}set evalgate up in this repository/m);
+    const a = await cli(['help', 'init'], dir);
+    expect(a.stdout).toMatch(/^Usage: evalgate init/);
+    expect(a).toEqual(await cli(['init', '--help'], dir));
+  });
+
   it('rejects bad flags with exit 2 and no stack trace', async () => {
     const dir = repo();
     const bad = await cli(['init', '--target', 'grpc'], dir);

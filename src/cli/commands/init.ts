@@ -80,7 +80,7 @@ export async function initWith(argv: string[], io: CliIO, ask: Ask | undefined):
 
   const detected = detectProject(root);
   const interactive = ask !== undefined && !values.yes;
-  if (interactive) await askMissing(ask, choices, detected);
+  if (interactive) await askMissing(ask, choices, detected, root);
 
   const plan = planInit(root, choices, detected);
   const written: string[] = [];
@@ -145,7 +145,13 @@ async function askMissing(
   ask: Ask,
   choices: InitChoices,
   detected: ReturnType<typeof detectProject>,
+  root: string,
 ): Promise<void> {
+  const file = (flag: string, answer: string): string => {
+    if (!existsSync(resolve(root, answer)))
+      throw new UsageError(`${flag} ${answer}: no such file (paths are relative to ${root})`);
+    return toPosix(answer);
+  };
   if (!choices.target) {
     const answer = (
       await ask('Target type: openai, http or command?', chooseTarget(choices, detected))
@@ -159,11 +165,11 @@ async function askMissing(
       const answer = (
         await ask('Prompt file (empty: write a starter prompt)?', detected.prompts[0] ?? '')
       ).trim();
-      if (answer) choices.prompt = answer;
+      if (answer) choices.prompt = file('prompt', answer);
     }
     if (!choices.model && detected.models.length !== 1) {
       const answer = (await ask('Model file (empty: write a starter one)?', detected.models[0] ?? '')).trim();
-      if (answer) choices.model = answer;
+      if (answer) choices.model = file('model', answer);
     }
   } else if (choices.target === 'command' && !choices.command) {
     choices.command = parseCommand(await ask('Command that answers one case (argv)?', 'node app.js'));
