@@ -8,7 +8,7 @@ import picomatch from 'picomatch';
  * folder anywhere in the tree); what it cannot guess, the user passes as a flag.
  */
 export interface Detected {
-  /** Prompt files, relative to the root, `/`-separated, sorted. */
+  /** Prompt files, relative to the root, `/`-separated, the likeliest first (see byLikelihood). */
   prompts: string[];
   /** Model config files, likewise. */
   models: string[];
@@ -67,7 +67,17 @@ export function detectProject(root: string): Detected {
     }
   };
   walk(root, 0);
-  return { prompts: prompts.sort(), models: models.sort() };
+  return { prompts: prompts.sort(byLikelihood), models: models.sort(byLikelihood) };
+}
+
+/**
+ * The file a target most likely uses first: partials (`partials/`, `_name`) last, then the
+ * shallower path (an app's own `prompts/` before an example's deep in the tree), then by name.
+ */
+function byLikelihood(a: string, b: string): number {
+  const partial = (p: string) => (/(^|\/)(partials?\/|_)/.test(p) ? 1 : 0);
+  const depth = (p: string) => p.split('/').length;
+  return partial(a) - partial(b) || depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /**

@@ -63,6 +63,7 @@ export function planInit(root: string, choices: InitChoices, detected: Detected)
   const files: InitFile[] = [];
   const notes: string[] = [];
   let targetYaml: string;
+  let componentsYaml = '';
   let starterVars: Record<string, unknown>;
   let packs = DEFAULT_PACKS;
   let secret: string | undefined;
@@ -112,8 +113,8 @@ export function planInit(root: string, choices: InitChoices, detected: Detected)
     }
     starterVars = exampleVars(variables);
   } else {
-    const components = [...(choices.prompt ? [choices.prompt] : detected.prompts)];
-    const models = [...(choices.model ? [choices.model] : detected.models)];
+    const promptFiles = choices.prompt ? [choices.prompt] : detected.prompts;
+    const modelFiles = choices.model ? [choices.model] : detected.models;
     const lines =
       target === 'command'
         ? [
@@ -138,31 +139,33 @@ export function planInit(root: string, choices: InitChoices, detected: Detected)
         `no --url given: the target calls http://localhost:8080/ask; edit targets.${TARGET_NAME}.url in evalgate.yml`,
       );
     const names: string[] = [];
-    if (components.length > 0) names.push('prompts');
-    if (models.length > 0) names.push('models');
+    if (promptFiles.length > 0) names.push('prompts');
+    if (modelFiles.length > 0) names.push('models');
     if (names.length > 0)
       lines.push(`    components: ${flowList(names)} # its changes re-run this target's suites`);
     targetYaml = lines.join('\n');
     starterVars = { question: exampleValue('question'), context: '' };
     const componentYaml: string[] = [];
-    if (components.length > 0)
-      componentYaml.push(`  prompts:`, `    kind: prompt`, `    paths: ${flowList(components)}`);
-    if (models.length > 0)
-      componentYaml.push(`  models:`, `    kind: model`, `    paths: ${flowList(models)}`);
-    if (componentYaml.length > 0) targetYaml += `\ncomponents:\n${componentYaml.join('\n')}`;
+    if (promptFiles.length > 0)
+      componentYaml.push(`  prompts:`, `    kind: prompt`, `    paths: ${flowList(promptFiles)}`);
+    if (modelFiles.length > 0)
+      componentYaml.push(`  models:`, `    kind: model`, `    paths: ${flowList(modelFiles)}`);
+    componentsYaml = componentYaml.join('\n');
   }
 
   files.unshift(
-    { path: CONFIG_FILE, purpose: 'the project config', content: configYaml(targetYaml, packs) },
+    {
+      path: CONFIG_FILE,
+      purpose: 'the project config',
+      content: configYaml(targetYaml, packs, componentsYaml),
+    },
     { path: STARTER_SUITE, purpose: 'a starter trusted suite', content: starterSuite(starterVars) },
   );
   for (const w of WORKFLOWS) files.push({ path: w.path, purpose: w.purpose, content: w.content });
   return { target, files, notes, ...(secret && { secret }) };
 }
 
-function configYaml(targetYaml: string, packs: string[]): string {
-  // `components:` (command and http targets) is appended to targetYaml after the targets map.
-  const [targets, components] = targetYaml.split('\ncomponents:\n');
+function configYaml(targets: string, packs: string[], components: string): string {
   return [
     '# evalgate config, written by `evalgate init`. Reference: the Configuration reference in',
     "# evalgate's README. Check it with `npx evalgate validate`.",

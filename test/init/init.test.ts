@@ -54,7 +54,8 @@ describe('detection', () => {
       'src/app.ts': 'export {}',
     });
     expect(detectProject(dir)).toEqual({
-      prompts: ['prompts/partials/tone.txt', 'prompts/support.md', 'services/bot/prompts/triage.yaml'],
+      // The likeliest first: partials last, shallower before deeper.
+      prompts: ['prompts/support.md', 'services/bot/prompts/triage.yaml', 'prompts/partials/tone.txt'],
       models: ['models/support.yaml'],
     });
   });
