@@ -113,11 +113,19 @@ describe('evalgate init', () => {
       'models/m.json': '{"model":"x"}',
     });
     const r = await cli(['init', '--yes'], dir);
-    expect(r.stdout).toContain('prompts/p.md uses {{customer}}');
+    expect(r.stdout).toContain('prompts/p.md uses {{customer}}, and the built-in safety packs set only');
     expect(readFileSync(join(dir, 'evalgate.yml'), 'utf8')).not.toContain('evalgate:');
     const v = await cli(['validate'], dir);
     expect(v.stderr).toBe('');
     expect(v.stdout).toBe('ok: 1 suite, 1 case, 1 target\n');
+  });
+
+  it('leaves the packs out when the prompt has no {{question}} to put their questions in', async () => {
+    const dir = repo({ 'prompts/p.md': 'Say hello.', 'models/m.json': '{"model":"x"}' });
+    const r = await cli(['init', '--yes'], dir);
+    expect(r.stdout).toContain('prompts/p.md does not use {{question}}');
+    expect(readFileSync(join(dir, 'evalgate.yml'), 'utf8')).not.toContain('evalgate:');
+    expect((await cli(['validate'], dir)).stdout).toBe('ok: 1 suite, 1 case, 1 target\n');
   });
 
   it('sets up a command target that watches the prompt files, and it validates', async () => {

@@ -153,9 +153,7 @@ async function askMissing(
     return toPosix(answer);
   };
   if (!choices.target) {
-    const answer = (
-      await ask('Target type: openai, http or command?', chooseTarget(choices, detected))
-    ).trim();
+    const answer = (await ask('Target type: openai, http or command?', chooseTarget(choices))).trim();
     if (!TARGETS.includes(answer as InitTargetType))
       throw new UsageError(`target type must be one of ${TARGETS.join(', ')}, not '${answer}'`);
     choices.target = answer as InitTargetType;
