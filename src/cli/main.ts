@@ -9,6 +9,10 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  init: {
+    summary: 'set evalgate up in this repository: config, a starter suite, the workflows',
+    load: async () => (await import('./commands/init.js')).initCommand,
+  },
   run: {
     summary: 'run suites against their targets and write evalgate-results.json',
     load: async () => (await import('./commands/run.js')).runCommand,
