@@ -1,0 +1,17 @@
+import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
+import{formatPlanJson,planFromGit,renderPlanText}from"./chunk-WIBDZXJS.js";import"./chunk-K3XJDCEC.js";import"./chunk-SEBFBU4W.js";import"./chunk-V5KR7OFA.js";import{UsageError,terminalText}from"./chunk-MM4RIFYV.js";import{writeFileSync}from"node:fs";import{resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate plan --base REF [--head REF] [--json] [--out FILE] [--config FILE] [--no-fetch]
+
+Shows which components a change touched (prompt, model, retrieval, ...), how, and which
+suites it affects and why. Compares head with the merge base of base and head, as a pull
+request does (base...head).
+
+  --base REF     the branch or commit the change is against, e.g. origin/main (required)
+  --head REF     the change; default HEAD
+  --json         print the plan as JSON (the document \`evalgate run --plan\` reads)
+  --out FILE     also write the JSON plan to FILE
+  --config FILE  default evalgate.yml
+  --no-fetch     never fetch a missing base or shallow history from the remote
+
+Exit 0 with a plan (even one that runs nothing), 2 on a config error or a base that cannot
+be found.
+`,planCommand=async(argv,io)=>{let{values}=parseArgs({args:argv,options:{base:{type:"string",short:"b"},head:{type:"string",default:"HEAD"},json:{type:"boolean",default:!1},out:{type:"string",short:"o"},config:{type:"string",short:"c",default:"evalgate.yml"},"no-fetch":{type:"boolean",default:!1},help:{type:"boolean",short:"h"}},strict:!0});if(values.help)return io.stdout(HELP),0;if(!values.base)throw new UsageError("plan needs --base REF: the branch the change is against, e.g. --base origin/main");let plan=await planFromGit({cwd:io.cwd,base:values.base,head:values.head,config:values.config,fetch:!values["no-fetch"],env:io.env}),json=formatPlanJson(plan);return values.out&&writeFileSync(resolve(io.cwd,values.out),json),io.stdout(values.json?json:terminalText(renderPlanText(plan),{maxLength:2e5})),0};export{planCommand};
