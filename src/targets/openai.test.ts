@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../../test/helpers/fake-openai.js';
@@ -8,6 +7,7 @@ import { OpenAITargetSchema } from '../config/schema.js';
 import { createTarget } from './index.js';
 import { sampleSeed } from './seed.js';
 import { TargetError, type Target } from './types.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const SECRET = 'sk-test-do-not-leak';
 
@@ -28,7 +28,7 @@ const defaultFiles = {
 };
 
 function project(files: Record<string, string> = defaultFiles): string {
-  const root = mkdtempSync(join(tmpdir(), 'evalgate-openai-'));
+  const root = tempDir('evalgate-openai-');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, name)), { recursive: true });
     writeFileSync(join(root, name), text);

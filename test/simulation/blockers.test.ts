@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintExtrasForProject, openBaselineStore, saveBaselines } from '../../src/baseline/index.js';
@@ -12,6 +11,7 @@ import { prepareTargets } from '../../src/config/targets.js';
 import { freshSampler, type ArmSampler } from '../../src/pipeline/arms.js';
 import { evaluate } from '../../src/pipeline/evaluate.js';
 import { gateChange, type GatedChange } from '../../src/pipeline/gate-change.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // Pull requests that change nothing, through the real pipeline: the runner calls an `http`
 // target on loopback, graders grade, the stored baseline is compared, failing blockers are
@@ -124,7 +124,7 @@ describe('blockers on pull requests that change nothing, through the real runner
 
   beforeAll(async () => {
     app = await startApp();
-    dir = mkdtempSync(join(tmpdir(), 'evalgate-sim-blockers-'));
+    dir = tempDir('evalgate-sim-blockers-');
     writeProject(dir);
     // The default branch's baseline, once.
     const env = envFor('main', 0, 'head');
