@@ -25,6 +25,26 @@ import { tempDir } from '../helpers/tmp.js';
 const BLOCKERS = 12;
 const SUPPORT = 20;
 const TRIALS = 200;
+/**
+ * Pull requests gated at once. Each is its own system (its own outputs, its own trial on the
+ * app), so running a few together changes no outcome; it overlaps one's file and socket waits
+ * with another's work.
+ */
+const PARALLEL = 4;
+
+/** Runs `task(0) … task(n − 1)`, at most `limit` at a time; results in index order. */
+async function inPool<T>(n: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array<T>(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      results[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+  return results;
+}
 
 function passProbability(id: string, regressed: boolean): number {
   if (id.startsWith('blocker')) return regressed && id === 'blocker-0' ? 0.02 : 0.98;
@@ -203,8 +223,7 @@ describe('blockers on pull requests that change nothing, through the real runner
     let blocks = 0;
     let flakes = 0;
     let confirmCalls = 0;
-    for (let t = 0; t < TRIALS; t++) {
-      const g = await pullRequest('aa', t);
+    for (const g of await inPool(TRIALS, PARALLEL, (t) => pullRequest('aa', t))) {
       if (blocked(g)) blocks++;
       if (g.verdict.reasons.some((r) => r.code === 'blocker-flaky')) flakes++;
       confirmCalls += g.confirmation.calls.current + g.confirmation.calls.base;
@@ -220,9 +239,8 @@ describe('blockers on pull requests that change nothing, through the real runner
 
   it(`${TRIALS} pull requests where a blocker truly regresses (0.98 → 0.02): blocked in at least 99%`, async () => {
     let blocks = 0;
-    for (let t = 0; t < TRIALS; t++) {
-      // Only the safety suite: the trusted suite has no say in a blocker's verdict.
-      const g = await pullRequest('regressed', t, ['safety']);
+    // Only the safety suite: the trusted suite has no say in a blocker's verdict.
+    for (const g of await inPool(TRIALS, PARALLEL, (t) => pullRequest('regressed', t, ['safety']))) {
       if (g.verdict.reasons.some((r) => r.case === 'blocker-0' && r.code === 'blocker-regressed')) blocks++;
     }
     console.log(
