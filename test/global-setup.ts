@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,21 +11,30 @@ import { join } from 'node:path';
  *
  * `pool: 'forks'` workers take their environment when they are forked, after this runs; a
  * test that needs a different temp folder for a child process passes TMPDIR itself.
+ *
+ * The CLI turns on Node's compile cache, which lives in `<tmpdir>/node-compile-cache` by
+ * design (a cache kept between runs, not a leak); for the run it goes beside the temp folder,
+ * in the run's own folder, so it neither counts as a leftover nor outlives the run.
  */
 export default function setup(): () => void {
-  const outer = tmpdir();
-  const run = mkdtempSync(join(outer, 'evalgate-vitest-run-'));
-  const saved = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP };
+  const root = mkdtempSync(join(tmpdir(), 'evalgate-vitest-run-'));
+  const run = join(root, 'tmp');
+  const compileCache = join(root, 'node-compile-cache');
+  mkdirSync(run);
+  const keys = ['TMPDIR', 'TMP', 'TEMP', 'NODE_COMPILE_CACHE'] as const;
+  const saved = Object.fromEntries(keys.map((key) => [key, process.env[key]]));
   process.env.TMPDIR = run;
   process.env.TMP = run;
   process.env.TEMP = run;
+  process.env.NODE_COMPILE_CACHE = compileCache;
   return () => {
-    for (const [key, value] of Object.entries(saved)) {
+    for (const key of keys) {
+      const value = saved[key];
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
     const left = readdirSync(run).sort();
-    rmSync(run, { recursive: true, force: true, maxRetries: 3 });
+    rmSync(root, { recursive: true, force: true, maxRetries: 3 });
     if (left.length === 0) return;
     // vitest reports an error thrown here but does not fail the run for it: fail it ourselves.
     process.exitCode = 1;
