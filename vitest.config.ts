@@ -12,5 +12,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // A fresh TMPDIR for the run, which must be empty again at the end (see the file).
+    globalSetup: ['test/global-setup.ts'],
+    // Removes what `tempDir` (test/helpers/tmp.ts) made, after each test file.
+    setupFiles: ['test/setup-cleanup.ts'],
   },
 });

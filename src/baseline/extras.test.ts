@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LoadedSuite } from '../config/load.js';
 import type { Grader } from '../graders/types.js';
 import { fingerprintExtrasForProject, graderSpecHash, judgeOf } from './extras.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const grader = (name: string, fingerprint?: Record<string, unknown>): Grader => ({
   name,
@@ -17,7 +17,7 @@ const suiteWith = (file: string, ...graders: Grader[]) =>
 
 describe('graderSpecHash', () => {
   it('changes when a grader spec changes and not when only cases change', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'evalgate-spec-'));
+    const dir = tempDir('evalgate-spec-');
     const file = join(dir, 's.yml');
     writeFileSync(file, 'id: s\ngraders: [{ type: contains, value: ok }]\ncases:\n  - input: a\n');
     const first = graderSpecHash(file);

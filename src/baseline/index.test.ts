@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRepo } from '../../test/helpers/git.js';
 import { ProjectConfigSchema } from '../config/schema.js';
@@ -15,6 +12,7 @@ import {
   saveBaselines,
 } from './index.js';
 import { fakeResults } from './testing.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 describe('BaselineConfigSchema', () => {
   it('defaults to the git-branch store, redacted', () => {
@@ -56,7 +54,7 @@ describe('saveBaselines and loadBaselines', () => {
     const repo = createRepo();
     repo.write({ 'evalgate.yml': 'base\n' });
     repo.commit('base');
-    const store = new PathStore({ rootDir: mkdtempSync(join(tmpdir(), 'evalgate-idx-')), dir: 'b' });
+    const store = new PathStore({ rootDir: tempDir('evalgate-idx-'), dir: 'b' });
     const saved = await saveBaselines({
       store,
       results: fakeResults([{ id: 'stored' }, { id: 'other' }]),

@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloneRepo, createFixtureRepo, createRepo, type TempRepo } from '../../test/helpers/git.js';
 import { planFromGit } from '../plan/plan.js';
 import { GitChangeSource } from './git.js';
 import { ChangeSourceError } from './types.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 async function failureOf(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -98,7 +96,7 @@ describe('GitChangeSource: revisions the clone cannot provide', () => {
   });
 
   it('outside a repository, says so', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'evalgate-norepo-'));
+    const dir = tempDir('evalgate-norepo-');
     expect(await failureOf(planFromGit({ cwd: dir, base: 'main' }))).toMatch(
       /is not inside a git repository: evalgate plan compares two revisions of one/,
     );

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject } from './load.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const CONFIG = `targets:\n  bot:\n    type: command\n    command: [node, bot.mjs]\nsuites:\n  - suites/*.yml\n`;
 const dirs: string[] = [];
@@ -11,7 +11,7 @@ afterEach(() => {
 });
 
 function hashes(suite: string): Record<string, string | undefined> {
-  const dir = mkdtempSync(join(tmpdir(), 'evalgate-case-hash-'));
+  const dir = tempDir('evalgate-case-hash-');
   dirs.push(dir);
   for (const [name, text] of Object.entries({ 'evalgate.yml': CONFIG, 'suites/s.yml': suite })) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });

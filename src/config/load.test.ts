@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, ConfigErrors } from './errors.js';
 import { loadProject } from './load.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const tempDirs: string[] = [];
 afterAll(() => {
@@ -11,7 +11,7 @@ afterAll(() => {
 });
 
 function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'evalgate-load-'));
+  const dir = tempDir('evalgate-load-');
   tempDirs.push(dir);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,13 +9,14 @@ import { ConfigError, ConfigErrors } from './errors.js';
 import { loadProject } from './load.js';
 import { findPackageRoot, listPacks, packFile, packsDir } from './packs.js';
 import { prepareTargets } from './targets.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(REPO, 'test/fixtures/safety-targets');
 const PACKS = ['harmful-requests', 'over-refusal', 'prompt-injection', 'sensitive-data', 'tool-exfiltration'];
 
 function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'evalgate-packs-'));
+  const dir = tempDir('evalgate-packs-');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compare } from '../compare/compare.js';
@@ -12,6 +11,7 @@ import type { ResultsDocument } from '../results/types.js';
 import { sampleStatus } from '../runner/run.js';
 import { renderComparisonMarkdown } from '../report/markdown.js';
 import { gate } from './gate.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 /** A 60-case trusted suite whose judge score drops from ~0.9 to ~0.3 while every hard check passes. */
 function judgedRuns(advisory: boolean): { baseline: ResultsDocument; current: ResultsDocument } {
@@ -82,7 +82,7 @@ describe('a judge below its calibration minimum is advisory: reported, never blo
   });
 
   it('compileJudge: advisory without a calibration report, below the minimum kappa, or after the judge changed; gating once calibrated', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'evalgate-judge-gate-'));
+    const dir = tempDir('evalgate-judge-gate-');
     const spec = JudgeSpecSchema.parse({
       type: 'judge',
       rubric: 'Cites the refund window.',

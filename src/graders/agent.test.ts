@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LoadedCase } from '../config/load.js';
@@ -7,8 +6,9 @@ import type { ToolCall } from '../results/types.js';
 import { urlsIn } from './agent.js';
 import { compileGrader } from './index.js';
 import { GraderSpecSchema, normalizeGraderInput } from './spec.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
-const baseDir = mkdtempSync(join(tmpdir(), 'evalgate-agent-'));
+const baseDir = tempDir('evalgate-agent-');
 
 function compile(raw: unknown) {
   return compileGrader(GraderSpecSchema.parse(normalizeGraderInput(raw)), { baseDir });

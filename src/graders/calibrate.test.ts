@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,6 +9,7 @@ import {
   type CalibrationReport,
 } from './calibrate.js';
 import type { JudgeFingerprint } from './judge.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const table = (
   bothPass: number,
@@ -76,7 +76,7 @@ describe('judgeMayGate', () => {
 
 describe('readCalibrationReport', () => {
   it('reads a report and treats a missing or foreign file as no calibration', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'evalgate-cal-'));
+    const dir = tempDir('evalgate-cal-');
     const report = { version: 1, kappa: 0.7, fingerprints: [] };
     writeFileSync(join(dir, 'ok.json'), JSON.stringify(report));
     writeFileSync(join(dir, 'other.json'), '{"kappa": 0.9}');

@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LoadedCase } from '../config/load.js';
 import type { TargetOutput } from '../results/types.js';
 import { compileGrader } from './index.js';
 import { GraderSpecSchema, normalizeGraderInput } from './spec.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
-const baseDir = mkdtempSync(join(tmpdir(), 'evalgate-graders-'));
+const baseDir = tempDir('evalgate-graders-');
 
 function grade(
   raw: unknown,

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../../test/helpers/fake-openai.js';
@@ -8,6 +7,7 @@ import { CALIBRATION_REPORT_VERSION } from './calibrate.js';
 import { compileGrader, type CompileContext } from './index.js';
 import { JudgeConfigSchema, type JudgeGrader } from './judge.js';
 import { GraderSpecSchema } from './spec.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const kase = {
   id: 'c',
@@ -22,7 +22,7 @@ const kase = {
 
 describe('refusal grader with a judge behind the deterministic detector', () => {
   let server: FakeOpenAI;
-  const dir = mkdtempSync(join(tmpdir(), 'evalgate-refusal-judge-'));
+  const dir = tempDir('evalgate-refusal-judge-');
   beforeAll(async () => {
     // The judge reads every soft deflection as a refusal.
     server = await startFakeOpenAI({

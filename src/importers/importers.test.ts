@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject, type LoadedCase } from '../config/load.js';
 import { convertInspectSample } from './inspect.js';
 import { convertOpenAIEvalsSample, evalsMatch, normalizeAnswer } from './openai-evals.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const fixtures = resolve(import.meta.dirname, '../../test/fixtures/importers');
 
@@ -78,7 +78,7 @@ describe('importers through loadProject', () => {
   });
 
   it('reports a malformed sample with file and line', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'evalgate-import-'));
+    const dir = tempDir('evalgate-import-');
     writeFileSync(
       join(dir, 'evalgate.yml'),
       'targets:\n  app: { type: command, command: [x] }\nsuites: [s.yml]\n',

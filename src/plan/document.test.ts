@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/errors.js';
 import { formatPlanJson, readPlan, suitesInPlan } from './document.js';
 import type { Plan } from './types.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const PLAN: Plan = {
   schemaVersion: 1,
@@ -57,7 +58,7 @@ afterEach(() => {
 });
 
 function write(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'evalgate-plan-'));
+  const dir = tempDir('evalgate-plan-');
   dirs.push(dir);
   const file = join(dir, 'plan.json');
   writeFileSync(file, text);

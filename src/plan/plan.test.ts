@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureRepo, FIXTURE_FILES, type TempRepo } from '../../test/helpers/git.js';
@@ -8,6 +7,7 @@ import { versionId } from './normalize.js';
 import { planFromGit } from './plan.js';
 import type { Change, FileChange, Plan, PlannedSuite, Reason } from './types.js';
 import { versionsForWorkingTree, versionsOnDisk } from './versions.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const SUITES: Record<string, Omit<PlannedSuite, 'id' | 'reasons'>> = {
   'billing-qa': { target: 'billing', kind: 'regression', file: 'suites/billing-qa.yml' },
@@ -26,7 +26,7 @@ const ON_MAIN = ALL.filter((id) => id !== 'new-suite');
  * stage computes them. The plan's ids, from git objects, must equal these.
  */
 async function versionsAt(repo: TempRepo, rev: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'evalgate-worktree-'));
+  const dir = tempDir('evalgate-worktree-');
   repo.git('worktree', 'add', '-q', '--detach', dir, rev);
   try {
     const all = (await versionsOnDisk(join(dir, 'evalgate.yml'))).versions.components;

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepo, type TempRepo } from '../../test/helpers/git.js';
@@ -10,6 +9,7 @@ import { cacheNamespace } from '../runner/run.js';
 import { planFromGit } from './plan.js';
 import { renderPlanText } from './render.js';
 import type { Plan } from './types.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const FILES: Record<string, string> = {
   'evalgate.yml': `targets:
@@ -122,7 +122,7 @@ async function planEdit(repo: TempRepo, branch: string, edits: Record<string, [s
  * what the plan's counts must agree with.
  */
 function runnerKeys(repo: TempRepo, rev: string): Map<string, { target: string; key: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'evalgate-worktree-'));
+  const dir = tempDir('evalgate-worktree-');
   repo.git('worktree', 'add', '-q', '--detach', dir, rev);
   try {
     const project = loadProject(join(dir, 'evalgate.yml'));

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../config/load.js';
@@ -9,6 +8,7 @@ import { allocate, reviewCsv, reviewJsonl, selectForReview } from './export.js';
 import { importReviewCsv, importReviewJsonl, mergeLabels } from './import.js';
 import type { Label } from './labels.js';
 import { promoteLabels } from './promote.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 function caseResult(
   id: string,
@@ -254,7 +254,7 @@ vars: {}
       '  - id: new-pass\n    description: reviewed by ana (pass), promoted from support/new-pass\n',
     );
 
-    const dir = mkdtempSync(join(tmpdir(), 'evalgate-promote-'));
+    const dir = tempDir('evalgate-promote-');
     writeFileSync(
       join(dir, 'evalgate.yml'),
       'targets:\n  app: { type: command, command: [node, app.js] }\nsuites: [trusted.yml]\n',

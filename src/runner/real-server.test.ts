@@ -234,7 +234,8 @@ describe('refreshFailures', () => {
 
 describe('abort listeners', () => {
   it('runs at concurrency 32 under an abort signal without a MaxListenersExceededWarning', async () => {
-    const fake = await server({ latencyMs: 20, script: () => ({ content: 'ok' }) });
+    // Answers slow enough that many requests overlap even when the machine is busy.
+    const fake = await server({ latencyMs: 250, script: () => ({ content: 'ok' }) });
     const { target } = openaiTarget(fake.url, 'model: gpt-4o-mini\ntemperature: 0.5\n');
     const seen: Error[] = [];
     const onWarning = (w: Error) => seen.push(w);

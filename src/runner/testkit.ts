@@ -2,9 +2,7 @@
  * Test doubles for the runner: virtual time, an in-memory target, and loaded cases built
  * directly (no YAML). Not imported by production code.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempDir as testTempDir } from '../../test/helpers/tmp.js';
 import type { LoadedCase, LoadedProject, LoadedSuite } from '../config/load.js';
 import type { ProjectConfig } from '../config/schema.js';
 import type { PositionedDocument } from '../config/yaml.js';
@@ -173,8 +171,9 @@ export function verdict(name: string, pass: boolean, score = pass ? 1 : 0, error
 
 let rootCounter = 0;
 
+/** A fresh folder, removed after the test file (test/helpers/tmp.ts). */
 export function tempDir(prefix = 'evalgate-runner-'): string {
-  return mkdtempSync(join(tmpdir(), `${prefix}${rootCounter++}-`));
+  return testTempDir(`${prefix}${rootCounter++}-`);
 }
 
 export function makeCase(id: string, suite: string, overrides: Partial<LoadedCase> = {}): LoadedCase {

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatField } from '../config/errors.js';
@@ -7,6 +6,7 @@ import { CommandTargetSchema } from '../config/schema.js';
 import { createTarget } from './index.js';
 import { sampleSeed } from './seed.js';
 import { TargetError, type Target } from './types.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 /** A stand-in for the app under test; `vars.mode` picks its behaviour. */
 const APP = `
@@ -50,7 +50,7 @@ process.stdin.on('end', () => {
 `;
 
 function setup(spec: Record<string, unknown> = {}, env: Record<string, string | undefined> = process.env) {
-  const root = mkdtempSync(join(tmpdir(), 'evalgate-command-'));
+  const root = tempDir('evalgate-command-');
   writeFileSync(join(root, 'app.cjs'), APP);
   const parsed = CommandTargetSchema.parse({
     type: 'command',
@@ -180,7 +180,7 @@ describe('command target', () => {
     expect(Date.now() - started).toBeLessThan(4000 + 10_000);
     expect(existsSync(pidFile)).toBe(true);
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
-    await expect.poll(() => alive(grandchild), { timeout: 3000 }).toBe(false);
+    await expect.poll(() => alive(grandchild), { timeout: 20_000 }).toBe(false);
   });
 
   it('finds a missing program or directory when the target is built', () => {

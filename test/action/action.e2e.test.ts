@@ -6,15 +6,7 @@
  * (validated against GitHub's OpenAPI description) as `GITHUB_API_URL`.
  */
 import { spawn } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -32,6 +24,7 @@ import {
 } from '../helpers/fake-github.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { createRepo, type TempRepo } from '../helpers/git.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE24 = join(ROOT, 'node_modules/node/bin/node');
@@ -127,7 +120,7 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
     token?: string;
     env?: Record<string, string>;
   }): Promise<ActionRun> {
-    const dir = mkdtempSync(join(tmpdir(), 'evalgate-runner-'));
+    const dir = tempDir('evalgate-runner-');
     temp.push(dir);
     const files = {
       event: join(dir, 'event.json'),
@@ -193,7 +186,7 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
   }
 
   beforeAll(async () => {
-    dist = mkdtempSync(join(tmpdir(), 'evalgate-action-dist-'));
+    dist = tempDir('evalgate-action-dist-');
     temp.push(dist);
     execFileSync(process.execPath, ['scripts/build.mjs', dist], { cwd: ROOT, stdio: 'pipe' });
     github = await startFakeGitHub({
@@ -221,6 +214,11 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
         'baseline:',
         '  store: git-branch',
         '  privacy: raw',
+        // The bot is a node process started per case: its latency is the machine's load at
+        // the moment, not the change, so a busy machine would turn a pass into a latency warn.
+        'gate:',
+        '  budgets:',
+        '    latencyP95: { maxIncreasePct: null }',
         '',
       ].join('\n'),
       'app/bot.mjs': [
@@ -343,7 +341,7 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
     expect(checksOn(headSha)[0]).toMatchObject({ id: before.check.id, conclusion: 'failure' });
     expect(again.outputs['check-run-id']).toBe(String(before.check.id));
     // What actions/upload-artifact would keep, for the fork pattern's second half (below).
-    artifact = mkdtempSync(join(tmpdir(), 'evalgate-artifact-'));
+    artifact = tempDir('evalgate-artifact-');
     temp.push(artifact);
     for (const f of ARTIFACT_FILES) copyFileSync(join(repo.dir, f), join(artifact, f));
   }, 30_000);
@@ -478,7 +476,7 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
     // download-artifact@v4 with `run-id` and no `name`: every artifact of the run, each in a
     // folder named after it, in the workspace (its default path). action.yml names ours
     // evalgate-<job>-<attempt>; the run may have other artifacts beside it.
-    const workspace = mkdtempSync(join(tmpdir(), 'evalgate-report-ws-'));
+    const workspace = tempDir('evalgate-report-ws-');
     temp.push(workspace);
     const lay = (folder: string, files: string[]) => {
       mkdirSync(join(workspace, folder));

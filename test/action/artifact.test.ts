@@ -1,15 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { locateReports } from '../../src/action/artifact.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const NAMES = ['evalgate-comparison.json', 'evalgate-pr.json'];
 
 describe('locateReports: the layouts actions/download-artifact@v4 leaves', () => {
   let root: string;
   beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'evalgate-artifact-'));
+    root = tempDir('evalgate-artifact-');
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

@@ -6,15 +6,7 @@
  * Then action.yml's finalize step, as the runner runs it after a cancel.
  */
 import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -30,6 +22,7 @@ import {
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { createRepo, type TempRepo } from '../helpers/git.js';
 import { actionDefaults, cancelLikeTheRunner, findStep, startStep, waitFor } from './steps.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE24 = join(ROOT, 'node_modules/node/bin/node');
@@ -78,7 +71,7 @@ describe('a cancelled run, as the runner cancels it (bash root process, SIGINT â
 
   beforeAll(async () => {
     // GITHUB_ACTION_PATH: the action's checkout, with the bundle in dist/.
-    actionPath = mkdtempSync(join(tmpdir(), 'evalgate-action-'));
+    actionPath = tempDir('evalgate-action-');
     temp.push(actionPath);
     execFileSync(process.execPath, ['scripts/build.mjs', join(actionPath, 'dist')], {
       cwd: ROOT,
@@ -128,7 +121,7 @@ describe('a cancelled run, as the runner cancels it (bash root process, SIGINT â
   });
 
   beforeEach(() => {
-    job = mkdtempSync(join(tmpdir(), 'evalgate-job-'));
+    job = tempDir('evalgate-job-');
   });
   afterEach(() => {
     rmSync(job, { recursive: true, force: true });

@@ -3,9 +3,8 @@
  * the record of started checks and its state file, the port that refuses writes after a
  * cancel, the signal handling, and the finalize step's completion.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CANCELLED_SUMMARY, Cancellation, RunCancelledError } from '../../src/action/cancel.js';
 import { runAttemptOf } from '../../src/action/context.js';
@@ -20,6 +19,7 @@ import {
   startFakeGitHub,
   type FakeGitHub,
 } from '../helpers/fake-github.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const REPO = `${DEFAULT_OWNER}/${DEFAULT_REPO}`;
 
@@ -49,7 +49,7 @@ describe('a clean cancel against the fake GitHub', () => {
   });
   afterAll(() => github.close());
   beforeEach(() => {
-    temp = mkdtempSync(join(tmpdir(), 'evalgate-cancel-'));
+    temp = tempDir('evalgate-cancel-');
   });
   afterEach(() => rmSync(temp, { recursive: true, force: true }));
 

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { SETTLE_SAMPLE_OFFSET } from '../../src/pipeline/gate-change.js';
 import { createRepo } from '../helpers/git.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // A nondeterministic system under test, reproducible: case `id`'s answer to its n-th call
 // with sample index `sample` is right with probability `quality` (solid cases: 0.99), the coin
@@ -108,7 +108,7 @@ function calls(log: string): { case: string; sample: number; rerun: boolean }[] 
  */
 async function settleScenario(sc: Scenario) {
   const repo = project(sc);
-  const log = join(mkdtempSync(join(tmpdir(), 'evalgate-bot-')), 'calls.log');
+  const log = join(tempDir('evalgate-bot-'), 'calls.log');
   expect((await cli(['run'], repo.dir, log)).code).toBe(0);
   expect((await cli(['baseline', 'save'], repo.dir, log)).code).toBe(0);
 

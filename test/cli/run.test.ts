@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +8,7 @@ import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
   a: Ajv2020,
@@ -22,7 +23,7 @@ afterAll(() => {
 });
 
 function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'evalgate-cli-'));
+  const dir = tempDir('evalgate-cli-');
   tempDirs.push(dir);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
@@ -292,7 +293,7 @@ describe('bad input: one located line, exit 2, no stack trace, no model call', (
 
 describe('the bundled CLI on the offline quickstart (the README’s first command)', () => {
   it('passes every case and exits 0', async () => {
-    const outDir = mkdtempSync(join(tmpdir(), 'evalgate-qs-'));
+    const outDir = tempDir('evalgate-qs-');
     tempDirs.push(outDir);
     const out = join(outDir, 'results.json');
     const { stdout } = await promisify(execFile)(

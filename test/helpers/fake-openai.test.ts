@@ -32,7 +32,8 @@ describe('fake OpenAI server', () => {
 
   it('keeps connections alive under concurrency, and close() ends hanging requests', async () => {
     const fake = await startFakeOpenAI({
-      latencyMs: 10,
+      // Long enough that all 8 workers' requests are in flight together even on a busy machine.
+      latencyMs: 50,
       script: ({ n }) => (n === 200 ? { hang: true } : undefined),
     });
     const call = () =>
@@ -51,7 +52,7 @@ describe('fake OpenAI server', () => {
     expect(fake.maxInFlight).toBe(8);
     expect(fake.connections).toBeLessThan(40);
     const hanging = call().catch((e: Error) => e);
-    await expect.poll(() => fake.requests.length).toBe(201);
+    await expect.poll(() => fake.requests.length, { timeout: 20_000 }).toBe(201);
     await fake.close();
     expect(await hanging).toBeInstanceOf(Error);
   });

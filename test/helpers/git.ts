@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { tempDir } from './tmp.js';
 
 /** Identity and settings for commits in test repositories, whatever the machine's git config says. */
 const GIT_CONFIG = [
@@ -43,9 +43,12 @@ export function git(cwd: string, ...args: string[]): string {
   }).trim();
 }
 
-/** A repository to make commits in; `dir` may be given to wrap an existing clone. */
+/**
+ * A repository to make commits in, in a `tempDir` removed after the test file; `dir` may be
+ * given to wrap an existing clone (then removing it is the caller's).
+ */
 export function createRepo(options: { dir?: string; init?: boolean } = {}): TempRepo {
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'evalgate-repo-'));
+  const dir = options.dir ?? tempDir('evalgate-repo-');
   if (options.init !== false && !options.dir) git(dir, 'init', '-q', '-b', 'main');
   const repo: TempRepo = {
     dir,
@@ -79,7 +82,7 @@ export function createRepo(options: { dir?: string; init?: boolean } = {}): Temp
 
 /** `git clone` with extra arguments (`--depth 1`, `--no-single-branch`), from a local repository over file://. */
 export function cloneRepo(from: TempRepo, ...args: string[]): TempRepo {
-  const dir = mkdtempSync(join(tmpdir(), 'evalgate-clone-'));
+  const dir = tempDir('evalgate-clone-');
   execFileSync('git', [...GIT_CONFIG, 'clone', '-q', ...args, `file://${from.dir}`, dir], {
     stdio: 'ignore',
   });

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintExtrasForProject, openBaselineStore, saveBaselines } from '../../src/baseline/index.js';
@@ -12,6 +11,7 @@ import { prepareTargets } from '../../src/config/targets.js';
 import { freshSampler, type ArmSampler } from '../../src/pipeline/arms.js';
 import { evaluate } from '../../src/pipeline/evaluate.js';
 import { gateChange, type GatedChange } from '../../src/pipeline/gate-change.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // Pull requests that change nothing, through the real pipeline: the runner calls an `http`
 // target on loopback, graders grade, the stored baseline is compared, failing blockers are
@@ -25,6 +25,26 @@ import { gateChange, type GatedChange } from '../../src/pipeline/gate-change.js'
 const BLOCKERS = 12;
 const SUPPORT = 20;
 const TRIALS = 200;
+/**
+ * Pull requests gated at once. Each is its own system (its own outputs, its own trial on the
+ * app), so running a few together changes no outcome; it overlaps one's file and socket waits
+ * with another's work.
+ */
+const PARALLEL = 4;
+
+/** Runs `task(0) … task(n − 1)`, at most `limit` at a time; results in index order. */
+async function inPool<T>(n: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array<T>(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      results[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+  return results;
+}
 
 function passProbability(id: string, regressed: boolean): number {
   if (id.startsWith('blocker')) return regressed && id === 'blocker-0' ? 0.02 : 0.98;
@@ -124,7 +144,7 @@ describe('blockers on pull requests that change nothing, through the real runner
 
   beforeAll(async () => {
     app = await startApp();
-    dir = mkdtempSync(join(tmpdir(), 'evalgate-sim-blockers-'));
+    dir = tempDir('evalgate-sim-blockers-');
     writeProject(dir);
     // The default branch's baseline, once.
     const env = envFor('main', 0, 'head');
@@ -203,8 +223,7 @@ describe('blockers on pull requests that change nothing, through the real runner
     let blocks = 0;
     let flakes = 0;
     let confirmCalls = 0;
-    for (let t = 0; t < TRIALS; t++) {
-      const g = await pullRequest('aa', t);
+    for (const g of await inPool(TRIALS, PARALLEL, (t) => pullRequest('aa', t))) {
       if (blocked(g)) blocks++;
       if (g.verdict.reasons.some((r) => r.code === 'blocker-flaky')) flakes++;
       confirmCalls += g.confirmation.calls.current + g.confirmation.calls.base;
@@ -220,9 +239,8 @@ describe('blockers on pull requests that change nothing, through the real runner
 
   it(`${TRIALS} pull requests where a blocker truly regresses (0.98 → 0.02): blocked in at least 99%`, async () => {
     let blocks = 0;
-    for (let t = 0; t < TRIALS; t++) {
-      // Only the safety suite: the trusted suite has no say in a blocker's verdict.
-      const g = await pullRequest('regressed', t, ['safety']);
+    // Only the safety suite: the trusted suite has no say in a blocker's verdict.
+    for (const g of await inPool(TRIALS, PARALLEL, (t) => pullRequest('regressed', t, ['safety']))) {
       if (g.verdict.reasons.some((r) => r.case === 'blocker-0' && r.code === 'blocker-regressed')) blocks++;
     }
     console.log(

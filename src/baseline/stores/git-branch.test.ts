@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cloneRepo, createRepo, git, type TempRepo } from '../../../test/helpers/git.js';
@@ -8,6 +7,7 @@ import { BaselineError, createBaselines } from '../document.js';
 import { fakeResults } from '../testing.js';
 import type { Baseline } from '../types.js';
 import { GitBranchStore, type GitBranchStoreOptions } from './git-branch.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
 
 function repoWithWork(): TempRepo {
   const repo = createRepo();
@@ -192,10 +192,10 @@ describe('GitBranchStore (remote)', () => {
     const origin = createRepo();
     origin.write({ 'README.md': '# app\n' });
     origin.commit('init');
-    const bare = mkdtempSync(join(tmpdir(), 'evalgate-bare-'));
+    const bare = tempDir('evalgate-bare-');
     git(bare, 'clone', '-q', '--bare', origin.dir, bare);
-    const cloneA = createRepo({ dir: mkdtempSync(join(tmpdir(), 'evalgate-a-')) });
-    const cloneB = createRepo({ dir: mkdtempSync(join(tmpdir(), 'evalgate-b-')) });
+    const cloneA = createRepo({ dir: tempDir('evalgate-a-') });
+    const cloneB = createRepo({ dir: tempDir('evalgate-b-') });
     git(cloneA.dir, 'clone', '-q', bare, cloneA.dir);
     git(cloneB.dir, 'clone', '-q', bare, cloneB.dir);
 
@@ -240,11 +240,11 @@ describe('GitBranchStore (remote)', () => {
   it('does not retry a push the remote refuses for another reason (a hook), and says so', async () => {
     const origin = createRepo();
     origin.commit('init');
-    const bare = mkdtempSync(join(tmpdir(), 'evalgate-bare-'));
+    const bare = tempDir('evalgate-bare-');
     git(bare, 'clone', '-q', '--bare', origin.dir, bare);
     writeFileSync(join(bare, 'hooks/pre-receive'), '#!/bin/sh\necho "protected branch" >&2\nexit 1\n');
     chmodSync(join(bare, 'hooks/pre-receive'), 0o755);
-    const clone = createRepo({ dir: mkdtempSync(join(tmpdir(), 'evalgate-c-')) });
+    const clone = createRepo({ dir: tempDir('evalgate-c-') });
     git(clone.dir, 'clone', '-q', bare, clone.dir);
     let attempts = 0;
     const store = new GitBranchStore({

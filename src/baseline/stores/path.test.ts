@@ -1,16 +1,16 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BaselineError, createBaselines, serializeBaseline } from '../document.js';
 import { fakeResults } from '../testing.js';
 import { PathStore } from './path.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
 
 const baselines = createBaselines(fakeResults([{ id: 'a' }, { id: 'team/b' }]), { privacy: 'raw' });
 
 describe('PathStore', () => {
   it('writes one file per suite and reads them back', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'evalgate-path-'));
+    const root = tempDir('evalgate-path-');
     const store = new PathStore({ rootDir: root, dir: '.evalgate/baselines' });
     expect(await store.load(['a'])).toEqual(new Map());
     expect(await store.list()).toEqual([]);
@@ -33,7 +33,7 @@ describe('PathStore', () => {
   });
 
   it('refuses a truncated or wrong-version file, naming it', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'evalgate-path-'));
+    const root = tempDir('evalgate-path-');
     const store = new PathStore({ rootDir: root, dir: 'baselines' });
     await store.save(baselines);
     const file = join(root, 'baselines/a.json');

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../../../test/helpers/fake-openai.js';
 import type { CalibrationReport } from '../../graders/calibrate.js';
 import type { CliIO } from '../types.js';
 import { calibrateCommand } from './calibrate.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
 
 let dir: string;
 let server: FakeOpenAI;
@@ -21,7 +21,7 @@ beforeAll(async () => {
       };
     },
   });
-  dir = mkdtempSync(join(tmpdir(), 'evalgate-calibrate-'));
+  dir = tempDir('evalgate-calibrate-');
   writeFileSync(
     join(dir, 'evalgate.yml'),
     `targets:\n  app: { type: command, command: [node, app.js] }\nsuites: [suite.yml]\njudge:\n  model: judge-1\n  baseURL: ${server.url}\n  minKappa: 0.5\ncache: { dir: .cache }\n`,

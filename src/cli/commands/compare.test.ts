@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../compare/stats/rng.js';
 import { syntheticResults, type SyntheticCase } from '../../compare/synthetic.js';
 import type { CliIO } from '../types.js';
 import { compareCommand } from './compare.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
 
 let dir: string;
 
@@ -46,7 +46,7 @@ function results(outcomes: string, prefix = 'c') {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'evalgate-compare-'));
+  dir = tempDir('evalgate-compare-');
   write('base.json', results('P'.repeat(200)));
   write('same.json', results('P'.repeat(200)));
   write('worse.json', results(`${'F'.repeat(20)}${'P'.repeat(180)}`));
@@ -106,7 +106,7 @@ describe('evalgate compare: verdicts and exit codes', () => {
   });
 
   it('reads the policy from ./evalgate.yml when there is one', async () => {
-    const sub = mkdtempSync(join(tmpdir(), 'evalgate-compare-cfg-'));
+    const sub = tempDir('evalgate-compare-cfg-');
     writeFileSync(join(sub, 'evalgate.yml'), 'targets: {}\ngate:\n  onInconclusive: warn\n');
     const x = io(sub);
     const code = await compareCommand(

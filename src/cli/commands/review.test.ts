@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../config/load.js';
@@ -9,6 +8,7 @@ import { formatCsv } from '../../review/csv.js';
 import { parseLabels } from '../../review/labels.js';
 import type { CliIO } from '../types.js';
 import { reviewCommand } from './review.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
 
 let dir: string;
 
@@ -39,7 +39,7 @@ const outputs: Record<string, string> = {
 };
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'evalgate-review-'));
+  dir = tempDir('evalgate-review-');
   writeFileSync(
     join(dir, 'evalgate.yml'),
     'targets:\n  app: { type: command, command: [node, app.js] }\nsuites: [support.yml, trusted.yml]\n',
