@@ -1,6 +1,6 @@
 /**
  * Holm's step-down adjustment (Holm 1979), controlling the family-wise error rate across
- * the tested metrics of one suite (each suite is its own family: see compare.ts,
+ * the tested metrics of one suite (each suite is its own family: see verdict.ts,
  * `adjustWithinSuites`).
  *
  * With the m p-values sorted ascending p₍₁₎ ≤ … ≤ p₍ₘ₎,
