@@ -37,6 +37,8 @@ function project() {
       'suites: [suites/*.yml]',
       'cache: { enabled: false }',
       'baseline: { store: path, path: .evalgate/baselines, privacy: raw }',
+      // A process started per case: its latency is the machine's load, no budget's business here.
+      'gate: { budgets: { latencyP95: { maxIncreasePct: null } } }',
       '',
     ].join('\n'),
     'bot.cjs': BOT,
@@ -130,7 +132,10 @@ describe('evalgate run --base: plan, run the affected suites, compare with the s
           '',
         ].join('\n'),
         ...(gateSection && {
-          'evalgate.yml': `${readFileSync(join(repo.dir, 'evalgate.yml'), 'utf8')}gate: ${gateSection}\n`,
+          'evalgate.yml': readFileSync(join(repo.dir, 'evalgate.yml'), 'utf8').replace(
+            /^gate: \{ /m,
+            `gate: { ${gateSection}, `,
+          ),
         }),
       });
       repo.commit('edit and add a case');
@@ -159,7 +164,7 @@ describe('evalgate run --base: plan, run the affected suites, compare with the s
     }, 60_000);
 
     it('with no budget for them, names the unverified cases and does not pass', async () => {
-      const { r, file } = await editSuite('{ edits: { callBudget: 0 } }');
+      const { r, file } = await editSuite('edits: { callBudget: 0 }');
       expect(file.edits).toMatchObject({ status: 'ran', calls: 0, cases: [] });
       expect(file.edits.skipped.map((c: { case: string }) => c.case)).toEqual(['shipping', 'returns']);
       expect(file.verdict).not.toBe('pass');
