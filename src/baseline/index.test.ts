@@ -14,7 +14,7 @@ import {
   PathStore,
   saveBaselines,
 } from './index.js';
-import { fakeResults } from './testing.js';
+import { fakeResults } from '../../test/kits/baseline.js';
 
 describe('BaselineConfigSchema', () => {
   it('defaults to the git-branch store, redacted', () => {

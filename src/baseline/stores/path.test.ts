@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BaselineError, createBaselines, serializeBaseline } from '../document.js';
-import { fakeResults } from '../testing.js';
+import { fakeResults } from '../../../test/kits/baseline.js';
 import { PathStore } from './path.js';
 
 const baselines = createBaselines(fakeResults([{ id: 'a' }, { id: 'team/b' }]), { privacy: 'raw' });
