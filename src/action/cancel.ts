@@ -1,6 +1,9 @@
 import type { ChecksApi } from '../github/api.js';
 import { completeCheckRun, type CompletedCheck } from '../publish/check-run.js';
+import { CANCELLED_REASON, isCancellation, RunCancelledError, throwIfCancelled } from './cancelled.js';
 import type { StartedChecks, StartedCheck } from './started-checks.js';
+
+export { CANCELLED_REASON, isCancellation, RunCancelledError, throwIfCancelled };
 
 /**
  * A cancelled (or timed-out) job, ended cleanly.
@@ -25,25 +28,6 @@ import type { StartedChecks, StartedCheck } from './started-checks.js';
  * is what "no verdict was reached" means. (A timeout reaches the process as the same signals,
  * so it cannot tell the two apart; `timed_out` is not claimed.)
  */
-
-export const CANCELLED_REASON =
-  'the workflow run was cancelled (or timed out) before a verdict was reached; re-run the job';
-
-/** Thrown where the pipeline stops because the job was cancelled: never a verdict, never a pass. */
-export class RunCancelledError extends Error {
-  constructor() {
-    super(`evalgate: ${CANCELLED_REASON}`);
-    this.name = 'RunCancelledError';
-  }
-}
-
-export function isCancellation(e: unknown): e is RunCancelledError {
-  return e instanceof RunCancelledError;
-}
-
-export function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new RunCancelledError();
-}
 
 /** The check run of a run that never reached a verdict. `detail` says what was (not) done. */
 export function cancelledCheck(detail?: string): CompletedCheck {

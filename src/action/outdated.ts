@@ -1,30 +1,45 @@
 import { relative, resolve, sep } from 'node:path';
-import { describeGitHubError } from '../github/index.js';
+import { describeGitHubError, type GitHubApi } from '../github/index.js';
 import { findStickyComments } from '../publish/sticky-comment.js';
 import { commentCommit, markCommentOutdated, type CommitRef } from '../report/comment.js';
-import type { ActionContext } from './types.js';
+import type { ActionInputs } from './context.js';
+
+/**
+ * What these functions read of the Action's context: types.ts's `ActionContext` satisfies
+ * it. Declared here, narrow, so this module depends on nothing of the modes that call it.
+ */
+export interface OutdatedContext {
+  inputs: Pick<ActionInputs, 'comment' | 'config' | 'workingDirectory'>;
+  /** GITHUB_WORKSPACE: the comment key is relative to it. */
+  workspace: string;
+  repo: { owner: string; repo: string };
+  serverUrl?: string;
+  signal?: AbortSignal;
+  github?: { api: GitHubApi };
+  io: { debug(message: string): void; info(message: string): void; warning(message: string): void };
+}
 
 /**
  * The sticky comment's identity, shared by the run that posts it and the one that marks it
  * outdated: the config path relative to the workspace as the key, and the authors whose
  * comments may be ours (the job's bot, plus a personal token's user).
  */
-export function commentKey(ctx: ActionContext): string {
+export function commentKey(ctx: OutdatedContext): string {
   return relative(ctx.workspace, resolve(ctx.workspace, ctx.inputs.workingDirectory, ctx.inputs.config))
     .split(sep)
     .join('/');
 }
 
 /** Asked once per run: marking the old comment outdated and posting the new one share it. */
-const authorsOf = new WeakMap<ActionContext, Promise<string[]>>();
+const authorsOf = new WeakMap<OutdatedContext, Promise<string[]>>();
 
-export function commentAuthors(ctx: ActionContext): Promise<string[]> {
+export function commentAuthors(ctx: OutdatedContext): Promise<string[]> {
   let authors = authorsOf.get(ctx);
   if (!authors) authorsOf.set(ctx, (authors = lookUpAuthors(ctx)));
   return authors;
 }
 
-async function lookUpAuthors(ctx: ActionContext): Promise<string[]> {
+async function lookUpAuthors(ctx: OutdatedContext): Promise<string[]> {
   const authors = ['github-actions[bot]'];
   const me = await ctx.github?.api.getAuthenticatedUser().catch((e: unknown) => {
     // Installation tokens cannot read /user; only a personal token adds its login.
@@ -36,7 +51,7 @@ async function lookUpAuthors(ctx: ActionContext): Promise<string[]> {
 }
 
 /** The commit, linked to its page when the server URL and repository are known. */
-export function commitRef(ctx: ActionContext, sha: string): CommitRef {
+export function commitRef(ctx: OutdatedContext, sha: string): CommitRef {
   const { owner, repo } = ctx.repo;
   return {
     sha,
@@ -61,7 +76,7 @@ export type OutdatedResult =
  * going, or after it was cancelled. The run's own comment replaces it when it finishes.
  */
 export async function markOutdated(
-  ctx: ActionContext,
+  ctx: OutdatedContext,
   pr: { number: number; headSha: string },
 ): Promise<OutdatedResult> {
   if (!ctx.github || !ctx.inputs.comment || ctx.signal?.aborted) return 'skipped';

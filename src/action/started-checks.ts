@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CheckRunFields, CheckRunInfo, GitHubApi } from '../github/api.js';
-import { RunCancelledError } from './cancel.js';
+import { RunCancelledError } from './cancelled.js';
 
 /**
  * The check runs this process has started and not yet completed: what a cancelled run must

@@ -9,7 +9,7 @@ import {
   parseBaseline,
   serializeBaseline,
 } from './document.js';
-import { fakeResults } from './testing.js';
+import { fakeResults } from '../../test/kits/baseline.js';
 
 const results = fakeResults([{ id: 'support-qa' }, { id: 'billing/qa', target: 'billing', outcomes: 'PE' }]);
 

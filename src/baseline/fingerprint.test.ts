@@ -7,7 +7,7 @@ import {
   fingerprintSuite,
   formatAge,
 } from './fingerprint.js';
-import { fakeResults } from './testing.js';
+import { fakeResults } from '../../test/kits/baseline.js';
 import type { Fingerprint } from './types.js';
 
 const base = fakeResults([{ id: 's' }]);

@@ -11,7 +11,7 @@ import {
   PathStore,
   saveBaselines,
 } from './index.js';
-import { fakeResults } from './testing.js';
+import { fakeResults } from '../../test/kits/baseline.js';
 import { tempDir } from '../../test/helpers/tmp.js';
 
 describe('BaselineConfigSchema', () => {

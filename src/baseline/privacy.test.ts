@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyPrivacy, hashText, redactText } from './privacy.js';
-import { fakeResults } from './testing.js';
+import { fakeResults } from '../../test/kits/baseline.js';
 
 const secretOutput =
   'Mail jane.doe+work@example.co.uk or call +1 (415) 555-0134 / 020 7946 0958; card 4111 1111 1111 1111; ' +

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRepo } from '../../test/helpers/git.js';
 import { rerunBaseline } from './rerun.js';
-import { fakeResults } from './testing.js';
+import { fakeResults } from '../../test/kits/baseline.js';
 
 function twoVersions() {
   const repo = createRepo();

@@ -4,7 +4,7 @@ import { compare, judgeMetric, resolveThresholds } from './compare.js';
 import { mcnemarExact } from './stats/mcnemar.js';
 import { newcombePairedDifference } from './stats/newcombe.js';
 import { createRng } from './stats/rng.js';
-import { syntheticResults, type SyntheticCase, type SyntheticRun } from './synthetic.js';
+import { syntheticResults, type SyntheticCase, type SyntheticRun } from '../../test/kits/synthetic.js';
 import { COMPARISON_SCHEMA_VERSION, type MetricComparison } from './types.js';
 
 /** Deterministic outcomes: pass probability 0 or 1. */

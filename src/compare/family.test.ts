@@ -3,7 +3,11 @@ import { gate } from '../gate/gate.js';
 import type { ResultsDocument, SuiteResult } from '../results/types.js';
 import { compare } from './compare.js';
 import { createRng, type Rng } from './stats/rng.js';
-import { realisticPassProbabilities, syntheticResults, type SyntheticSuite } from './synthetic.js';
+import {
+  realisticPassProbabilities,
+  syntheticResults,
+  type SyntheticSuite,
+} from '../../test/kits/synthetic.js';
 
 /**
  * Each suite is its own Holm family: a suite's verdict, p-values and reasons are a function

@@ -5,7 +5,7 @@ import type { ResultsDocument } from '../results/types.js';
 import { compare, unpairedCases } from './compare.js';
 import { mergeBaselineCases } from './merge.js';
 import { createRng } from './stats/rng.js';
-import { syntheticResults, type SyntheticCase, type SyntheticSuite } from './synthetic.js';
+import { syntheticResults, type SyntheticCase, type SyntheticSuite } from '../../test/kits/synthetic.js';
 
 /** Cases c0..c(n-1), all passing, with hashes h-c0.. (or none). */
 function cases(n: number, hashed = true, over: Record<string, Partial<SyntheticCase>> = {}): SyntheticCase[] {

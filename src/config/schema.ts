@@ -3,7 +3,7 @@ import { GraderSpecSchema, normalizeGraderInput } from '../graders/spec.js';
 import { ComponentsSchema } from '../plan/schema.js';
 import { GatePolicySchema } from '../gate/schema.js';
 import { BaselineConfigSchema } from '../baseline/schema.js';
-import { JudgeConfigSchema } from '../graders/judge.js';
+import { JudgeConfigSchema } from '../graders/judge-spec.js';
 import { DatasetFieldSchema } from '../importers/index.js';
 
 /** A YAML key path such as `top_k` or `retriever.embedding.model`. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compare } from '../compare/compare.js';
 import { createRng } from '../compare/stats/rng.js';
-import { syntheticResults, type SyntheticCase } from '../compare/synthetic.js';
+import { syntheticResults, type SyntheticCase } from '../../test/kits/synthetic.js';
 import { CALIBRATION_REPORT_VERSION } from '../graders/calibrate.js';
 import { compileJudge } from '../graders/judge.js';
 import { JudgeSpecSchema } from '../graders/judge.js';

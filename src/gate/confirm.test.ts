@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compare } from '../compare/compare.js';
 import { createRng } from '../compare/stats/rng.js';
-import { syntheticResults } from '../compare/synthetic.js';
+import { syntheticResults } from '../../test/kits/synthetic.js';
 import {
   applyConfirmation,
   classifyBlocker,

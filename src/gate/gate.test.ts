@@ -6,7 +6,7 @@ import {
   type SyntheticCase,
   type SyntheticRun,
   type SyntheticSuite,
-} from '../compare/synthetic.js';
+} from '../../test/kits/synthetic.js';
 import type { ComparisonDocument } from '../compare/types.js';
 import { gate } from './gate.js';
 import { planResample } from './resample.js';

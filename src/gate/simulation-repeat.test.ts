@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { simulateGate, type SimulationResult } from './simulation.js';
+import { simulateGate, type SimulationResult } from '../../test/kits/gate-simulation.js';
 
 // The same suites with 3 samples per case: per-case pass fractions, Wilcoxon signed-rank,
 // paired bootstrap. One sample per case reaches only ~90% power against 20 broken cases

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compare } from '../compare/compare.js';
 import { createRng } from '../compare/stats/rng.js';
-import { realisticPassProbabilities, syntheticResults } from '../compare/synthetic.js';
+import { realisticPassProbabilities, syntheticResults } from '../../test/kits/synthetic.js';
 import { combineStages, stageOnePolicy } from '../pipeline/settle.js';
 import { gate } from './gate.js';
 import { planResample } from './resample.js';

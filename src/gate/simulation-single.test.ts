@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { simulateGate, type SimulationResult } from './simulation.js';
+import { simulateGate, type SimulationResult } from '../../test/kits/gate-simulation.js';
 
 // 1,000 seeded trials of a 200-case suite whose per-case pass probabilities look like a
 // real suite's (most near 0 or 1, ~15% flaky around ½), one sample per case.

@@ -2,7 +2,7 @@ import { compileSchema } from './json-schema.js';
 import { z } from 'zod';
 import type { GraderVerdict, ToolCall } from '../results/types.js';
 import { canonicalJson } from '../util/hash.js';
-import type { CompileContext } from './index.js';
+import type { CompileContext } from './context.js';
 import { deterministicGrader } from './rag.js';
 import type { Grader } from './types.js';
 

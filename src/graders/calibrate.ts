@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { LoadedCase } from '../config/load.js';
 import { canonicalJson } from '../util/hash.js';
 import type { Label } from '../review/labels.js';
-import type { JudgeFingerprint, JudgeGrader } from './judge.js';
+import type { JudgeFingerprint, JudgeGrader } from './judge-spec.js';
+import type { GradedCase } from './types.js';
 
 /**
  * Judge calibration: how far a judge agrees with human labels on the same outputs.
@@ -69,7 +69,7 @@ export interface CalibrationReport {
 
 export interface CalibrationItem {
   label: Label;
-  case: LoadedCase;
+  case: GradedCase;
   grader: JudgeGrader;
 }
 

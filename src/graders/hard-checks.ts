@@ -1,7 +1,7 @@
 import { compileSchema } from './json-schema.js';
 import type { GraderVerdict, ToolCall } from '../results/types.js';
 import { canonicalJson } from '../util/hash.js';
-import type { CompileContext } from './index.js';
+import type { CompileContext } from './context.js';
 import { classifyRefusal } from './refusal.js';
 import type { GraderSpec } from './spec.js';
 import type { GradeInput, Grader } from './types.js';

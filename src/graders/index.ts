@@ -5,22 +5,10 @@ import { compileStepSuccess, compileToolBoundaries, compileTrajectory } from './
 import { compileHardCheck } from './hard-checks.js';
 import { compileAbstention, compileRetrieval } from './rag.js';
 import { compileCanary, compilePii } from './safety.js';
-import { compileJudge, type JudgeConfig } from './judge.js';
+import { compileJudge } from './judge.js';
 import { compileRefusalWithJudge } from './refusal-judge.js';
 import { compileOpenAIEvalsMatch } from '../importers/openai-evals.js';
-import type { ResponseCache } from '../runner/cache.js';
-import type { Env } from '../targets/env.js';
-
-export interface CompileContext {
-  /** Directory of the suite file: relative schema paths resolve from here. */
-  baseDir: string;
-  /** Project-level `judge:` defaults (model, endpoint, gating). */
-  judge?: JudgeConfig;
-  /** Where model-backed graders read API keys; without it they report a grader error when called. */
-  env?: Env;
-  /** Judge calls are cached like target calls when given. */
-  cache?: ResponseCache;
-}
+import type { CompileContext } from './context.js';
 
 /**
  * Turns a validated spec into a grader. Throws an Error whose message says what is wrong
@@ -59,4 +47,5 @@ function compileBySpec(spec: GraderSpec, ctx: CompileContext): Grader {
   }
 }
 
+export type { CompileContext };
 export { detectRefusal } from './refusal.js';

@@ -1,12 +1,5 @@
 import type { GraderType } from './spec.js';
-
-/**
- * The layers of evaluation a verdict belongs to, so a report can say which one moved:
- * deterministic hard checks, task metrics (retrieval, agent trajectories, abstention), LLM
- * judge scores, and human review (cases whose expectation a reviewer set, tagged
- * `source: human-review` by `evalgate review promote`).
- */
-export type GraderLayer = 'hard-check' | 'task-metric' | 'judge' | 'human-review';
+import type { GraderLayer } from './types.js';
 
 export const LAYER_LABEL: Record<GraderLayer, string> = {
   'hard-check': 'hard checks',

@@ -1,6 +1,7 @@
 import type { GraderVerdict } from '../results/types.js';
-import type { CompileContext } from './index.js';
-import { compileJudge, JudgeSpecSchema } from './judge.js';
+import type { CompileContext } from './context.js';
+import { compileJudge } from './judge.js';
+import { JudgeSpecSchema } from './judge-spec.js';
 import { classifyRefusal } from './refusal.js';
 import type { GraderSpec } from './spec.js';
 import type { Grader } from './types.js';

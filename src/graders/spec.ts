@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { StepSuccessSpecSchema, ToolBoundariesSpecSchema, TrajectorySpecSchema } from './agent.js';
 import { AbstentionSpecSchema, RetrievalSpecSchema } from './rag.js';
 import { CanarySpecSchema, PiiSpecSchema } from './safety.js';
-import { JudgeSpecSchema } from './judge.js';
+import { JudgeSpecSchema } from './judge-spec.js';
 import { OpenAIEvalsMatchSpecSchema } from '../importers/openai-evals.js';
 
 /**

@@ -1,9 +1,37 @@
-import type { GraderLayer } from './layers.js';
-import type { GraderVerdict, TargetOutput, TokenUsage } from '../results/types.js';
-import type { LoadedCase } from '../config/load.js';
+import type { ContextItem, GraderVerdict, TargetOutput, TokenUsage } from '../results/types.js';
+
+/**
+ * The layers of evaluation a verdict belongs to, so a report can say which one moved:
+ * deterministic hard checks, task metrics (retrieval, agent trajectories, abstention), LLM
+ * judge scores, and human review (cases whose expectation a reviewer set, tagged
+ * `source: human-review` by `evalgate review promote`). layers.ts says which grader is which.
+ */
+export type GraderLayer = 'hard-check' | 'task-metric' | 'judge' | 'human-review';
+
+/**
+ * What a grader may read of the case it grades. config/load's `LoadedCase` satisfies it; it
+ * is declared here, below config, because config compiles graders: graders depend on this
+ * view of a case, not on the loader.
+ */
+export interface GradedCase {
+  id: string;
+  suite: string;
+  description?: string;
+  vars: Record<string, unknown>;
+  expected?: unknown;
+  reference?: string;
+  context?: ContextItem[];
+  /** Ids of the documents that answer the case, for the retrieval graders. */
+  relevant?: string[];
+  /** The evidence to answer is missing by design: the right response is to abstain. */
+  unanswerable?: boolean;
+  tags: Record<string, string | string[]>;
+  blocker: boolean;
+  repeat: number;
+}
 
 export interface GradeInput {
-  case: LoadedCase;
+  case: GradedCase;
   output: TargetOutput;
   latencyMs: number;
   tokens?: TokenUsage;

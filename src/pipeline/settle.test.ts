@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compare } from '../compare/compare.js';
 import { createRng } from '../compare/stats/rng.js';
-import { syntheticResults, type SyntheticCase } from '../compare/synthetic.js';
+import { syntheticResults, type SyntheticCase } from '../../test/kits/synthetic.js';
 import { gate } from '../gate/gate.js';
 import { GatePolicySchema, type GatePolicy } from '../gate/schema.js';
 import {

@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import type { ChangedFile } from '../changes/types.js';
 import type { TargetSpec } from '../config/schema.js';
-import type { Claim, ComponentInfo, ProjectModel } from './model.js';
+import type { Claim, ComponentInfo, ProjectModel } from './project-model.js';
 import { configComponent, suiteComponent, type Change, type PlannedSuite, type Reason } from './types.js';
 
 /**

@@ -4,20 +4,14 @@ import { load as loadYaml } from 'js-yaml';
 import type { FileBlob } from '../changes/types.js';
 import { ConfigError, ConfigErrors } from '../config/errors.js';
 import { validate } from '../config/load.js';
-import {
-  ProjectConfigSchema,
-  SuiteSchema,
-  type ProjectConfig,
-  type SuiteSpec,
-  type TargetSpec,
-} from '../config/schema.js';
+import { ProjectConfigSchema, SuiteSchema, type SuiteSpec } from '../config/schema.js';
 import { parseYamlFast, type PositionedDocument } from '../config/yaml.js';
 import { packFile, parsePackRef, type PackRef } from '../config/packs.js';
 import { isGlob } from '../util/glob.js';
 import { targetComponents } from './dependencies.js';
 import { isBinary } from './normalize.js';
 import { scanPartials } from './partials.js';
-import type { ComponentKind } from './schema.js';
+import type { Claim, ProjectModel, SuiteInfo } from './project-model.js';
 import { normalizePattern, type ParseCache, type Snapshot } from './snapshot.js';
 
 /**
@@ -43,57 +37,7 @@ export const MODEL_PARAM_KEYS = [
   'parallel_tool_calls',
 ] as const;
 
-/** A component's claim on one file: all of it (`keys: null`, minus keys others claim) or some key paths. */
-export interface Claim {
-  component: string;
-  keys: string[] | null;
-  /** Declared in `components:`; otherwise inferred from a target, and yielding to declared claims. */
-  declared: boolean;
-}
-
-export interface ComponentInfo {
-  name: string;
-  kind: ComponentKind;
-  declared: boolean;
-  /** For an inferred component, the target it was inferred from. */
-  target?: string;
-}
-
-export interface SuiteInfo {
-  id: string;
-  kind: 'regression' | 'safety';
-  target: string;
-  always: boolean;
-  dependsOn: string[];
-  file: string;
-  datasets: string[];
-  /** The validated suite file, for rendering its cases; absent for packs and unreadable suites. */
-  spec?: SuiteSpec;
-}
-
-export interface TargetInfo {
-  name: string;
-  spec: TargetSpec;
-  /** Components the target uses, sorted. */
-  components: string[];
-  /** What an openai target renders its requests from: prompt, the partials it includes, model file. */
-  files: string[];
-}
-
-/** The project at one revision: what there is, and which file belongs to what. */
-export interface ProjectModel {
-  configFile: string;
-  /** Absent when the config is missing or invalid (tolerated at base only). */
-  config?: ProjectConfig;
-  components: Map<string, ComponentInfo>;
-  /** Effective claims per file, after declared components took precedence over inferred ones. */
-  claims: Map<string, Claim[]>;
-  targets: Map<string, TargetInfo>;
-  suites: SuiteInfo[];
-  /** Every file read while loading, by path. */
-  blobs: Map<string, FileBlob>;
-  warnings: string[];
-}
+export type { Claim, ComponentInfo, ProjectModel, SuiteInfo, TargetInfo } from './project-model.js';
 
 /**
  * Loads the model at one revision. `strict` (head) throws every ConfigError and collects

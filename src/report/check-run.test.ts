@@ -8,7 +8,13 @@ import {
   type Annotation,
   type CheckRunInput,
 } from './check-run.js';
-import { hostileFixture, hugeFixture, LINKS, promptRegression, structureProblems } from './pr-fixtures.js';
+import {
+  hostileFixture,
+  hugeFixture,
+  LINKS,
+  promptRegression,
+  structureProblems,
+} from '../../test/kits/pr-fixtures.js';
 
 const verdictOf = (verdict: GateVerdict): Verdict => ({
   schemaVersion: 1,

@@ -10,7 +10,7 @@ import {
   promptRegression,
   structureProblems,
   withoutFences,
-} from './pr-fixtures.js';
+} from '../../test/kits/pr-fixtures.js';
 
 /** Same mechanism as markdown.test.ts: `UPDATE_GOLDEN=1 npx vitest run src/report` rewrites them. */
 function golden(name: string, actual: string): void {

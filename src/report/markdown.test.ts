@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compare } from '../compare/compare.js';
 import { createRng } from '../compare/stats/rng.js';
-import { syntheticResults, type SyntheticCase, type SyntheticRun } from '../compare/synthetic.js';
+import { syntheticResults, type SyntheticCase, type SyntheticRun } from '../../test/kits/synthetic.js';
 import { gate } from '../gate/gate.js';
 import { GatePolicySchema } from '../gate/schema.js';
 import { renderComparisonMarkdown } from './markdown.js';

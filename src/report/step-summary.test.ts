@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { SyntheticRun } from '../compare/synthetic.js';
+import type { SyntheticRun } from '../../test/kits/synthetic.js';
 import { renderStepSummary } from './step-summary.js';
 import {
   LINKS,
@@ -9,7 +9,7 @@ import {
   plan,
   promptRegression,
   structureProblems,
-} from './pr-fixtures.js';
+} from '../../test/kits/pr-fixtures.js';
 
 function golden(name: string, actual: string): void {
   const file = new URL(`./__golden__/${name}.md`, import.meta.url);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDiskCache, createMemoryCache } from './cache.js';
-import { tempDir } from './testkit.js';
+import { tempDir } from '../../test/kits/runner.js';
 
 const KEY = 'ab'.padEnd(64, '0');
 const VALUE = { output: { output: 'hello', usage: { prompt: 1, completion: 2, total: 3 } }, latencyMs: 42.5 };

@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal, type JournalRecord } from './journal.js';
-import { tempDir } from './testkit.js';
+import { tempDir } from '../../test/kits/runner.js';
 
 const header = (runKey = 'k1') => ({
   evalgateJournal: 1 as const,

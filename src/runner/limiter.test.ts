@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptiveLimiter } from './limiter.js';
-import { VirtualClock } from './testkit.js';
+import { VirtualClock } from '../../test/kits/runner.js';
 
 const settle = () => new Promise((r) => setImmediate(r));
 

@@ -18,7 +18,7 @@ import type { Target } from '../targets/types.js';
 import { createMemoryCache, type ResponseCache } from './cache.js';
 import { systemClock } from './clock.js';
 import { runEval, type RunEvent, type RunOptions } from './run.js';
-import { contains, makeCase, makeProject, makeSuite } from './testkit.js';
+import { contains, makeCase, makeProject, makeSuite } from '../../test/kits/runner.js';
 
 /**
  * The runner against the official openai SDK and a loopback server that answers as local

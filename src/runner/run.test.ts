@@ -21,7 +21,7 @@ import {
   VirtualClock,
   type FakeBehaviour,
   type FakeTarget,
-} from './testkit.js';
+} from '../../test/kits/runner.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM interop.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (

@@ -17,7 +17,7 @@ import {
   markCommentOutdated,
   renderPrComment,
 } from '../../src/report/comment.js';
-import { LINKS, promptRegression, structureProblems } from '../../src/report/pr-fixtures.js';
+import { LINKS, promptRegression, structureProblems } from '../kits/pr-fixtures.js';
 import {
   DEFAULT_OWNER,
   DEFAULT_REPO,

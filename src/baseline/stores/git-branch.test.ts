@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cloneRepo, createRepo, git, type TempRepo } from '../../../test/helpers/git.js';
 import { BaselineError, createBaselines } from '../document.js';
-import { fakeResults } from '../testing.js';
+import { fakeResults } from '../../../test/kits/baseline.js';
 import type { Baseline } from '../types.js';
 import { GitBranchStore, type GitBranchStoreOptions } from './git-branch.js';
 import { tempDir } from '../../../test/helpers/tmp.js';

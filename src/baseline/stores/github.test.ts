@@ -9,7 +9,7 @@ import {
 } from '../../../test/helpers/fake-github.js';
 import { createGitHubClient } from '../../github/client.js';
 import { BaselineError, createBaselines, serializeBaseline } from '../document.js';
-import { fakeResults } from '../testing.js';
+import { fakeResults } from '../../../test/kits/baseline.js';
 import type { Baseline } from '../types.js';
 import { GitHubBranchStore, type GitHubBranchStoreOptions } from './github.js';
 

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BaselineError, createBaselines, serializeBaseline } from '../document.js';
-import { fakeResults } from '../testing.js';
+import { fakeResults } from '../../../test/kits/baseline.js';
 import { PathStore } from './path.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
 

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFixtureRepo, type TempRepo } from '../../../test/helpers/git.js';
-import { fakeResults } from '../../baseline/testing.js';
+import { fakeResults } from '../../../test/kits/baseline.js';
 import { main } from '../main.js';
 import type { CliIO } from '../types.js';
 

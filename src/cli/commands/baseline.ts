@@ -16,7 +16,7 @@ import { parseResultsDocument, ResultsInputError } from '../../compare/input.js'
 import { ConfigError, UsageError } from '../../config/errors.js';
 import { loadProject, type LoadedProject } from '../../config/load.js';
 import { terminalText } from '../../report/escape.js';
-import { reportError } from '../main.js';
+import { reportError } from '../report-error.js';
 import type { CliIO, CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate baseline <save|show|list> [options]

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../compare/stats/rng.js';
-import { syntheticResults, type SyntheticCase } from '../../compare/synthetic.js';
+import { syntheticResults, type SyntheticCase } from '../../../test/kits/synthetic.js';
 import type { CliIO } from '../types.js';
 import { compareCommand } from './compare.js';
 import { tempDir } from '../../../test/helpers/tmp.js';

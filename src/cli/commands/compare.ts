@@ -11,7 +11,7 @@ import { VERDICT_SCHEMA_VERSION } from '../../gate/types.js';
 import { terminalText } from '../../report/escape.js';
 import { renderComparisonMarkdown } from '../../report/markdown.js';
 import type { ResultsDocument } from '../../results/types.js';
-import { reportError } from '../main.js';
+import { reportError } from '../report-error.js';
 import type { CliIO, CommandHandler } from '../types.js';
 
 const USAGE =

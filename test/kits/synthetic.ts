@@ -1,7 +1,7 @@
 /**
  * Synthetic Results documents for tests and simulations: each case has a true pass
- * probability, each sample is a seeded coin flip. Lives beside compare (not in a test
- * folder) because the gate's simulations and the report's golden files build on it too.
+ * probability, each sample is a seeded coin flip. Shared by the compare and gate tests,
+ * the gate's simulations (gate-simulation.ts) and the report's golden files.
  */
 import type {
   CaseResult,
@@ -10,9 +10,9 @@ import type {
   SampleResult,
   SuiteMetrics,
   SuiteResult,
-} from '../results/types.js';
-import { mean, quantile } from './stats/descriptive.js';
-import type { Rng } from './stats/rng.js';
+} from '../../src/results/types.js';
+import { mean, quantile } from '../../src/compare/stats/descriptive.js';
+import type { Rng } from '../../src/compare/stats/rng.js';
 
 export interface SyntheticCase {
   id: string;

@@ -2,14 +2,20 @@
  * Test doubles for the runner: virtual time, an in-memory target, and loaded cases built
  * directly (no YAML). Not imported by production code.
  */
-import { tempDir as testTempDir } from '../../test/helpers/tmp.js';
-import type { LoadedCase, LoadedProject, LoadedSuite } from '../config/load.js';
-import type { ProjectConfig } from '../config/schema.js';
-import type { PositionedDocument } from '../config/yaml.js';
-import type { Grader } from '../graders/types.js';
-import type { GraderVerdict, TargetInfo } from '../results/types.js';
-import type { CaseInput, InvokeOptions, InvokeResult, PreparedRequest, Target } from '../targets/types.js';
-import type { Clock } from './clock.js';
+import { tempDir as testTempDir } from '../helpers/tmp.js';
+import type { LoadedCase, LoadedProject, LoadedSuite } from '../../src/config/load.js';
+import type { ProjectConfig } from '../../src/config/schema.js';
+import type { PositionedDocument } from '../../src/config/yaml.js';
+import type { Grader } from '../../src/graders/types.js';
+import type { GraderVerdict, TargetInfo } from '../../src/results/types.js';
+import type {
+  CaseInput,
+  InvokeOptions,
+  InvokeResult,
+  PreparedRequest,
+  Target,
+} from '../../src/targets/types.js';
+import type { Clock } from '../../src/runner/clock.js';
 
 /**
  * Virtual time: `sleep` registers a timer; once everything runnable has run (a setImmediate

@@ -2,11 +2,11 @@
  * Seeded simulations of the gate on synthetic suites, for the tests that hold it to its
  * false-alarm rate and power (simulation-*.test.ts). Not used at run time.
  */
-import { compare } from '../compare/compare.js';
-import { createRng } from '../compare/stats/rng.js';
-import { realisticPassProbabilities, syntheticResults } from '../compare/synthetic.js';
-import { gate } from './gate.js';
-import { defaultGatePolicy } from './schema.js';
+import { compare } from '../../src/compare/compare.js';
+import { createRng } from '../../src/compare/stats/rng.js';
+import { realisticPassProbabilities, syntheticResults } from './synthetic.js';
+import { gate } from '../../src/gate/gate.js';
+import { defaultGatePolicy } from '../../src/gate/schema.js';
 
 export interface SimulationOptions {
   trials: number;

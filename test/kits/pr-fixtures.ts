@@ -3,16 +3,16 @@
  * made by the synthetic results, compare and gate, and Plans checked against PlanSchema so
  * they cannot drift from what `evalgate plan` writes.
  */
-import { compare } from '../compare/compare.js';
-import { createRng } from '../compare/stats/rng.js';
-import { syntheticResults, type SyntheticCase, type SyntheticRun } from '../compare/synthetic.js';
-import type { ComparisonDocument } from '../compare/types.js';
-import { gate } from '../gate/gate.js';
-import { GatePolicySchema } from '../gate/schema.js';
-import type { Verdict } from '../gate/types.js';
-import { PlanSchema, type Plan } from '../plan/types.js';
-import type { ResultsDocument } from '../results/types.js';
-import type { ReportLinks } from './comment.js';
+import { compare } from '../../src/compare/compare.js';
+import { createRng } from '../../src/compare/stats/rng.js';
+import { syntheticResults, type SyntheticCase, type SyntheticRun } from './synthetic.js';
+import type { ComparisonDocument } from '../../src/compare/types.js';
+import { gate } from '../../src/gate/gate.js';
+import { GatePolicySchema } from '../../src/gate/schema.js';
+import type { Verdict } from '../../src/gate/types.js';
+import { PlanSchema, type Plan } from '../../src/plan/types.js';
+import type { ResultsDocument } from '../../src/results/types.js';
+import type { ReportLinks } from '../../src/report/comment.js';
 
 export interface PrFixture {
   plan: Plan;

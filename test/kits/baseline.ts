@@ -1,4 +1,4 @@
-import type { CaseResult, ResultsDocument, SampleStatus, SuiteResult } from '../results/types.js';
+import type { CaseResult, ResultsDocument, SampleStatus, SuiteResult } from '../../src/results/types.js';
 
 /** Small, valid Results documents for the baseline tests (not used by evalgate itself). */
 export interface FakeSuite {
