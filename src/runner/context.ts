@@ -8,7 +8,7 @@ import type { RunLedger } from './ledger.js';
 import type { AdaptiveLimiter } from './limiter.js';
 import type { PriceTable } from './pricing.js';
 import type { BackoffPolicy } from './retry.js';
-import type { RunEvent, RunMetadata, RunOptions } from './run.js';
+import type { RunEvent, RunMetadata, RunOptions } from './types.js';
 
 /** How one target is called in this run: its limits, its cache name, its model-load state. */
 export interface TargetSetting {

@@ -2,7 +2,7 @@ import type { LoadedCase } from '../config/load.js';
 import type { SampleResult, TargetOutput } from '../results/types.js';
 import { plainText } from '../report/escape.js';
 import type { RunContext } from './context.js';
-import type { RunEvent, RunOptions } from './run.js';
+import type { RunEvent, RunOptions } from './types.js';
 
 /**
  * Step 5, record: each finished sample is appended to the journal, folded into its suite's

@@ -3,7 +3,7 @@ import type { LoadedSuite } from '../config/load.js';
 import type { ResultsDocument, RunInfo, SuiteMetrics } from '../results/types.js';
 import { EVALGATE_VERSION } from '../version.js';
 import type { RunContext } from './context.js';
-import type { RunOutcome } from './run.js';
+import type { RunOutcome } from './types.js';
 import { writeResultsDocument } from './writer.js';
 
 /**

@@ -15,7 +15,7 @@ import { PriceTable } from './pricing.js';
 import { DEFAULT_BACKOFF, DEFAULT_MODEL_LOAD_WAIT_MS } from './retry.js';
 import { eventSink } from './record.js';
 import { cacheWarning } from './sample.js';
-import type { RunMetadata, RunOptions } from './run.js';
+import type { RunMetadata, RunOptions } from './types.js';
 
 /**
  * Step 1, plan the work: the options with their defaults, one setting per target, and the
