@@ -228,7 +228,7 @@ describe('gate: budgets', () => {
     ]);
     // Every case costs exactly 30% more: the interval is a point, and it clears the budget.
     expect(verdict.reasons[1]!.message).toBe(
-      'cost per case rose 30.0%, $0.0010 → $0.0013 (+$0.00030; 90% CI +$0.00030 to +$0.00030; at 95% confidence at least +$0.00030, +30.0%): over the budget of +20% and +$0.000010',
+      'cost per case rose 30.0%, $0.001 → $0.0013 (+$0.0003; 90% CI +$0.0003 to +$0.0003; at 95% confidence at least +$0.0003, +30.0%): over the budget of +20% and +$0.00001',
     );
     expect(verdict.reasons[0]!.message).toMatch(
       /^p95 latency rose \d+\.\d%, \d+ ms → \d+ ms \(\+\d+ ms; 90% CI \+\d+ ms to \+\d+ ms; at 95% confidence at least \+\d+ ms, \+\d+\.\d%\): over the budget of \+25% and \+50 ms$/,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -150,6 +150,30 @@ describe('evalgate run against an OpenAI-compatible endpoint (real SDK, loopback
     const r = await cli(['run', '--no-cache'], dir, { TEST_KEY: 'k' });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('✗ support / must-mention-60');
+  });
+
+  it('--out is relative to the working directory, as in every command; the default sits next to the config', async () => {
+    const dir = project(
+      files(
+        server.url,
+        '  - id: c\n    vars: { question: q }\n    graders: [{ type: contains, value: days }]',
+      ),
+    );
+    const cwd = tempDir('evalgate-cli-cwd-');
+    const r = await cli(
+      ['run', '--no-cache', '--config', join(dir, 'evalgate.yml'), '--out', 'r.json'],
+      cwd,
+      {
+        TEST_KEY: 'k',
+      },
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(existsSync(join(cwd, 'r.json'))).toBe(true);
+    expect(existsSync(join(dir, 'r.json'))).toBe(false);
+    expect(
+      (await cli(['run', '--no-cache', '--config', join(dir, 'evalgate.yml')], cwd, { TEST_KEY: 'k' })).code,
+    ).toBe(0);
+    expect(existsSync(join(dir, 'evalgate-results.json'))).toBe(true);
   });
 
   it('pays for an unchanged case once: the second run is served from the cache', async () => {

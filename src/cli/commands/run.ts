@@ -28,7 +28,8 @@ Options:
   -c, --config FILE      project config (default: evalgate.yml)
   -s, --suite ID         run only this suite (repeatable)
   -f, --filter K=V       run only cases whose tag K is V, or blocker=true, id=ID (repeatable; all must match)
-  -o, --out FILE         Results document (default: the config's 'output', evalgate-results.json)
+  -o, --out FILE         Results document, relative to the working directory (default: the config's
+                         'output', evalgate-results.json next to the config)
   -j, --concurrency N    requests in flight at once (default: the config's, 8)
       --no-cache         neither read nor write the response cache
       --refresh-failures request afresh every cached answer that graded fail or error (the fresh
@@ -114,7 +115,9 @@ export const runCommand: CommandHandler = async (argv, io) => {
 
   const runOptions = {
     cwd: io.cwd,
-    out: resolve(project.rootDir, values.out ?? project.config.output),
+    // --out, like every command's, is relative to the working directory; the config's
+    // `output` is relative to the config, as all its paths are.
+    out: values.out ? resolve(io.cwd, values.out) : resolve(project.rootDir, project.config.output),
     concurrency: concurrency ?? project.config.concurrency,
     cache: !values['no-cache'] && project.config.cache.enabled,
     suiteIds: values.suite,
