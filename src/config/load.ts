@@ -4,8 +4,7 @@ import type { z } from 'zod';
 import { compileGrader, type CompileContext } from '../graders/index.js';
 import { datasetSource } from '../importers/index.js';
 import { GRADER_TYPES, type GraderSpec } from '../graders/spec.js';
-import type { Grader } from '../graders/types.js';
-import type { ContextItem } from '../results/types.js';
+import type { GradedCase, Grader } from '../graders/types.js';
 import { canonicalJson, sha256, shortHash } from '../util/hash.js';
 import { expandGlob, isGlob } from '../util/glob.js';
 import { ConfigError, ConfigErrors, formatField } from './errors.js';
@@ -20,22 +19,8 @@ import {
 import { jsonSyntaxError, locateInJsonLine } from './jsonl.js';
 import { parseYamlFast, type PositionedDocument } from './yaml.js';
 
-/** A case ready to run: defaults applied, id settled, graders compiled. */
-export interface LoadedCase {
-  id: string;
-  suite: string;
-  description?: string;
-  vars: Record<string, unknown>;
-  expected?: unknown;
-  reference?: string;
-  context?: ContextItem[];
-  /** Ids of the documents that answer the case, for the retrieval graders. */
-  relevant?: string[];
-  /** The evidence to answer is missing by design: the right response is to abstain. */
-  unanswerable?: boolean;
-  tags: Record<string, string | string[]>;
-  blocker: boolean;
-  repeat: number;
+/** A case ready to run: defaults applied, id settled, graders compiled; what graders read of it is `GradedCase`. */
+export interface LoadedCase extends GradedCase {
   graders: Grader[];
   location: { file: string; line: number };
   /**

@@ -111,6 +111,17 @@ export async function recordBaseline(options: RecordBaselineOptions): Promise<Re
   const { verdict, confirmation } = confirmed;
   markFlaky(results, confirmation);
 
+  const save = await saveStage(options, results, verdict);
+  return { outcome, results, verdict, confirmation, save };
+}
+
+/** Saves the run as the baselines, unless the store keeps none or the run cannot be one. */
+async function saveStage(
+  options: RecordBaselineOptions,
+  results: ResultsDocument,
+  verdict: Verdict,
+): Promise<RecordedBaseline['save']> {
+  const { project } = options;
   const store = openBaselineStore(project.config.baseline, {
     rootDir: project.rootDir,
     env: options.env,
@@ -118,27 +129,14 @@ export async function recordBaseline(options: RecordBaselineOptions): Promise<Re
   });
   if (!store)
     return {
-      outcome,
-      results,
-      verdict,
-      confirmation,
-      save: {
-        status: 'skipped',
-        why: 'the `rerun` baseline store keeps no baselines: each pull request re-measures its base',
-      },
+      status: 'skipped',
+      why: 'the `rerun` baseline store keeps no baselines: each pull request re-measures its base',
     };
-  if (results.summary.partial || verdict.verdict === 'error')
+  if (results.summary.partial) return { status: 'refused', why: 'the run was interrupted: nothing saved' };
+  if (verdict.verdict === 'error')
     return {
-      outcome,
-      results,
-      verdict,
-      confirmation,
-      save: {
-        status: 'refused',
-        why: results.summary.partial
-          ? 'the run was interrupted: nothing saved'
-          : 'the run had too many infrastructure errors to be a baseline: nothing saved; re-run the job once the targets answer',
-      },
+      status: 'refused',
+      why: 'the run had too many infrastructure errors to be a baseline: nothing saved; re-run the job once the targets answer',
     };
   const before = await store.load(results.suites.map((s) => s.id)).catch(() => new Map());
   const saved = await saveBaselines({
@@ -149,17 +147,11 @@ export async function recordBaseline(options: RecordBaselineOptions): Promise<Re
   });
   const suites = saved.baselines.map((b) => b.suite);
   return {
-    outcome,
-    results,
-    verdict,
-    confirmation,
-    save: {
-      status: 'saved',
-      suites,
-      created: suites.filter((id) => !before.has(id)),
-      where: store.kind.startsWith('git-branch') ? `branch ${project.config.baseline.branch}` : store.kind,
-      ...(saved.commit && { commit: saved.commit }),
-    },
+    status: 'saved',
+    suites,
+    created: suites.filter((id) => !before.has(id)),
+    where: store.kind.startsWith('git-branch') ? `branch ${project.config.baseline.branch}` : store.kind,
+    ...(saved.commit && { commit: saved.commit }),
   };
 }
 
