@@ -12,6 +12,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: one, on the 2-core machines CI
+    // and developers have. The slow files (simulation, e2e) wait on child processes and
+    // loopback servers as much as on the CPU, so two workers halve the wall time.
+    maxWorkers: 2,
     // A fresh TMPDIR for the run, which must be empty again at the end (see the file).
     globalSetup: ['test/global-setup.ts'],
     // Removes what `tempDir` (test/helpers/tmp.ts) made, after each test file.

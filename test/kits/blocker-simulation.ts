@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { fingerprintExtrasForProject, openBaselineStore, saveBaselines } from '../../src/baseline/index.js';
 import { parseResultsDocument } from '../../src/compare/input.js';
 import { loadProject } from '../../src/config/load.js';
@@ -22,18 +22,18 @@ import { tempDir } from '../helpers/tmp.js';
 // The project: 12 blocker cases that pass 98% of the time (a safety suite, 2 samples each),
 // and a trusted suite of 20 cases, most solid, some flaky.
 
-const BLOCKERS = 12;
-const SUPPORT = 20;
-const TRIALS = 200;
+export const BLOCKERS = 12;
+export const SUPPORT = 20;
+export const TRIALS = 200;
 /**
  * Pull requests gated at once. Each is its own system (its own outputs, its own trial on the
  * app), so running a few together changes no outcome; it overlaps one's file and socket waits
  * with another's work.
  */
-const PARALLEL = 4;
+export const PARALLEL = 4;
 
 /** Runs `task(0) … task(n − 1)`, at most `limit` at a time; results in index order. */
-async function inPool<T>(n: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
+export async function inPool<T>(n: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array<T>(n);
   let next = 0;
   const worker = async () => {
@@ -134,7 +134,12 @@ function writeProject(dir: string): void {
   }
 }
 
-describe('blockers on pull requests that change nothing, through the real runner and pipeline', () => {
+/**
+ * Starts the stochastic app, writes the project and saves the default branch's baseline
+ * (beforeAll), and removes all of it (afterAll): one per test file, so the scenarios run in
+ * separate workers.
+ */
+export function useBlockerSimulation() {
   let app: Awaited<ReturnType<typeof startApp>>;
   let dir: string;
   const configPath = () => join(dir, 'evalgate.yml');
@@ -218,53 +223,5 @@ describe('blockers on pull requests that change nothing, through the real runner
   }
 
   const blocked = (g: GatedChange) => g.verdict.verdict === 'fail' || g.verdict.verdict === 'error';
-
-  it(`${TRIALS} no-change pull requests: at most 1% blocked, and a flaky blocker is named, not blocking`, async () => {
-    let blocks = 0;
-    let flakes = 0;
-    let confirmCalls = 0;
-    for (const g of await inPool(TRIALS, PARALLEL, (t) => pullRequest('aa', t))) {
-      if (blocked(g)) blocks++;
-      if (g.verdict.reasons.some((r) => r.code === 'blocker-flaky')) flakes++;
-      confirmCalls += g.confirmation.calls.current + g.confirmation.calls.base;
-    }
-    console.log(
-      `no-change PRs, ${BLOCKERS} blockers at p = 0.98 (2 samples) + ${SUPPORT}-case trusted suite, ${TRIALS} trials: ` +
-        `${blocks} blocked (${((blocks / TRIALS) * 100).toFixed(1)}%), ${flakes} met a flaky blocker, ${confirmCalls} confirmation calls`,
-    );
-    // Without confirmation about 1 − 0.98^24 = 38% of these would have met a failing blocker.
-    expect(flakes).toBeGreaterThan(TRIALS * 0.2);
-    expect(blocks).toBeLessThanOrEqual(TRIALS * 0.01);
-  }, 600_000);
-
-  it(`${TRIALS} pull requests where a blocker truly regresses (0.98 → 0.02): blocked in at least 99%`, async () => {
-    let blocks = 0;
-    // Only the safety suite: the trusted suite has no say in a blocker's verdict.
-    for (const g of await inPool(TRIALS, PARALLEL, (t) => pullRequest('regressed', t, ['safety']))) {
-      if (g.verdict.reasons.some((r) => r.case === 'blocker-0' && r.code === 'blocker-regressed')) blocks++;
-    }
-    console.log(
-      `regressed blocker, ${TRIALS} trials: ${blocks} blocked (${((blocks / TRIALS) * 100).toFixed(1)}%)`,
-    );
-    expect(blocks).toBeGreaterThanOrEqual(TRIALS * 0.99);
-  }, 600_000);
-
-  it('a re-run after a flake takes fresh samples: the cached failure is requested again, not replayed', async () => {
-    const first = await pullRequest('rerun', 0, ['safety'], { cache: true });
-    expect(first.verdict.reasons.find((r) => r.case === 'blocker-3')).toMatchObject({
-      code: 'blocker-flaky',
-    });
-    // Replayed from the cache, the flake fails stage 1 again (confirmation still keeps it from blocking).
-    const replay = await pullRequest('rerun', 0, ['safety'], { cache: true });
-    expect(replay.results.suites[0]!.cases.find((c) => c.id === 'blocker-3')!.samples[0]).toMatchObject({
-      status: 'fail',
-      cached: true,
-    });
-    // A re-run of the job (GITHUB_RUN_ATTEMPT > 1, or --refresh-failures) asks again.
-    const rerun = await pullRequest('rerun', 0, ['safety'], { cache: true, refreshFailures: true });
-    const sample = rerun.results.suites[0]!.cases.find((c) => c.id === 'blocker-3')!.samples[0]!;
-    expect(sample).toMatchObject({ status: 'pass', cached: false });
-    expect(rerun.verdict.reasons.filter((r) => r.case === 'blocker-3')).toEqual([]);
-    expect(rerun.verdict.verdict).not.toBe('fail');
-  }, 120_000);
-});
+  return { pullRequest, blocked };
+}
