@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tempDir } from './tmp.js';
+// '.ts', not '.js': scripts/bench.mjs imports this file through Node's type stripping, which
+// does not map a '.js' specifier to its '.ts' source.
+import { tempDir } from './tmp.ts';
 
 /** Identity and settings for commits in test repositories, whatever the machine's git config says. */
 const GIT_CONFIG = [
