@@ -172,7 +172,9 @@ export function inspectProject(
 
   const suites: LoadedSuite[] = [];
   /** Where each suite's `id` is, for a duplicate's error. */
-  const idAt = new Map<string, string>();
+  // Where each suite id was first declared, located only when a clash needs it: locating
+  // runs the positioned YAML parser, which the happy path never needs.
+  const idAt = new Map<string, () => string>();
   const graderCache = new Map<string, Grader>();
   const judge = config!.judge;
   for (const { file, target } of files) {
@@ -190,11 +192,11 @@ export function inspectProject(
         const id = `${suite.id}@${target}`;
         suite = { ...suite, id, cases: suite.cases.map((c) => ({ ...c, suite: id })) };
       }
-      const { line, column } = loaded.doc.locate(['id']);
       const clash = idAt.get(suite.id);
       if (clash) {
+        const { line, column } = loaded.doc.locate(['id']);
         errors.add(
-          new ConfigError(`duplicate suite id '${suite.id}' (first at ${clash})`, {
+          new ConfigError(`duplicate suite id '${suite.id}' (first at ${clash()})`, {
             file,
             line,
             column,
@@ -203,7 +205,11 @@ export function inspectProject(
         );
         continue;
       }
-      idAt.set(suite.id, `${relative(rootDir, file)}:${line}:${column}`);
+      const { doc: suiteDoc } = loaded;
+      idAt.set(suite.id, () => {
+        const { line, column } = suiteDoc.locate(['id']);
+        return `${relative(rootDir, file)}:${line}:${column}`;
+      });
       // A suite with errors is kept too: its good cases are still checked by callers of
       // inspectProject; loadProject throws before anyone could run it.
       suites.push(suite);

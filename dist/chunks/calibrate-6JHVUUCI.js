@@ -1,5 +1,5 @@
 import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
-import{parseLabels}from"./chunk-AG4SDHBR.js";import{projectCache}from"./chunk-DYFL6HFX.js";import{calibrate,isJudgeGrader,judgeMayGate,loadProject}from"./chunk-6IUZKRE3.js";import"./chunk-R7ARCYXH.js";import"./chunk-V5KR7OFA.js";import{UsageError,terminalText}from"./chunk-MM4RIFYV.js";import{mkdirSync,readFileSync,writeFileSync}from"node:fs";import{dirname,resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate calibrate --labels FILE [--config FILE] [--grader NAME] [--out FILE] [--no-cache]
+import{parseLabels}from"./chunk-AG4SDHBR.js";import{projectCache}from"./chunk-DYFL6HFX.js";import{calibrate,isJudgeGrader,judgeMayGate,loadProject}from"./chunk-AOS73ME5.js";import"./chunk-R7ARCYXH.js";import"./chunk-V5KR7OFA.js";import{UsageError,terminalText}from"./chunk-MM4RIFYV.js";import{mkdirSync,readFileSync,writeFileSync}from"node:fs";import{dirname,resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate calibrate --labels FILE [--config FILE] [--grader NAME] [--out FILE] [--no-cache]
 
 Judges human-labelled outputs with the project's judge grader and measures agreement:
 accuracy, Cohen's kappa and the 2x2 table. Writes a calibration report (default

@@ -1,5 +1,5 @@
 import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
-import{prepareTargets}from"./chunk-IJQF636G.js";import{inspectProject}from"./chunk-6IUZKRE3.js";import"./chunk-R7ARCYXH.js";import"./chunk-V5KR7OFA.js";import{ConfigError,ConfigErrors,combineConfigErrors,terminalText}from"./chunk-MM4RIFYV.js";import{parseArgs}from"node:util";import{resolve}from"node:path";var HELP=`Usage: evalgate validate [--config FILE] [--all-errors]
+import{prepareTargets}from"./chunk-LZI6WEXX.js";import{inspectProject}from"./chunk-AOS73ME5.js";import"./chunk-R7ARCYXH.js";import"./chunk-V5KR7OFA.js";import{ConfigError,ConfigErrors,combineConfigErrors,terminalText}from"./chunk-MM4RIFYV.js";import{parseArgs}from"node:util";import{resolve}from"node:path";var HELP=`Usage: evalgate validate [--config FILE] [--all-errors]
 
 Checks evalgate.yml and every suite: schema, case ids, graders, regexes, prompt files,
 environment variables and template variables. Calls no model. Every error is found in one

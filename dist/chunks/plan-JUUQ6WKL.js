@@ -1,5 +1,5 @@
 import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
-import{formatPlanJson,planFromGit,renderPlanText}from"./chunk-IWRMNPXT.js";import"./chunk-K3XJDCEC.js";import"./chunk-6IUZKRE3.js";import"./chunk-R7ARCYXH.js";import"./chunk-V5KR7OFA.js";import{UsageError,terminalText}from"./chunk-MM4RIFYV.js";import{writeFileSync}from"node:fs";import{resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate plan --base REF [--head REF] [--json] [--out FILE] [--config FILE] [--no-fetch]
+import{formatPlanJson,planFromGit,renderPlanText}from"./chunk-EDRVMJL7.js";import"./chunk-K3XJDCEC.js";import"./chunk-AOS73ME5.js";import"./chunk-R7ARCYXH.js";import"./chunk-V5KR7OFA.js";import{UsageError,terminalText}from"./chunk-MM4RIFYV.js";import{writeFileSync}from"node:fs";import{resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate plan --base REF [--head REF] [--json] [--out FILE] [--config FILE] [--no-fetch]
 
 Shows which components a change touched (prompt, model, retrieval, ...), how, and which
 suites it affects and why. Compares head with the merge base of base and head, as a pull
