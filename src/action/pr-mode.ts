@@ -33,7 +33,11 @@ export async function prMode(ctx: ActionContext): Promise<void> {
   // Started first, so even a config error ends in a failed check rather than one that never comes.
   const check = await startCheck(ctx, pr.headSha);
   // An earlier commit's verdict must not pass for this one's while this one runs.
-  await markOutdated(ctx, { number: pr.number, headSha: pr.headSha });
+  // Concurrently with the plan and the run: it only edits the old comment, and never throws.
+  const outdated = markOutdated(ctx, { number: pr.number, headSha: pr.headSha }).catch((e: unknown) => {
+    io.warning(`Could not mark the earlier verdict outdated: ${e instanceof Error ? e.message : String(e)}`);
+    return 'skipped' as const;
+  });
   try {
     const project = openProject(ctx);
     const plan = await planFromGit({
@@ -53,6 +57,7 @@ export async function prMode(ctx: ActionContext): Promise<void> {
 
     if (suites.length === 0) {
       const verdict = verdictOf('pass');
+      await outdated;
       await publishPullRequest(ctx, { number: pr.number, headSha: pr.headSha, check, plan, verdict });
       setOutputs(ctx, { verdict: 'pass', 'suites-run': '' });
       return;
@@ -65,6 +70,7 @@ export async function prMode(ctx: ActionContext): Promise<void> {
     // A run cut short by the cancel is no run to compare or gate: stop before any verdict.
     throwIfCancelled(ctx.signal);
     writeFile(ctx, FILES.comparison, comparisonJson(gated));
+    await outdated;
     await publishPullRequest(ctx, {
       number: pr.number,
       headSha: pr.headSha,
@@ -78,6 +84,7 @@ export async function prMode(ctx: ActionContext): Promise<void> {
     setRunOutputs(ctx, gated.verdict, gated.results);
     failOnVerdict(ctx, gated.verdict);
   } catch (e) {
+    await outdated;
     // Cancelled: main.ts completes the check as cancelled; nothing here may claim a verdict.
     if (isCancellation(e) || ctx.signal?.aborted) throw e;
     // The check must not stay in progress forever: branch protection would wait on it.
