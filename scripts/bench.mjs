@@ -196,28 +196,36 @@ async function benchPlan() {
   // The generator is TypeScript; npm scripts run Node 24, which strips types natively.
   const { generateLargeRepo } = await import('../test/helpers/git.ts');
   const large = generateLargeRepo();
-  const times = [];
-  for (let i = 0; i < 3; i++) {
-    const run = await runCli(['plan', '--base', large.base, '--head', large.head, '--json'], large.repo.dir, {
-      stdout: true,
-    });
-    if (run.code !== 0) throw new Error(`plan exited ${run.code}: ${run.stderr}`);
-    const suites = JSON.parse(run.stdout)
-      .suites.map((s) => s.id)
-      .sort();
-    if (JSON.stringify(suites) !== JSON.stringify(large.expectedSuites))
-      throw new Error('plan selected the wrong suites');
-    times.push(run.wallMs);
+  // Removed whatever happens: a failed run must not leave 2,000 files in the temp folder.
+  try {
+    const times = [];
+    for (let i = 0; i < 3; i++) {
+      const run = await runCli(
+        ['plan', '--base', large.base, '--head', large.head, '--json'],
+        large.repo.dir,
+        {
+          stdout: true,
+        },
+      );
+      if (run.code !== 0) throw new Error(`plan exited ${run.code}: ${run.stderr}`);
+      const suites = JSON.parse(run.stdout)
+        .suites.map((s) => s.id)
+        .sort();
+      if (JSON.stringify(suites) !== JSON.stringify(large.expectedSuites))
+        throw new Error('plan selected the wrong suites');
+      times.push(run.wallMs);
+    }
+    times.sort((a, b) => a - b);
+    report(
+      `plan (${large.promptFiles} prompt files, ${large.changedFiles} changed), process start to exit`,
+      times[1],
+      undefined,
+      2000,
+      'ms',
+    );
+  } finally {
+    rmSync(large.repo.dir, { recursive: true, force: true });
   }
-  times.sort((a, b) => a - b);
-  report(
-    `plan (${large.promptFiles} prompt files, ${large.changedFiles} changed), process start to exit`,
-    times[1],
-    undefined,
-    2000,
-    'ms',
-  );
-  rmSync(large.repo.dir, { recursive: true, force: true });
 }
 
 async function benchAction(work) {
