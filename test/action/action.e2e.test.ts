@@ -7,10 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import {
@@ -24,6 +22,7 @@ import {
 } from '../helpers/fake-github.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { createRepo, type TempRepo } from '../helpers/git.js';
+import { actionDefaults, pullRequestPayload } from './steps.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -32,7 +31,6 @@ const FULL_NAME = `${DEFAULT_OWNER}/${DEFAULT_REPO}`;
 const FORK_TOKEN = 'fork-token';
 const OPENAI_KEY = 'sk-evalgate-e2e-secret-0123456789';
 
-const require = createRequire(import.meta.url);
 const ARTIFACT_FILES = [
   'evalgate-results.json',
   'evalgate-comparison.json',
@@ -49,16 +47,6 @@ interface ActionRun {
   summary: string;
 }
 
-/** Every input of action.yml with its default, as the composite step passes them. */
-function actionDefaults(): Record<string, string> {
-  const spec = parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
-    inputs: Record<string, { default?: string }>;
-  };
-  return Object.fromEntries(
-    Object.entries(spec.inputs).map(([name, input]) => [name, String(input.default ?? '')]),
-  );
-}
-
 /** `name<<DELIM\nvalue\nDELIM` blocks, as @actions/core writes GITHUB_OUTPUT. */
 function parseOutputs(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -71,36 +59,6 @@ function parseOutputs(text: string): Record<string, string> {
     out[m[1]!] = value.join('\n');
   }
   return out;
-}
-
-/** A real `pull_request` webhook payload (opened), patched to point at the fake repository. */
-function pullRequestPayload(n: number, headSha: string, baseSha: string, headRepo = FULL_NAME) {
-  const events = require('@octokit/webhooks-examples') as {
-    name: string;
-    examples: Record<string, unknown>[];
-  }[];
-  const example = events.find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === 'opened')!;
-  const payload = structuredClone(example) as {
-    number: number;
-    pull_request: {
-      number: number;
-      head: { sha: string; repo: { full_name: string } };
-      base: { sha: string; ref: string; repo: { full_name: string } };
-    };
-    repository: { full_name: string; name: string; default_branch: string; owner: { login: string } };
-  };
-  payload.number = n;
-  payload.pull_request.number = n;
-  payload.pull_request.head.sha = headSha;
-  payload.pull_request.head.repo.full_name = headRepo;
-  payload.pull_request.base.sha = baseSha;
-  payload.pull_request.base.ref = 'main';
-  payload.pull_request.base.repo.full_name = FULL_NAME;
-  payload.repository.full_name = FULL_NAME;
-  payload.repository.name = DEFAULT_REPO;
-  payload.repository.default_branch = 'main';
-  payload.repository.owner.login = DEFAULT_OWNER;
-  return payload;
 }
 
 describe('the bundled Action (node dist/index.js on Node 24) against the fake GitHub', () => {

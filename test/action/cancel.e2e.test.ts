@@ -7,7 +7,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -21,7 +20,14 @@ import {
 } from '../helpers/fake-github.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { createRepo, type TempRepo } from '../helpers/git.js';
-import { actionDefaults, cancelLikeTheRunner, findStep, startStep, waitFor } from './steps.js';
+import {
+  actionDefaults,
+  cancelLikeTheRunner,
+  findStep,
+  pullRequestPayload,
+  startStep,
+  waitFor,
+} from './steps.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -29,36 +35,6 @@ const NODE24 = join(ROOT, 'node_modules/node/bin/node');
 const FULL_NAME = `${DEFAULT_OWNER}/${DEFAULT_REPO}`;
 const CONCURRENCY = 4;
 const CASES = 400;
-const require = createRequire(import.meta.url);
-
-function pullRequestPayload(n: number, headSha: string, baseSha: string) {
-  const events = require('@octokit/webhooks-examples') as {
-    name: string;
-    examples: Record<string, unknown>[];
-  }[];
-  const example = events.find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === 'opened')!;
-  const payload = structuredClone(example) as {
-    number: number;
-    pull_request: {
-      number: number;
-      head: { sha: string; repo: { full_name: string } };
-      base: { sha: string; ref: string; repo: { full_name: string } };
-    };
-    repository: { full_name: string; name: string; default_branch: string; owner: { login: string } };
-  };
-  payload.number = n;
-  payload.pull_request.number = n;
-  payload.pull_request.head.sha = headSha;
-  payload.pull_request.head.repo.full_name = FULL_NAME;
-  payload.pull_request.base.sha = baseSha;
-  payload.pull_request.base.ref = 'main';
-  payload.pull_request.base.repo.full_name = FULL_NAME;
-  payload.repository.full_name = FULL_NAME;
-  payload.repository.name = DEFAULT_REPO;
-  payload.repository.default_branch = 'main';
-  payload.repository.owner.login = DEFAULT_OWNER;
-  return payload;
-}
 
 describe('a cancelled run, as the runner cancels it (bash root process, SIGINT → SIGTERM → SIGKILL)', () => {
   let actionPath: string;

@@ -8,9 +8,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { parse as parseYaml } from 'yaml';
+import { DEFAULT_OWNER, DEFAULT_REPO } from '../helpers/fake-github.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+const FULL_NAME = `${DEFAULT_OWNER}/${DEFAULT_REPO}`;
+const require = createRequire(import.meta.url);
 
 interface CompositeStep {
   id?: string;
@@ -140,4 +144,34 @@ export async function cancelLikeTheRunner(
     if (wait) await within(wait);
   }
   return { sent, ...(await exited) };
+}
+
+/** A real `pull_request` webhook payload (opened), patched to point at the fake repository. */
+export function pullRequestPayload(n: number, headSha: string, baseSha: string, headRepo = FULL_NAME) {
+  const events = require('@octokit/webhooks-examples') as {
+    name: string;
+    examples: Record<string, unknown>[];
+  }[];
+  const example = events.find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === 'opened')!;
+  const payload = structuredClone(example) as {
+    number: number;
+    pull_request: {
+      number: number;
+      head: { sha: string; repo: { full_name: string } };
+      base: { sha: string; ref: string; repo: { full_name: string } };
+    };
+    repository: { full_name: string; name: string; default_branch: string; owner: { login: string } };
+  };
+  payload.number = n;
+  payload.pull_request.number = n;
+  payload.pull_request.head.sha = headSha;
+  payload.pull_request.head.repo.full_name = headRepo;
+  payload.pull_request.base.sha = baseSha;
+  payload.pull_request.base.ref = 'main';
+  payload.pull_request.base.repo.full_name = FULL_NAME;
+  payload.repository.full_name = FULL_NAME;
+  payload.repository.name = DEFAULT_REPO;
+  payload.repository.default_branch = 'main';
+  payload.repository.owner.login = DEFAULT_OWNER;
+  return payload;
 }
