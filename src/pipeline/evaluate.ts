@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { relative } from 'node:path';
+import { readHead } from '../changes/head.js';
 import type { LoadedProject, LoadedSuite } from '../config/load.js';
 import { versionsForWorkingTree } from '../plan/index.js';
 import { createDiskCache, projectCache } from '../runner/cache.js';
@@ -42,7 +42,7 @@ export async function evaluate(
       { ...t.info, ...(versions.targets[name] && { systemVersion: versions.targets[name].systemVersion }) },
     ]),
   );
-  const git = gitState(project.rootDir);
+  const git = await readHead(project.rootDir);
   return runEval({
     project,
     suites,
@@ -75,20 +75,4 @@ export async function evaluate(
     },
     ...(options.onEvent && { onEvent: options.onEvent }),
   });
-}
-
-/** HEAD's sha and branch in one git call (none outside a repository). */
-function gitState(cwd: string): { sha?: string; ref?: string } {
-  let out: string;
-  try {
-    out = execFileSync('git', ['rev-parse', 'HEAD', '--abbrev-ref', 'HEAD'], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      encoding: 'utf8',
-    });
-  } catch {
-    return {};
-  }
-  const [sha, ref] = out.trim().split('\n');
-  return { ...(sha && { sha }), ...(ref && ref !== 'HEAD' && { ref }) };
 }
