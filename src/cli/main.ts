@@ -29,6 +29,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'compare two Results documents and gate on the difference',
     load: async () => (await import('./commands/compare.js')).compareCommand,
   },
+  export: {
+    summary: 'write a Results document as JUnit XML (test reports) or SARIF (safety findings)',
+    load: async () => (await import('./commands/export.js')).exportCommand,
+  },
   baseline: {
     summary: 'save, show and list the stored baselines',
     load: async () => (await import('./commands/baseline.js')).baselineCommand,

@@ -1,3 +1,4 @@
+import { ResultsInputError } from '../compare/input.js';
 import { ConfigError, ConfigErrors, formatConfigErrors, UsageError } from '../config/errors.js';
 import { terminalText } from '../report/escape.js';
 import type { CliIO } from './types.js';
@@ -9,6 +10,11 @@ import type { CliIO } from './types.js';
 export function reportError(e: unknown, io: CliIO, options: { allErrors?: boolean } = {}): number {
   if (e instanceof ConfigErrors || e instanceof ConfigError) {
     io.stderr(formatConfigErrors(e, io.cwd, options.allErrors ? Infinity : undefined));
+    return 2;
+  }
+  if (e instanceof ResultsInputError) {
+    // The message may quote the corrupt file's bytes (JSON.parse does): never raw.
+    io.stderr(`evalgate: ${terminalText(e.message)}\n`);
     return 2;
   }
   if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

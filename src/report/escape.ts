@@ -171,3 +171,28 @@ function longestRun(s: string, ch: string): number {
   }
   return best;
 }
+
+// XML 1.0 allows tab, newline, carriage return and the code points from U+0020 on, except
+// the surrogates and U+FFFE/U+FFFF; anything else makes the whole file unreadable.
+const XML_INVALID = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/**
+ * Untrusted text as XML character data (JUnit reports): first made safe for the terminals
+ * and logs a report's text is shown in (terminalText: control characters as visible escapes,
+ * workflow commands defused, cut to maxLength), then `&`, `<`, `>` as entities, and any
+ * character XML 1.0 cannot hold (a lone surrogate) as `\uXXXX`.
+ */
+export function xmlText(text: unknown, options: EscapeOptions = {}): string {
+  return terminalText(text, options)
+    .replace(XML_INVALID, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+/** Untrusted text as a double-quoted XML attribute value: one line, as xmlText, quotes as entities. */
+export function xmlAttribute(text: unknown, options: EscapeOptions = {}): string {
+  return xmlText(terminalText(text, { ...options, oneLine: true }), { maxLength: Number.MAX_SAFE_INTEGER })
+    .replace(/"/g, '&quot;')
+    .replace(/\t/g, '&#9;');
+}

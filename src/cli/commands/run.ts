@@ -15,6 +15,7 @@ import { terminalText } from '../../report/escape.js';
 import { renderComparisonMarkdown } from '../../report/markdown.js';
 import type { ResultsDocument } from '../../results/types.js';
 import type { RunEvent, RunOutcome } from '../../runner/run.js';
+import { writeExports } from '../exports.js';
 import { createProgress } from '../progress.js';
 import { selectSuites } from '../select.js';
 import { percent, renderFailures, renderSummaryTable } from '../summary.js';
@@ -39,6 +40,8 @@ Options:
       --head REF         with --base: the changed revision (default: HEAD)
       --plan FILE        run the suites of a saved plan ('evalgate plan --json > plan.json')
       --json             print the run summary as JSON on stdout
+      --junit FILE       also write the results as JUnit XML (see 'evalgate export')
+      --sarif FILE       also write the safety findings as SARIF 2.1.0 (see 'evalgate export')
       --all-errors       on a config error, print every one, not only the first 25
   -h, --help
 
@@ -62,6 +65,8 @@ export const runCommand: CommandHandler = async (argv, io) => {
       head: { type: 'string' },
       plan: { type: 'string' },
       json: { type: 'boolean', default: false },
+      junit: { type: 'string' },
+      sarif: { type: 'string' },
       'all-errors': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -124,13 +129,19 @@ export const runCommand: CommandHandler = async (argv, io) => {
     filters: values.filter,
     ...(values['refresh-failures'] && { refreshFailures: true }),
   };
+  const exports = {
+    ...(values.junit && { junit: values.junit }),
+    ...(values.sarif && { sarif: values.sarif }),
+  };
   if (!values.base || suites.length === 0) {
     const targets = prepareTargets(project, suites, io.env);
     try {
       const outcome = await withProgress(io, (signal, onEvent) =>
         evaluate(project, suites, targets, { ...runOptions, signal, onEvent }),
       );
-      return report(outcome, suites, io, values.json, project.config.gate);
+      const code = report(outcome, suites, io, values.json, project.config.gate);
+      await writeExports(outcome.path, project.rootDir, exports, io);
+      return code;
     } finally {
       for (const t of targets.values()) await t.close?.();
     }
@@ -153,6 +164,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
     }),
   );
   const code = report(gated.outcome, suites, io, values.json, project.config.gate);
+  await writeExports(gated.outcome.path, project.rootDir, exports, io);
   if (gated.outcome.summary.partial) return code;
   // Suite and case ids come from the user's files.
   io.stderr(terminalText(renderConfirmationText(gated.confirmation), { maxLength: Infinity }));

@@ -1,0 +1,66 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../../config/errors.js';
+import { parseYaml } from '../../config/yaml.js';
+import { writeExports } from '../exports.js';
+import type { CommandHandler } from '../types.js';
+
+const HELP = `Usage: evalgate export [--results FILE] [--junit FILE] [--sarif FILE] [--config FILE]
+
+Writes a Results document in the formats CI tools read:
+  --junit FILE     JUnit XML: suite → testsuite, case → testcase, a failure per failing case
+                   with its graders' reasons (for test-report actions and CI dashboards)
+  --sarif FILE     SARIF 2.1.0: the safety graders' findings, one rule per grader, located at
+                   the case's line in its suite file (for GitHub code scanning)
+  --results FILE   the Results document (default: the config's 'output', evalgate-results.json
+                   next to the config)
+  -c, --config FILE  where the project is (default: evalgate.yml); paths in the reports are
+                   relative to the repository root
+All paths given are relative to the working directory. 'evalgate run' takes --junit and
+--sarif too, to write them as the run ends.
+
+Exit codes: 0 written; 2 usage error, or a Results file that is missing, corrupt or of
+another schema version. The reports describe the run; they do not gate (see 'evalgate run').
+`;
+
+export const exportCommand: CommandHandler = async (argv, io) => {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      results: { type: 'string', short: 'r' },
+      junit: { type: 'string' },
+      sarif: { type: 'string' },
+      config: { type: 'string', short: 'c', default: 'evalgate.yml' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  if (!values.junit && !values.sarif) throw new UsageError('export needs --junit FILE, --sarif FILE or both');
+  const configPath = resolve(io.cwd, values.config);
+  const projectDir = dirname(configPath);
+  let results = values.results && resolve(io.cwd, values.results);
+  if (!results) {
+    // Only the config's `output` is needed: reading it does not need the suites to be valid.
+    let output = 'evalgate-results.json';
+    if (existsSync(configPath)) {
+      const value = parseYaml(readFileSync(configPath, 'utf8'), configPath).value as { output?: unknown };
+      if (typeof value?.output === 'string') output = value.output;
+    }
+    results = resolve(projectDir, output);
+  }
+  if (!existsSync(results))
+    throw new UsageError(`no Results document at ${results}: run 'evalgate run' first, or give --results`);
+  await writeExports(
+    results,
+    projectDir,
+    { ...(values.junit && { junit: values.junit }), ...(values.sarif && { sarif: values.sarif }) },
+    io,
+  );
+  return 0;
+};
