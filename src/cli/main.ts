@@ -29,6 +29,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'compare two Results documents and gate on the difference',
     load: async () => (await import('./commands/compare.js')).compareCommand,
   },
+  merge: {
+    summary: "combine the Results of a split run's shards (run --shard I/N) into one",
+    load: async () => (await import('./commands/merge.js')).mergeCommand,
+  },
   export: {
     summary: 'write a Results document as JUnit XML (test reports) or SARIF (safety findings)',
     load: async () => (await import('./commands/export.js')).exportCommand,

@@ -1,5 +1,5 @@
 import type { CaseResult, ResultsDocument, SuiteResult } from '../results/types.js';
-import { SuiteMetricsAccumulator } from '../runner/metrics.js';
+import { suiteMetricsOf, summaryOf } from '../results/summary.js';
 
 /**
  * Folds extra baseline case results into a baseline: the cases `unpairedCases` named,
@@ -24,36 +24,10 @@ export function mergeBaselineCases(baseline: ResultsDocument, extra: ResultsDocu
     const cases: CaseResult[] = suite.cases.map((c) => replacements.get(c.id) ?? c);
     const existing = new Set(suite.cases.map((c) => c.id));
     for (const c of more.cases) if (!existing.has(c.id)) cases.push(c);
-    return { ...suite, cases, metrics: suiteMetrics(cases) };
+    return { ...suite, cases, metrics: suiteMetricsOf(cases) };
   });
   for (const more of extra.suites) if (!seen.has(more.id)) suites.push(more);
 
-  const summary: ResultsDocument['summary'] = {
-    suites: suites.length,
-    cases: 0,
-    samples: 0,
-    passed: 0,
-    failed: 0,
-    errors: 0,
-    blockerFailures: [],
-    cost: null,
-    partial: baseline.summary.partial || extra.summary.partial,
-  };
-  for (const s of suites) {
-    const m = s.metrics;
-    summary.cases += m.cases;
-    summary.samples += m.samples;
-    summary.passed += m.passed;
-    summary.failed += m.failed;
-    summary.errors += m.errors;
-    summary.blockerFailures.push(...m.blockerFailures.map((c) => ({ suite: s.id, case: c })));
-    if (m.cost) summary.cost = (summary.cost ?? 0) + m.cost.total;
-  }
+  const summary = summaryOf(suites, baseline.summary.partial || extra.summary.partial);
   return { ...baseline, summary, suites };
-}
-
-function suiteMetrics(cases: CaseResult[]): SuiteResult['metrics'] {
-  const acc = new SuiteMetricsAccumulator();
-  cases.forEach((c, index) => acc.addCase({ id: c.id, blocker: c.blocker, index }, c.status, c.samples));
-  return acc.snapshot();
 }

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { readHead } from '../changes/head.js';
 import type { LoadedProject, LoadedSuite } from '../config/load.js';
 import { versionsForWorkingTree } from '../plan/index.js';
+import type { ShardInfo } from '../plan/shard.js';
 import { createDiskCache, projectCache } from '../runner/cache.js';
 import { runEval, type RunEvent, type RunOutcome } from '../runner/run.js';
 import type { Target } from '../targets/types.js';
@@ -20,6 +21,8 @@ export interface EvaluateOptions {
   refreshFailures?: boolean;
   /** Where sample indices start, for a re-sampling run (see RunOptions.sampleOffset). */
   sampleOffset?: number;
+  /** The run is one shard of a split run: recorded in the Results for `evalgate merge`. */
+  shard?: ShardInfo;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
 }
@@ -71,6 +74,7 @@ export async function evaluate(
         cache: options.cache,
         ...(options.suiteIds?.length && { suites: options.suiteIds }),
         ...(options.filters?.length && { filters: options.filters }),
+        ...(options.shard && { shard: options.shard }),
       },
     },
     ...(options.onEvent && { onEvent: options.onEvent }),

@@ -75,6 +75,11 @@ export interface GateChangeOptions {
   suites: LoadedSuite[];
   /** The run stage's options (where the Results go, concurrency, cache). */
   run: Omit<EvaluateOptions, 'signal' | 'onEvent'>;
+  /**
+   * A Results document to gate instead of running: the merged shards of a split run
+   * (`evalgate merge`). Confirmation and settlement still sample fresh, as always.
+   */
+  current?: string;
   /** The change's base revision: the `rerun` store, the base arm of confirmation and settlement. */
   baseRef?: string;
   /** Any directory in the repository. */
@@ -250,6 +255,17 @@ async function editsStage(
 async function runStage(
   options: GateChangeOptions,
 ): Promise<{ outcome: RunOutcome; results: ResultsDocument }> {
+  if (options.current !== undefined) {
+    const results = parseResultsDocument(readFileSync(options.current, 'utf8'), options.current);
+    const outcome: RunOutcome = {
+      path: options.current,
+      runId: results.run.id,
+      summary: results.summary,
+      suites: results.suites.map((s) => ({ id: s.id, tier: s.tier, target: s.target, metrics: s.metrics })),
+      resumed: 0,
+    };
+    return { outcome, results };
+  }
   const targets = prepareTargets(options.project, options.suites, options.env);
   try {
     const outcome = await evaluate(options.project, options.suites, targets, {

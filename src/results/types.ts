@@ -197,6 +197,10 @@ export interface RunInfo {
     sampleOffset?: number;
     /** Cached failures were requested afresh (`--refresh-failures`). */
     refreshFailures?: boolean;
+    /** This run is one shard of a split run (`--shard INDEX/COUNT`): see src/plan/shard.ts. */
+    shard?: { index: number; count: number; key: string; totalCases: number; suites: string[] };
+    /** This document merges the shards of a split run (`evalgate merge`): how many. */
+    shards?: number;
   };
 }
 

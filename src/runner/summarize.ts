@@ -1,6 +1,6 @@
 import { relative, sep } from 'node:path';
-import type { LoadedSuite } from '../config/load.js';
-import type { ResultsDocument, RunInfo, SuiteMetrics } from '../results/types.js';
+import type { RunInfo } from '../results/types.js';
+import { summaryOf } from '../results/summary.js';
 import { EVALGATE_VERSION } from '../version.js';
 import type { RunContext } from './context.js';
 import type { RunOutcome } from './types.js';
@@ -15,7 +15,10 @@ export function summarizeRun(ctx: RunContext): RunOutcome {
   const { suites, ledger, header } = ctx;
   const partial = ledger.doneSamples < ledger.totalSamples;
   const metrics = suites.map((_, s) => ledger.metrics[s]!.snapshot());
-  const summary = summarize(suites, metrics, partial);
+  const summary = summaryOf(
+    suites.map((s, i) => ({ id: s.id, metrics: metrics[i]! })),
+    partial,
+  );
   writeResultsDocument({
     path: ctx.outFile,
     run: runInfo(ctx),
@@ -61,30 +64,6 @@ function runInfo(ctx: RunContext): RunInfo {
       ...(ctx.refreshFailures && { refreshFailures: ctx.refreshFailures }),
     },
   };
-}
-
-function summarize(
-  suites: readonly LoadedSuite[],
-  metrics: readonly SuiteMetrics[],
-  partial: boolean,
-): ResultsDocument['summary'] {
-  let cases = 0;
-  let samples = 0;
-  let passed = 0;
-  let failed = 0;
-  let errors = 0;
-  let cost: number | null = null;
-  const blockerFailures: { suite: string; case: string }[] = [];
-  metrics.forEach((m, i) => {
-    cases += m.cases;
-    samples += m.samples;
-    passed += m.passed;
-    failed += m.failed;
-    errors += m.errors;
-    if (m.cost) cost = (cost ?? 0) + m.cost.total;
-    for (const id of m.blockerFailures) blockerFailures.push({ suite: suites[i]!.id, case: id });
-  });
-  return { suites: suites.length, cases, samples, passed, failed, errors, blockerFailures, cost, partial };
 }
 
 function relativePosix(root: string, file: string): string {

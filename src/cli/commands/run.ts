@@ -18,6 +18,7 @@ import type { RunEvent, RunOutcome } from '../../runner/run.js';
 import { writeExports } from '../exports.js';
 import { createProgress } from '../progress.js';
 import { selectSuites } from '../select.js';
+import { parseShard, shardSuites, type ShardInfo } from '../../plan/shard.js';
 import { percent, renderFailures, renderSummaryTable } from '../summary.js';
 import type { CliIO, CommandHandler } from '../types.js';
 
@@ -39,6 +40,9 @@ Options:
                          then compare them with their stored baselines and gate
       --head REF         with --base: the changed revision (default: HEAD)
       --plan FILE        run the suites of a saved plan ('evalgate plan --json > plan.json')
+      --shard I/N        run only shard I of N: a split balanced by expected cost, the same on
+                         every machine; combine the shards' Results with 'evalgate merge'
+      --results FILE     with --base: gate this Results document (merged shards) instead of running
       --json             print the run summary as JSON on stdout
       --junit FILE       also write the results as JUnit XML (see 'evalgate export')
       --sarif FILE       also write the safety findings as SARIF 2.1.0 (see 'evalgate export')
@@ -64,6 +68,8 @@ export const runCommand: CommandHandler = async (argv, io) => {
       base: { type: 'string' },
       head: { type: 'string' },
       plan: { type: 'string' },
+      shard: { type: 'string' },
+      results: { type: 'string' },
       json: { type: 'boolean', default: false },
       junit: { type: 'string' },
       sarif: { type: 'string' },
@@ -86,6 +92,13 @@ export const runCommand: CommandHandler = async (argv, io) => {
   }
   if (values.plan && values.base) throw new UsageError('--plan and --base are alternatives: give one');
   if (values.head && !values.base) throw new UsageError('--head goes with --base');
+  if (values.results && !values.base)
+    throw new UsageError('--results goes with --base: it gates a Results document');
+  if (values.shard && values.base)
+    throw new UsageError(
+      "--shard and --base are for different jobs: each shard runs its part ('evalgate plan --out plan.json', then 'run --plan plan.json --shard I/N'); the merging job gates ('evalgate merge', then 'run --base REF --results merged.json')",
+    );
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
 
   const configPath = resolve(io.cwd, values.config);
   const project = loadProject(configPath, {
@@ -117,6 +130,8 @@ export const runCommand: CommandHandler = async (argv, io) => {
     suites = run;
   }
   suites = selectSuites(suites, values.suite, values.filter);
+  let shardInfo: ShardInfo | undefined;
+  if (shard) ({ suites, info: shardInfo } = shardSuites(suites, shard));
 
   const runOptions = {
     cwd: io.cwd,
@@ -128,6 +143,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
     suiteIds: values.suite,
     filters: values.filter,
     ...(values['refresh-failures'] && { refreshFailures: true }),
+    ...(shardInfo && { shard: shardInfo }),
   };
   const exports = {
     ...(values.junit && { junit: values.junit }),
@@ -156,6 +172,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
       suites,
       run: runOptions,
       baseRef: base,
+      ...(values.results && { current: resolve(io.cwd, values.results) }),
       repoDir: io.cwd,
       env: io.env,
       signal,
