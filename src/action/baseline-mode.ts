@@ -11,6 +11,7 @@ import {
   setOutputs,
   failOnVerdict,
   githubOrOwnMessage,
+  mergedShards,
 } from './job.js';
 import { summary } from './publish.js';
 
@@ -20,7 +21,11 @@ export async function baselineMode(ctx: ActionContext): Promise<void> {
   const { io } = ctx;
   const project = openProject(ctx);
   const suites = ctx.inputs.suites.length ? pickSuites(project, ctx.inputs.suites) : project.suites;
-  const recorded = await recordBaseline(pipelineOptions(ctx, project, suites)).catch((e: unknown) => {
+  const current = mergedShards(ctx);
+  const recorded = await recordBaseline({
+    ...pipelineOptions(ctx, project, suites),
+    ...(current && { current }),
+  }).catch((e: unknown) => {
     if (isCancellation(e)) throw e;
     throw new Error(`recording the baselines failed: ${githubOrOwnMessage(e)}`, { cause: e });
   });

@@ -4,6 +4,8 @@
  * and `github.context`, tests hand in plain objects.
  */
 
+import { parseShard, type ShardSpec } from '../plan/shard.js';
+
 export type Mode = 'pr' | 'baseline' | 'full' | 'report';
 export type InputMode = 'auto' | Mode;
 
@@ -18,6 +20,10 @@ export interface ActionInputs {
   checkName: string;
   failOnInconclusive: boolean;
   workingDirectory: string;
+  /** `shard: I/N`: this job runs one shard of a matrix and only writes its Results. */
+  shard?: ShardSpec;
+  /** `shards: DIR`: the matrix's downloaded artifacts, merged and then gated, saved or compared. */
+  shards?: string;
 }
 
 /** An input the user got wrong: the message says which and what is allowed. */
@@ -55,7 +61,23 @@ export function readInputs(getInput: (name: string) => string): ActionInputs {
     checkName: getInput('check-name').trim() || 'evalgate',
     failOnInconclusive: bool('fail-on-inconclusive', getInput('fail-on-inconclusive'), false),
     workingDirectory: getInput('working-directory').trim() || '.',
+    ...shardInputs(getInput),
   };
+}
+
+function shardInputs(getInput: (name: string) => string): Pick<ActionInputs, 'shard' | 'shards'> {
+  const raw = getInput('shard').trim();
+  const shards = getInput('shards').trim();
+  if (raw && shards)
+    throw new InputError(
+      "inputs 'shard' and 'shards' are for different jobs: the matrix jobs set 'shard', the job that merges them sets 'shards'",
+    );
+  if (!raw) return shards ? { shards } : {};
+  try {
+    return { shard: parseShard(raw) };
+  } catch {
+    throw new InputError(`input 'shard' must be INDEX/COUNT with 1 ≤ INDEX ≤ COUNT (e.g. 2/4), got '${raw}'`);
+  }
 }
 
 /** The fields of the webhook payload the Action reads; everything optional, as payloads vary. */

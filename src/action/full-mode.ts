@@ -10,6 +10,7 @@ import {
   pipelineOptions,
   comparisonJson,
   failOnVerdict,
+  mergedShards,
 } from './job.js';
 import { summary } from './publish.js';
 
@@ -20,7 +21,8 @@ export async function fullMode(ctx: ActionContext): Promise<void> {
   const suites = ctx.inputs.suites.length ? pickSuites(project, ctx.inputs.suites) : project.suites;
   // Scheduled and manual runs have no base revision: failing blockers are confirmed in this
   // arm only, and nothing is settled.
-  const gated = await gateChange(pipelineOptions(ctx, project, suites));
+  const current = mergedShards(ctx);
+  const gated = await gateChange({ ...pipelineOptions(ctx, project, suites), ...(current && { current }) });
   throwIfCancelled(ctx.signal);
   writeFile(ctx, FILES.comparison, comparisonJson(gated));
   const report = await summary(ctx, '', {

@@ -5,6 +5,7 @@ import { VERDICT_SCHEMA_VERSION, type GateVerdict, type Verdict } from '../gate/
 import { describeGitHubError } from '../github/index.js';
 import { suitesInPlan, type Plan } from '../plan/index.js';
 import { comparisonFileOf } from '../pipeline/gate-change.js';
+import { latestAttempts, mergeShardPaths } from '../results/shards.js';
 import type { ResultsDocument } from '../results/types.js';
 import type { RunEvent } from '../runner/run.js';
 import { envReferences } from '../targets/env.js';
@@ -14,6 +15,34 @@ import { FILES, type ActionContext } from './types.js';
 /** The job's side that every mode shares: report files, outputs, the project, the pipeline's options. */
 export function workdir(ctx: ActionContext): string {
   return resolve(ctx.workspace, ctx.inputs.workingDirectory);
+}
+
+/**
+ * `shards: DIR`: the matrix jobs' Results (downloaded artifacts under DIR, relative to the
+ * working directory) merged into this job's Results file, which the mode then gates, saves or
+ * compares instead of running. Undefined without the input. Refuses (throws) as `evalgate
+ * merge` does: a missing, duplicate or mismatched shard is an error, never a partial verdict.
+ */
+export function mergedShards(ctx: ActionContext): string | undefined {
+  if (!ctx.inputs.shards) return undefined;
+  const out = outPath(ctx, FILES.results);
+  const { merged, shards } = mergeShardPaths(
+    [resolve(workdir(ctx), ctx.inputs.shards)],
+    workdir(ctx),
+    out,
+    (all) => {
+      // A re-run of a failed shard job: its new attempt replaces the failed one's artifact.
+      const { kept, dropped } = latestAttempts(all);
+      for (const file of dropped)
+        ctx.io.info(`evalgate: ${file} is an earlier attempt of a re-run shard: left out`);
+      return kept;
+    },
+  );
+  writeFile(ctx, FILES.results, `${JSON.stringify(merged, null, 2)}\n`);
+  ctx.io.info(
+    `evalgate: merged ${shards} shards: ${merged.summary.cases} cases, ${merged.summary.samples} samples${merged.summary.partial ? ' (partial: a shard was interrupted)' : ''}`,
+  );
+  return out;
 }
 
 /** The outputs of a mode that ran suites and compared them. */

@@ -2,6 +2,7 @@ import { baselineMode } from './baseline-mode.js';
 import { fullMode } from './full-mode.js';
 import { prMode } from './pr-mode.js';
 import { reportMode } from './report-mode.js';
+import { shardMode } from './shard-mode.js';
 import type { ActionContext } from './types.js';
 
 /**
@@ -12,6 +13,9 @@ import type { ActionContext } from './types.js';
  *   baseline  baseline-mode.ts  the default branch's run, saved as the baselines
  *   full      full-mode.ts      every suite against the stored baselines (schedule, dispatch)
  *   report    report-mode.ts    publish another run's artifact (the fork pattern)
+ *   (shard)   shard-mode.ts     with `shard: I/N`: one matrix job's part of pr, baseline or
+ *                               full; the job with `shards: DIR` merges them and goes on as
+ *                               its mode does
  *
  * What they share is in job.ts (report files, outputs, the project) and publish.ts (check,
  * comment, step summary). Everything from outside comes in through `ActionContext`
@@ -19,6 +23,8 @@ import type { ActionContext } from './types.js';
  */
 export async function runAction(ctx: ActionContext): Promise<void> {
   ctx.io.info(`evalgate: mode ${ctx.mode}${ctx.inputs.mode === 'auto' ? ' (picked by the event)' : ''}`);
+  // A matrix job: its part of the run, for the job that merges the shards to judge.
+  if (ctx.inputs.shard && ctx.mode !== 'report') return shardMode(ctx);
   switch (ctx.mode) {
     case 'pr':
       return prMode(ctx);

@@ -17,6 +17,7 @@ import {
   comparisonJson,
   setOutputs,
   failOnVerdict,
+  mergedShards,
 } from './job.js';
 import { github, publishPullRequest, startCheck } from './publish.js';
 
@@ -63,9 +64,11 @@ export async function prMode(ctx: ActionContext): Promise<void> {
       return;
     }
 
+    const current = mergedShards(ctx);
     const gated = await gateChange({
       ...pipelineOptions(ctx, project, suites),
       baseRef: inputs.base || pr.baseSha,
+      ...(current && { current }),
     });
     // A run cut short by the cancel is no run to compare or gate: stop before any verdict.
     throwIfCancelled(ctx.signal);

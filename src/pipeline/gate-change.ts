@@ -251,20 +251,24 @@ async function editsStage(
   return { baseline: merged, arm: { ...arm, status: 'ran' }, notes };
 }
 
+/** A Results document that was not run here (merged shards), as the run stage's outcome. */
+export function outcomeOf(results: ResultsDocument, path: string): RunOutcome {
+  return {
+    path,
+    runId: results.run.id,
+    summary: results.summary,
+    suites: results.suites.map((s) => ({ id: s.id, tier: s.tier, target: s.target, metrics: s.metrics })),
+    resumed: 0,
+  };
+}
+
 /** The run stage, read back as the Results document the later stages take. */
 async function runStage(
   options: GateChangeOptions,
 ): Promise<{ outcome: RunOutcome; results: ResultsDocument }> {
   if (options.current !== undefined) {
     const results = parseResultsDocument(readFileSync(options.current, 'utf8'), options.current);
-    const outcome: RunOutcome = {
-      path: options.current,
-      runId: results.run.id,
-      summary: results.summary,
-      suites: results.suites.map((s) => ({ id: s.id, tier: s.tier, target: s.target, metrics: s.metrics })),
-      resumed: 0,
-    };
-    return { outcome, results };
+    return { outcome: outcomeOf(results, options.current), results };
   }
   const targets = prepareTargets(options.project, options.suites, options.env);
   try {

@@ -19,7 +19,7 @@ import type { RunEvent, RunOutcome } from '../runner/run.js';
 import { freshSampler, type ArmSampler } from './arms.js';
 import { confirmFailingBlockers, emptyConfirmation } from './confirm.js';
 import { evaluate, type EvaluateOptions } from './evaluate.js';
-import { CONFIRM_SAMPLE_OFFSET } from './gate-change.js';
+import { CONFIRM_SAMPLE_OFFSET, outcomeOf } from './gate-change.js';
 
 /**
  * The default branch's side: run every suite, confirm its failing blockers with fresh
@@ -46,6 +46,8 @@ export interface RecordBaselineOptions {
   onEvent?: (event: RunEvent) => void;
   /** Fresh samples for confirmation; the runner by default. Injected in tests. */
   sampler?: ArmSampler;
+  /** A Results document to record instead of running: the merged shards of a split run. */
+  current?: string;
 }
 
 export interface RecordedBaseline {
@@ -72,18 +74,7 @@ const NEEDS_NO_BASELINE = new Set<GateReason['code']>([
 export async function recordBaseline(options: RecordBaselineOptions): Promise<RecordedBaseline> {
   const { project } = options;
   const policy = project.config.gate;
-  const targets = prepareTargets(project, options.suites, options.env);
-  let outcome: RunOutcome;
-  try {
-    outcome = await evaluate(project, options.suites, targets, {
-      ...options.run,
-      ...(options.signal && { signal: options.signal }),
-      ...(options.onEvent && { onEvent: options.onEvent }),
-    });
-  } finally {
-    for (const t of targets.values()) await t.close?.();
-  }
-  const results = parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path);
+  const { outcome, results } = await runOrRead(options);
 
   const comparison = compare(baselinesToResults([]), results, { thresholds: policy });
   const stage1 = ownReasons(gate(comparison, policy));
@@ -113,6 +104,27 @@ export async function recordBaseline(options: RecordBaselineOptions): Promise<Re
 
   const save = await saveStage(options, results, verdict);
   return { outcome, results, verdict, confirmation, save };
+}
+
+/** The run stage, or the given Results document (merged shards) read as its outcome. */
+async function runOrRead(
+  options: RecordBaselineOptions,
+): Promise<{ outcome: RunOutcome; results: ResultsDocument }> {
+  if (options.current !== undefined) {
+    const results = parseResultsDocument(readFileSync(options.current, 'utf8'), options.current);
+    return { outcome: outcomeOf(results, options.current), results };
+  }
+  const targets = prepareTargets(options.project, options.suites, options.env);
+  try {
+    const outcome = await evaluate(options.project, options.suites, targets, {
+      ...options.run,
+      ...(options.signal && { signal: options.signal }),
+      ...(options.onEvent && { onEvent: options.onEvent }),
+    });
+    return { outcome, results: parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path) };
+  } finally {
+    for (const t of targets.values()) await t.close?.();
+  }
 }
 
 /** Saves the run as the baselines, unless the store keeps none or the run cannot be one. */

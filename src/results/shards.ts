@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseResultsDocument } from '../compare/input.js';
 import { suiteMetricsOf, summaryOf } from './summary.js';
 import type { CaseResult, ResultsDocument, SuiteResult } from './types.js';
 
@@ -130,4 +133,103 @@ function caseOrder(suite: SuiteResult, a: CaseResult, b: CaseResult): number {
     (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   );
+}
+
+/**
+ * The shards' Results from files and folders (a folder is searched recursively, as
+ * actions/download-artifact lays artifacts out: one folder per artifact). In folders, JSON
+ * that is not a shard's Results (a plan, a comparison) is left out and listed in `skipped`;
+ * a file named directly must be a Results document. `exclude`: the merged output's own path.
+ */
+export function collectShards(
+  paths: readonly string[],
+  cwd: string,
+  exclude?: string,
+): { shards: ShardDocument[]; skipped: string[] } {
+  const shards: ShardDocument[] = [];
+  const skipped: string[] = [];
+  const name = (file: string) => relative(cwd, file) || file;
+  for (const path of paths) {
+    if (!existsSync(path)) throw new ShardMergeError([`${name(path)}: no such file or folder`]);
+    if (!statSync(path).isDirectory()) {
+      shards.push({ file: name(path), doc: parseResultsDocument(readFileSync(path, 'utf8'), path) });
+      continue;
+    }
+    for (const file of jsonFilesUnder(path)) {
+      if (file === exclude) continue;
+      let doc: ResultsDocument;
+      try {
+        doc = parseResultsDocument(readFileSync(file, 'utf8'), file);
+      } catch (e) {
+        skipped.push(`${name(file)}: ${(e as Error).message}`);
+        continue;
+      }
+      if (doc.run.options.shard) shards.push({ file: name(file), doc });
+      else skipped.push(`${name(file)}: a Results document, but not a shard's`);
+    }
+  }
+  return { shards, skipped };
+}
+
+function jsonFilesUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...jsonFilesUnder(path));
+    else if (entry.isFile() && entry.name.endsWith('.json')) found.push(path);
+  }
+  return found;
+}
+
+/**
+ * A re-run of failed matrix jobs uploads its shard again under the next attempt's artifact
+ * name, beside the failed attempt's: of the copies of one shard, the highest attempt is the
+ * one to merge (`…-attempt-N` in its folder name, as action.yml names the artifacts). Copies
+ * without an attempt number are all kept, so `mergeShards` refuses them as duplicates.
+ */
+export function latestAttempts(shards: readonly ShardDocument[]): {
+  kept: ShardDocument[];
+  dropped: string[];
+} {
+  const attemptOf = (s: ShardDocument) => {
+    const m = /(?:^|[\\/])evalgate-shard-\d+-of-\d+-attempt-(\d+)[\\/]/.exec(s.file);
+    return m ? Number(m[1]) : undefined;
+  };
+  const best = new Map<number, number>();
+  for (const s of shards) {
+    const a = attemptOf(s);
+    const i = s.doc.run.options.shard?.index;
+    if (a !== undefined && i !== undefined) best.set(i, Math.max(best.get(i) ?? 0, a));
+  }
+  const kept: ShardDocument[] = [];
+  const dropped: string[] = [];
+  for (const s of shards) {
+    const a = attemptOf(s);
+    const i = s.doc.run.options.shard?.index;
+    if (a !== undefined && i !== undefined && a < best.get(i)!) dropped.push(s.file);
+    else kept.push(s);
+  }
+  return { kept, dropped };
+}
+
+/** collectShards + mergeShards, with what was left out of the folders added to a refusal. */
+export function mergeShardPaths(
+  paths: readonly string[],
+  cwd: string,
+  exclude?: string,
+  pick: (shards: ShardDocument[]) => ShardDocument[] = (x) => x,
+): {
+  merged: ResultsDocument;
+  shards: number;
+} {
+  const collected = collectShards(paths, cwd, exclude);
+  const { skipped } = collected;
+  const shards = pick(collected.shards);
+  try {
+    return { merged: mergeShards(shards), shards: shards.length };
+  } catch (e) {
+    if (e instanceof ShardMergeError && skipped.length)
+      throw new ShardMergeError([...e.problems, ...skipped.map((x) => `left out of the folders: ${x}`)]);
+    throw e;
+  }
 }

@@ -6,7 +6,7 @@
  * (validated against GitHub's OpenAPI description) as `GITHUB_API_URL`.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,9 @@ import {
 } from '../helpers/fake-github.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { createRepo, type TempRepo } from '../helpers/git.js';
-import { actionDefaults, pullRequestPayload } from './steps.js';
+import { actionDefaults, findStep, pullRequestPayload, startStep } from './steps.js';
+import picomatch from 'picomatch';
+import { parse as parseYaml } from 'yaml';
 import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -59,6 +61,33 @@ function parseOutputs(text: string): Record<string, string> {
     out[m[1]!] = value.join('\n');
   }
   return out;
+}
+
+/** The artifact name action.yml gives a job: its naming step, run as the runner runs it. */
+async function artifactName(shard: string, attempt: number): Promise<string> {
+  const dir = tempDir('evalgate-naming-');
+  const output = join(dir, 'output');
+  writeFileSync(output, '');
+  const step = startStep(
+    findStep((s) => s.id === 'artifact'),
+    {
+      inputs: { ...actionDefaults(), shard },
+      node: process.execPath,
+      env: {
+        PATH: process.env.PATH ?? '',
+        GITHUB_OUTPUT: output,
+        GITHUB_JOB: 'shard',
+        GITHUB_RUN_ATTEMPT: String(attempt),
+      },
+      cwd: dir,
+      scriptDir: dir,
+    },
+  );
+  const { code } = await step.exited;
+  if (code !== 0) throw new Error(`the naming step failed: ${step.stderr()}`);
+  const name = /^name=(.+)$/m.exec(readFileSync(output, 'utf8'))![1]!;
+  rmSync(dir, { recursive: true, force: true });
+  return name;
 }
 
 describe('the bundled Action (node dist/index.js on Node 24) against the fake GitHub', () => {
@@ -507,6 +536,100 @@ describe('the bundled Action (node dist/index.js on Node 24) against the fake Gi
     );
     expect(github.responseViolations).toEqual([]);
   }, 60_000);
+
+  it("the README's matrix: shard jobs write their parts and publish nothing; the merging job merges the artifacts as download-artifact@v4 lays them out and publishes one verdict", async () => {
+    // The workflow as the README shows it: N from the matrix, the artifact pattern and folder.
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const workflow = parseYaml(/^```yaml\n(# Scale out[\s\S]*?)^```$/m.exec(readme)![1]!) as {
+      jobs: Record<
+        string,
+        {
+          strategy?: { matrix: { shard: number[] } };
+          steps: { uses?: string; with?: Record<string, string> }[];
+        }
+      >;
+    };
+    const shardJob = workflow.jobs.shard!;
+    const count = shardJob.strategy!.matrix.shard.length;
+    const shardInput = shardJob.steps.find((s) => s.uses?.startsWith('evalgate/'))!.with!.shard!;
+    expect(shardInput).toBe(`\${{ matrix.shard }}/${count}`);
+    const merging = workflow.jobs.evalgate!.steps;
+    const download = merging.find((s) => s.uses === 'actions/download-artifact@v4')!.with!;
+    expect(merging.find((s) => s.uses?.startsWith('evalgate/'))!.with!.shards).toBe(download.path);
+
+    const { headSha, payload } = openPullRequest(20, 'sharded-change', { 'app/prompt.txt': 'Go away.\n' });
+    const folder = join(repo.dir, download.path!);
+    temp.push(folder);
+    const before = { checks: fakeRepo().checkRuns.length, comments: botComments(20).length };
+    for (let i = 1; i <= count; i++) {
+      const shard = await runAction({
+        workspace: repo.dir,
+        event: 'pull_request',
+        sha: headSha,
+        payload,
+        inputs: { shard: `${i}/${count}` },
+      });
+      expect(shard.code, shard.stdout + shard.stderr).toBe(0);
+      expect(shard.outputs.verdict).toBeUndefined();
+      expect(shard.stdout).toContain(`evalgate: shard ${i}/${count}:`);
+      // action.yml's naming step, run as the runner runs it, names this job's artifact.
+      const name = await artifactName(`${i}/${count}`, 1);
+      expect(picomatch.isMatch(name, download.pattern!)).toBe(true);
+      mkdirSync(join(folder, name), { recursive: true });
+      for (const f of ['evalgate-results.json', 'evalgate-plan.json'])
+        copyFileSync(join(repo.dir, f), join(folder, name, f));
+    }
+    // The shard jobs claimed nothing: no check, no comment.
+    expect(fakeRepo().checkRuns.length).toBe(before.checks);
+    expect(botComments(20)).toHaveLength(before.comments);
+
+    // A shard missing (its job failed and was not re-run): an error on the check, never a verdict on part of the run.
+    const missing = join(folder, await artifactName(`2/${count}`, 1));
+    const aside = `${folder}-aside`;
+    temp.push(aside);
+    cpSync(missing, aside, { recursive: true });
+    rmSync(missing, { recursive: true });
+    const partial = await runAction({
+      workspace: repo.dir,
+      event: 'pull_request',
+      sha: headSha,
+      payload,
+      inputs: { shards: download.path! },
+    });
+    expect(partial.code).toBe(1);
+    expect(partial.stdout).toMatch(/missing shard 2 of 4/);
+    expect(checksOn(headSha)).toHaveLength(1);
+    expect(checksOn(headSha)[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(botComments(20)).toHaveLength(0);
+
+    // The failed shard job re-run: attempt 2's artifact beside attempt 1's broken one.
+    cpSync(aside, join(folder, await artifactName(`2/${count}`, 2)), { recursive: true });
+    cpSync(aside, missing, { recursive: true });
+    const merged = await runAction({
+      workspace: repo.dir,
+      event: 'pull_request',
+      sha: headSha,
+      payload,
+      inputs: { shards: download.path! },
+    });
+    expect(merged.code, merged.stdout + merged.stderr).toBe(1);
+    expect(merged.stdout).toMatch(
+      /evalgate-shard-2-of-4-attempt-1\/evalgate-results\.json is an earlier attempt of a re-run shard: left out/,
+    );
+    expect(merged.stdout).toMatch(/evalgate: merged 4 shards: 2 cases/);
+    expect(merged.outputs).toMatchObject({ verdict: 'fail', 'suites-run': 'support' });
+    const results = JSON.parse(readFileSync(merged.outputs['results-path']!, 'utf8')) as {
+      run: { options: { shards?: number } };
+    };
+    expect(results.run.options.shards).toBe(count);
+    expect(botComments(20)).toHaveLength(1);
+    expect(botComments(20)[0]!.body).toMatch(/evalgate: fail/);
+    expect(botComments(20)[0]!.body).toContain('refund-apology');
+    expect(checksOn(headSha)).toHaveLength(1);
+    expect(checksOn(headSha)[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(checksOn(headSha)[0]!.output.title).toMatch(/^evalgate: fail/);
+    expect(github.responseViolations).toEqual([]);
+  }, 120_000);
 
   it('comment: false runs and checks but posts no comment', async () => {
     const headSha = repo.sha('worse-prompt');

@@ -1,0 +1,69 @@
+import { formatPlanJson, planFromGit } from '../plan/index.js';
+import { shardSuites } from '../plan/shard.js';
+import { evaluate } from '../pipeline/evaluate.js';
+import { prepareTargets } from '../config/targets.js';
+import { throwIfCancelled } from './cancel.js';
+import { pullRequestOf } from './context.js';
+import {
+  clearReports,
+  openProject,
+  outPath,
+  pickSuites,
+  pipelineOptions,
+  planSuites,
+  setOutputs,
+  writeFile,
+} from './job.js';
+import { FILES, type ActionContext } from './types.js';
+
+/**
+ * `shard: I/N`, a job of a matrix: run this shard's part of what the mode would run (the
+ * plan's suites for a pull request, every suite otherwise) and write its Results, for the
+ * artifact the workflow uploads. No check, no comment and no verdict: a failing blocker may
+ * still be cleared by confirmation, which the job that merges the shards (`shards: DIR`) runs
+ * before it publishes the one verdict. The job fails only when it could not run.
+ */
+export async function shardMode(ctx: ActionContext): Promise<void> {
+  const { inputs, io } = ctx;
+  const spec = inputs.shard!;
+  clearReports(ctx);
+  const project = openProject(ctx);
+  let suites = project.suites;
+  if (inputs.suites.length) suites = pickSuites(project, inputs.suites);
+  else if (ctx.mode === 'pr') {
+    const pr = pullRequestOf(ctx.payload);
+    const plan = await planFromGit({
+      cwd: project.rootDir,
+      base: inputs.base || pr.baseSha,
+      head: 'HEAD',
+      config: project.configPath,
+      env: ctx.env,
+    });
+    writeFile(ctx, FILES.plan, formatPlanJson(plan));
+    suites = planSuites(ctx, plan, project);
+  }
+  const { suites: mine, info } = shardSuites(suites, spec);
+  const cases = mine.reduce((n, s) => n + s.cases.length, 0);
+  io.info(`evalgate: shard ${spec.index}/${spec.count}: ${cases} of ${info.totalCases} cases`);
+  const options = pipelineOptions(ctx, project, mine);
+  const targets = prepareTargets(project, mine, ctx.env);
+  try {
+    const outcome = await evaluate(project, mine, targets, {
+      ...options.run,
+      shard: info,
+      ...(ctx.signal && { signal: ctx.signal }),
+      onEvent: options.onEvent,
+    });
+    throwIfCancelled(ctx.signal);
+    const s = outcome.summary;
+    io.info(
+      `evalgate: shard ${spec.index}/${spec.count}: ${s.passed} passed, ${s.failed} failed, ${s.errors} errors`,
+    );
+  } finally {
+    for (const t of targets.values()) await t.close?.();
+  }
+  setOutputs(ctx, {
+    'results-path': outPath(ctx, FILES.results),
+    'suites-run': mine.map((s) => s.id).join(','),
+  });
+}
