@@ -132,11 +132,18 @@ describe('the packed package in a fresh repository', () => {
     const pass = sh(app, 'npx', '--offline', 'evalgate', 'run', '--base', 'main');
     expect(pass.status, pass.all).toBe(0);
     expect(pass.all).toMatch(/prompt +prompts .*→/);
-    expect(pass.stdout).toContain('## ✅ evalgate: pass');
     const passed = JSON.parse(readFileSync(join(app, 'evalgate-comparison.json'), 'utf8')) as {
       verdict: string;
+      reasons: { level: string; metric?: string }[];
     };
-    expect(passed.verdict).toBe('pass');
+    // The bot is a process started per case: on a busy machine its latency alone can move
+    // between two runs, which the gate may warn about (never fail on). Nothing else may.
+    const moved = passed.reasons.filter(
+      (r) => r.level !== 'info' && !(r.level === 'warn' && /latency/i.test(r.metric ?? '')),
+    );
+    expect(moved, pass.stdout).toEqual([]);
+    expect(['pass', 'warn']).toContain(passed.verdict);
+    expect(pass.stdout).toMatch(/evalgate: (pass|warn)/);
 
     // A prompt that refuses everything: the over-refusal pack's blockers fail, so the gate does.
     writeFileSync(join(app, 'prompts/greeting.md'), "I'm sorry, but I can't help with that.\n");
