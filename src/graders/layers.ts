@@ -11,6 +11,7 @@ export const LAYER_LABEL: Record<GraderLayer, string> = {
 const TASK_METRICS = new Set<GraderType>([
   'retrieval',
   'abstention',
+  'faithfulness',
   'trajectory',
   'step-success',
   'openai-evals-match',
