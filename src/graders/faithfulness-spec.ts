@@ -27,3 +27,13 @@ export const FaithfulnessSpecSchema = z.strictObject({
     .optional(),
 });
 export type FaithfulnessSpec = z.output<typeof FaithfulnessSpecSchema>;
+
+export const CitationSupportSpecSchema = z.strictObject({
+  type: z.literal('citation-support'),
+  ...base,
+  /** Pass when the share of citations that support their sentence is at least this. */
+  min: z.number().min(0).max(1).default(1),
+  /** The share of the sentence's content words the cited passage must contain. */
+  support: z.number().gt(0).max(1).default(0.7),
+});
+export type CitationSupportSpec = z.output<typeof CitationSupportSpecSchema>;

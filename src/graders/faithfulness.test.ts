@@ -3,7 +3,7 @@ import type { LoadedCase } from '../config/load.js';
 import type { ContextItem, TargetOutput } from '../results/types.js';
 import { gradeAnswer } from '../runner/grade.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../test/helpers/fake-openai.js';
-import { contentWords, splitClaims } from './faithfulness.js';
+import { citedSentences, contentWords, splitClaims } from './faithfulness.js';
 import { compileGrader, type CompileContext } from './index.js';
 import { isJudgeGrader } from './judge-spec.js';
 import { GraderSpecSchema, normalizeGraderInput } from './spec.js';
@@ -263,5 +263,60 @@ describe('faithfulness, judge mode', () => {
     expect(user).toMatch(/<<<BEGIN REFERENCE \w+>>>\n\[refunds\] Refunds are accepted within 30 days/);
     expect(user).not.toContain('THE-EXPECTED-ANSWER');
     expect(user).toMatch(/<<<BEGIN RESPONSE \w+>>>\nRefunds are processed in 60 days\./);
+  });
+});
+
+/*
+ * Citation support, worked by hand. Contexts: refunds (1st), shipping (2nd).
+ *   "You can get a refund within 30 days of delivery [refunds]."  refunds: 4/4 words, 30 there: supported
+ *   "Express shipping costs $12 [refunds]."                       refunds: 0/4 words, no 12: not supported
+ *   "Standard shipping takes 3 to 5 business days [2]."          the 2nd context, shipping: supported
+ *   "Gift cards never expire [gifts]."                            gifts was not retrieved: not supported
+ *   "Thanks for asking!"                                          cites nothing: not counted
+ *   score = 2/4 = 0.5
+ */
+describe('citation-support', () => {
+  const answer =
+    'You can get a refund within 30 days of delivery [refunds]. Express shipping costs $12 [refunds]. ' +
+    'Standard shipping takes 3 to 5 business days [2]. Gift cards never expire [gifts]. Thanks for asking!';
+
+  it('checks each cited source against the sentence citing it', async () => {
+    expect(
+      await grade({ type: 'citation-support' }, { output: answer, contexts: [refunds, shipping] }),
+    ).toEqual({
+      grader: 'citation-support',
+      pass: false,
+      score: 0.5,
+      reason:
+        '2/4 citations support their sentence = 0.5 < min 1; not supported: ' +
+        '"Express shipping costs $12." cites [refunds] (0% of its words, which lacks "12"); ' +
+        '"Gift cards never expire." cites [gifts], which is not among the 2 retrieved documents',
+    });
+    expect(
+      await grade({ type: 'citation-support', min: 0.5 }, { output: answer, contexts: [refunds, shipping] }),
+    ).toMatchObject({ pass: true, score: 0.5 });
+  });
+
+  it('two markers on one sentence are two citations; a markdown link is not one', () => {
+    expect(
+      citedSentences(
+        'Refunds take 30 days and shipping is free [refunds][shipping]. See [the docs](https://x.io).',
+      ),
+    ).toEqual([
+      { sentence: 'Refunds take 30 days and shipping is free.', source: 'refunds' },
+      { sentence: 'Refunds take 30 days and shipping is free.', source: 'shipping' },
+    ]);
+  });
+
+  it('an answer without citations is excluded; no contexts is a grader error', async () => {
+    expect(
+      await grade({ type: 'citation-support' }, { output: 'Refunds take 30 days.', contexts: [refunds] }),
+    ).toMatchObject({ excluded: true, pass: true });
+    expect(
+      await grade({ type: 'citation-support' }, { output: 'Refunds take 30 days [refunds].' }),
+    ).toMatchObject({
+      error: true,
+    });
+    expect(compile({ type: 'citation-support' }).layer).toBe('task-metric');
   });
 });

@@ -2,7 +2,12 @@ import type { ContextItem, GraderVerdict } from '../results/types.js';
 import type { CompileContext } from './context.js';
 import { compileJudge } from './judge.js';
 import { JudgeSpecSchema } from './judge-spec.js';
-import { FaithfulnessSpecSchema, type FaithfulnessSpec } from './faithfulness-spec.js';
+import {
+  CitationSupportSpecSchema,
+  FaithfulnessSpecSchema,
+  type CitationSupportSpec,
+  type FaithfulnessSpec,
+} from './faithfulness-spec.js';
 import { classifyRefusal } from './refusal.js';
 import type { GradeInput, Grader } from './types.js';
 
@@ -49,8 +54,8 @@ import type { GradeInput, Grader } from './types.js';
  * unsupported), else the case's. No context at all is a grader error, never a score.
  */
 
-export { FaithfulnessSpecSchema };
-export type { FaithfulnessSpec };
+export { CitationSupportSpecSchema, FaithfulnessSpecSchema };
+export type { CitationSupportSpec, FaithfulnessSpec };
 
 type Verdict = Omit<GraderVerdict, 'grader'>;
 
@@ -261,6 +266,103 @@ function quote(s: string, max = 80): string {
 
 function round(x: number): string {
   return String(Math.round(x * 1000) / 1000);
+}
+
+// ------------------------------------------------------------------ citation support
+
+/**
+ * Citation support: does each source the answer cites hold what the sentence citing it
+ * says? No judge. A citation is an inline marker `[x]` in a sentence (not a markdown link
+ * `[text](url)`), where x is the id of a retrieved context or its 1-based position; a
+ * marker naming neither cites a document that was not retrieved. Each (sentence, cited
+ * source) pair is checked as faithfulness checks a claim, against that one passage:
+ *
+ *   supported(sentence, P) ⇔ coverage(sentence, P) ≥ `support` (default 0.7), every number
+ *                            of the sentence is in P, and P's closest sentence is negated
+ *                            exactly when the sentence is
+ *   score                  = supported pairs / pairs
+ *
+ * Pass when score ≥ `min` (default 1). Sentences without a marker are not counted (the
+ * faithfulness grader checks every claim); an answer that cites nothing is `excluded`
+ * (`retrieval` with `metric: citation-retrieved` scores an answer that cites nothing 0).
+ */
+export function compileCitationSupport(spec: CitationSupportSpec): Grader {
+  const name = spec.name ?? (spec.not ? 'not-citation-support' : 'citation-support');
+  return {
+    name,
+    grade(input) {
+      const v = gradeCitations(spec, input);
+      if (!spec.not || v.error || v.excluded) return { grader: name, ...v };
+      return { grader: name, pass: !v.pass, score: 1 - v.score, reason: `not: ${v.reason}` };
+    },
+  };
+}
+
+function gradeCitations(spec: CitationSupportSpec, { output }: GradeInput): Verdict {
+  const contexts = output.contexts;
+  if (contexts === undefined) {
+    return {
+      pass: false,
+      score: 0,
+      reason: 'the target returned no contexts: citation support needs the documents the answer cites',
+      error: true,
+    };
+  }
+  const pairs = citedSentences(output.output);
+  if (pairs.length === 0) {
+    return {
+      pass: true,
+      score: 0,
+      excluded: true,
+      reason: 'no inline citation to check: left out of the mean',
+    };
+  }
+  const byId = new Map<string, number>();
+  contexts.forEach((c, i) => {
+    if (c.id !== undefined && !byId.has(c.id)) byId.set(c.id, i);
+  });
+  const indexed = contexts.map(indexPassage);
+  const failures: string[] = [];
+  let supported = 0;
+  for (const { sentence, source } of pairs) {
+    const i = byId.get(source) ?? (/^\d+$/.test(source) ? Number(source) - 1 : -1);
+    if (i < 0 || i >= contexts.length) {
+      failures.push(
+        `${quote(sentence)} cites [${quote(source, 40).slice(1, -1)}], which is not among the ${contexts.length} retrieved documents`,
+      );
+      continue;
+    }
+    const check = checkClaim(sentence, [indexed[i]!], spec.support);
+    if (check.supported) supported++;
+    else
+      failures.push(
+        `${quote(sentence)} cites [${quote(source, 40).slice(1, -1)}] (${check.why.replace(/^closest: [^,]+, /, '')})`,
+      );
+  }
+  const score = supported / pairs.length;
+  const pass = score >= spec.min - 1e-12;
+  const head = `${supported}/${pairs.length} citations support their sentence = ${round(score)} ${pass ? '≥' : '<'} min ${spec.min}`;
+  if (failures.length === 0) return { pass, score, reason: head };
+  const more = failures.length > 3 ? `; and ${failures.length - 3} more` : '';
+  return { pass, score, reason: `${head}; not supported: ${failures.slice(0, 3).join('; ')}${more}` };
+}
+
+/** Every (sentence, cited source) pair of the answer, the sentence without its markers. */
+export function citedSentences(text: string): { sentence: string; source: string }[] {
+  const out: { sentence: string; source: string }[] = [];
+  const clean = text.replace(/```[\s\S]*?```/g, ' ');
+  for (const rawLine of clean.split(/\r?\n/)) {
+    const line = rawLine.replace(/^\s*(?:[-*•>]+|\d+[.)]|#+)\s+/, '').trim();
+    if (!line) continue;
+    for (const sentence of line.split(/(?<=[.!?])\s+(?=["'“‘([]?[\p{Lu}\p{N}])/u)) {
+      const sources = [...sentence.matchAll(/\[([^\]\s]{1,40})\](?!\()/g)].map((m) => m[1]!);
+      if (sources.length === 0) continue;
+      const bare = sentence.replace(/\s*\[[^\]\s]{1,40}\](?!\()/g, '').trim();
+      if (contentWords(bare).length < 2) continue;
+      for (const source of new Set(sources)) out.push({ sentence: bare, source });
+    }
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------ judge mode

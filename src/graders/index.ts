@@ -4,7 +4,7 @@ import { layerOf } from './layers.js';
 import { compileStepSuccess, compileToolBoundaries, compileTrajectory } from './agent.js';
 import { compileHardCheck } from './hard-checks.js';
 import { compileAbstention, compileRetrieval } from './rag.js';
-import { compileFaithfulness } from './faithfulness.js';
+import { compileCitationSupport, compileFaithfulness } from './faithfulness.js';
 import { compileCanary, compilePii } from './safety.js';
 import { compileJudge } from './judge.js';
 import { compileRefusalWithJudge } from './refusal-judge.js';
@@ -30,6 +30,8 @@ function compileBySpec(spec: GraderSpec, ctx: CompileContext): Grader {
       return compileAbstention(spec);
     case 'faithfulness':
       return compileFaithfulness(spec, ctx);
+    case 'citation-support':
+      return compileCitationSupport(spec);
     case 'trajectory':
       return compileTrajectory(spec, ctx);
     case 'tool-boundaries':

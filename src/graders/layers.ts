@@ -12,6 +12,7 @@ const TASK_METRICS = new Set<GraderType>([
   'retrieval',
   'abstention',
   'faithfulness',
+  'citation-support',
   'trajectory',
   'step-success',
   'openai-evals-match',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { StepSuccessSpecSchema, ToolBoundariesSpecSchema, TrajectorySpecSchema } from './agent.js';
 import { AbstentionSpecSchema, RetrievalSpecSchema } from './rag.js';
-import { FaithfulnessSpecSchema } from './faithfulness-spec.js';
+import { CitationSupportSpecSchema, FaithfulnessSpecSchema } from './faithfulness-spec.js';
 import { CanarySpecSchema, PiiSpecSchema } from './safety.js';
 import { JudgeSpecSchema } from './judge-spec.js';
 import { OpenAIEvalsMatchSpecSchema } from '../importers/openai-evals.js';
@@ -99,6 +99,7 @@ export const GraderSpecSchema = z.discriminatedUnion('type', [
   RetrievalSpecSchema,
   AbstentionSpecSchema,
   FaithfulnessSpecSchema,
+  CitationSupportSpecSchema,
   TrajectorySpecSchema,
   ToolBoundariesSpecSchema,
   StepSuccessSpecSchema,
