@@ -52,6 +52,12 @@ describe('claims and words', () => {
     ]);
     // An abstention is not a claim; neither is a one-word sentence.
     expect(splitClaims("I don't know: the documents don't say. Sorry.")).toEqual([]);
+    // The assistant speaking of itself or to the user, and questions, are not claims about the documents.
+    expect(
+      splitClaims(
+        "I can help with refunds, shipping and passwords. I'd suggest the express option. Please contact support for more. Would you like the tracking link? We ship to Canada.",
+      ),
+    ).toEqual(['We ship to Canada.']);
     expect(splitClaims('You can get a refund within 30 days [refunds]. Thanks!')).toEqual([
       'You can get a refund within 30 days.',
     ]);

@@ -18,7 +18,9 @@ import type { GradeInput, Grader } from './types.js';
  * **Deterministic** (default; no model call). The answer is split into claims, one per
  * sentence (list items and lines are sentences; citation markers such as `[1]` or
  * `[refunds]` are dropped). A sentence is not a claim when it has fewer than two content
- * words or the refusal detector reads it as a refusal or abstention ("I don't know"). Each
+ * words, the refusal detector reads it as a refusal or abstention ("I don't know"), it is
+ * a question, or it is the assistant speaking of itself or to the user ("I can help with
+ * …", "Please contact …"; see splitClaims). Each
  * claim's content words W (lower-cased, NFKC, stop words removed, a light suffix stemmer:
  * refunds → refund, accepted → accept) are looked up in each context passage P alone:
  *
@@ -185,9 +187,18 @@ function closestSentence(words: string[], sentences: Set<string>[]): Set<string>
 }
 
 /**
+ * The assistant speaking of itself or to the user ("I can help with refunds, shipping…",
+ * "Let me know…", "Please contact…"): about the conversation, not the documents.
+ */
+const CONVERSATIONAL = /^["'“‘(]?(?:i|i['’](?:m|d|ll|ve)|let me|let us|feel free|please|hope this)\b/i;
+
+/**
  * The answer's claims: its sentences that state something. Lines and list items are
  * sentences of their own; a sentence ends at . ! or ? followed by a space and a capital
- * letter, a digit or a quote (so "2.5", "e.g. the" and "U.S." do not split it).
+ * letter, a digit or a quote (so "2.5", "e.g. the" and "U.S." do not split it). Not claims:
+ * a sentence with fewer than two content words, one the refusal detector reads as a refusal
+ * or abstention, a question, and the assistant speaking of itself or to the user (a
+ * sentence opening with "I", "Let me", "Please", "Feel free").
  */
 export function splitClaims(text: string): string[] {
   const out: string[] = [];
@@ -198,7 +209,7 @@ export function splitClaims(text: string): string[] {
     for (const sentence of line.split(/(?<=[.!?])\s+(?=["'“‘(]?[\p{Lu}\p{N}])/u)) {
       const s = sentence.trim();
       if (contentWords(s).length < 2) continue;
-      if (classifyRefusal(s) !== null) continue;
+      if (classifyRefusal(s) !== null || CONVERSATIONAL.test(s) || /\?["')\]]*$/.test(s)) continue;
       out.push(s);
     }
   }
