@@ -2,16 +2,31 @@ import { relative, resolve } from 'node:path';
 import { formatUsd } from '../compare/format.js';
 import { markdownTable } from 'markdown-table';
 import { terminalText } from '../report/escape.js';
+import type { Grader } from '../graders/types.js';
 import type { CaseResult, ResultsDocument, SampleResult, SuiteMetrics } from '../results/types.js';
 
 export interface SuiteSummaryRow {
   id: string;
   tier: string;
   metrics: SuiteMetrics;
+  /** Graders of this suite whose verdicts are advisory, by name: why they may not block. */
+  advisory?: Record<string, string>;
 }
 
-/** The end-of-run table: one row per suite. Markdown, so it reads in a terminal and pastes into a PR. */
+/**
+ * The end-of-run tables: one row per suite, then the mean score of each grader per suite.
+ * Markdown, so it reads in a terminal and pastes into a PR. An advisory grader (a judge
+ * that may not gate yet) is marked "(advisory)" in both, with a numbered footnote saying
+ * why, so a score that cannot block never reads as one that can.
+ */
 export function renderSummaryTable(rows: SuiteSummaryRow[]): string {
+  const notes = new Footnotes();
+  const suites = renderSuiteTable(rows, notes);
+  const scores = renderScoreTable(rows, notes);
+  return [suites, scores, notes.render()].filter(Boolean).join('\n\n');
+}
+
+function renderSuiteTable(rows: SuiteSummaryRow[], notes: Footnotes): string {
   const table = [
     [
       'suite',
@@ -26,8 +41,11 @@ export function renderSummaryTable(rows: SuiteSummaryRow[]): string {
       'cost',
       'blockers failed',
     ],
-    ...rows.map(({ id, tier, metrics: m }) => [
-      id,
+    ...rows.map(({ id, tier, metrics: m, advisory }) => [
+      cell(id) +
+        Object.entries(advisory ?? {})
+          .map(([g, why]) => ` (advisory: ${cell(g)}${notes.mark(id, g, why)})`)
+          .join(''),
       tier,
       String(m.cases),
       m.passRate === null ? '—' : percent(m.passRate),
@@ -41,6 +59,72 @@ export function renderSummaryTable(rows: SuiteSummaryRow[]): string {
     ]),
   ];
   return markdownTable(table, { align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] });
+}
+
+/**
+ * Per suite, each grader's mean score (graderScores), over how many verdicts, and how many
+ * were left out because the grader does not apply to the case (an unanswerable case's
+ * retrieval ranking metrics, an answer with no claim for faithfulness).
+ */
+function renderScoreTable(rows: SuiteSummaryRow[], notes: Footnotes): string {
+  const body: string[][] = [];
+  for (const { id, metrics: m, advisory } of rows) {
+    const names = [
+      ...new Set([...Object.keys(m.graderScores), ...Object.keys(m.graderExcluded ?? {})]),
+    ].sort();
+    for (const name of names) {
+      const why = advisory?.[name];
+      const score = m.graderScores[name];
+      const excluded = m.graderExcluded?.[name] ?? 0;
+      body.push([
+        cell(id),
+        `${cell(name)}${why === undefined ? '' : ` (advisory)${notes.mark(id, name, why)}`}`,
+        score === undefined ? '—' : score.toFixed(3),
+        excluded ? `${excluded} not applicable` : '',
+      ]);
+    }
+  }
+  if (body.length === 0) return '';
+  return markdownTable([['suite', 'grader', 'mean score', 'left out'], ...body], {
+    align: ['l', 'l', 'r', 'l'],
+  });
+}
+
+/** Numbered notes under the tables: one per advisory grader of a suite, shared by its marks. */
+class Footnotes {
+  private readonly notes = new Map<string, { n: number; text: string }>();
+
+  mark(suite: string, grader: string, why: string): string {
+    const key = JSON.stringify([suite, grader]);
+    let note = this.notes.get(key);
+    if (!note) {
+      note = {
+        n: this.notes.size + 1,
+        text: `${cell(suite)} / ${cell(grader)}: advisory, ${terminalText(why, { oneLine: true, maxLength: 300 })}; its verdicts are reported but never fail a case, a suite or the gate`,
+      };
+      this.notes.set(key, note);
+    }
+    return `[${note.n}]`;
+  }
+
+  render(): string {
+    return [...this.notes.values()].map((x) => `[${x.n}] ${x.text}`).join('\n');
+  }
+}
+
+/** A table cell from a name in a user's file: one line, no control characters, no column break. */
+function cell(text: string): string {
+  return terminalText(text, { oneLine: true, maxLength: 80 }).replace(/\|/g, '\\|');
+}
+
+/** Why each grader of a suite that is advisory may not block, by grader name (the first reason given). */
+export function advisoryGraders(suite: {
+  cases: readonly { graders: readonly Grader[] }[];
+}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of suite.cases)
+    for (const g of c.graders) if (g.advisory && !(g.name in out)) out[g.name] = g.advisory;
+  return out;
 }
 
 export function percent(x: number): string {

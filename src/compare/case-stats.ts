@@ -83,7 +83,8 @@ export function caseStats(c: CaseResult): CaseStats {
     }
     for (let j = 0; j < sample.graders.length; j++) {
       const g = sample.graders[j]!;
-      if (g.error) continue;
+      // An excluded verdict (the grader does not apply to this case) has no score to pair.
+      if (g.error || g.excluded) continue;
       let acc = s.scores.get(g.grader);
       if (!acc) s.scores.set(g.grader, (acc = { sum: 0, n: 0, continuous: false, advisory: false }));
       if (g.advisory) acc.advisory = true;

@@ -145,7 +145,7 @@ function layerComparison(base: CaseResult[], cur: CaseResult[], paired: Set<stri
       if (!paired.has(c.id)) continue;
       for (const s of c.samples)
         for (const g of s.graders) {
-          if (!g.layer || g.error) continue;
+          if (!g.layer || g.error || g.excluded) continue;
           const t = out.get(g.layer) ?? { passed: 0, decided: 0 };
           t.decided++;
           if (g.pass) t.passed++;

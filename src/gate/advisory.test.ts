@@ -105,12 +105,24 @@ describe('a judge below its calibration minimum is advisory: reported, never blo
 
     const report = (kappa: number, fingerprints: unknown[]) => {
       const file = join(dir, `cal-${kappa}-${fingerprints.length}.json`);
-      writeFileSync(file, JSON.stringify({ version: CALIBRATION_REPORT_VERSION, kappa, fingerprints }));
+      // 40 labels, 20 of each class; the interval's lower bound 0.05 under kappa.
+      const confusion = { bothPass: 20, judgePassHumanFail: 0, judgeFailHumanPass: 0, bothFail: 20 };
+      const kappaInterval = { lower: kappa - 0.05, upper: Math.min(1, kappa + 0.05), level: 0.95 };
+      writeFileSync(
+        file,
+        JSON.stringify({
+          version: CALIBRATION_REPORT_VERSION,
+          kappa,
+          kappaInterval,
+          confusion,
+          fingerprints,
+        }),
+      );
       return file;
     };
     const fp = uncalibrated.fingerprint;
     expect(compileJudge(spec, ctx(report(0.42, [fp])) as never).advisory).toMatch(
-      /kappa 0\.42 is below the minimum 0\.6/,
+      /kappa 0\.420 \(95% CI 0\.370 to 0\.470\): the lower bound is below the minimum 0\.6/,
     );
     expect(compileJudge(spec, ctx(report(0.8, [{ ...fp, model: 'other' }])) as never).advisory).toMatch(
       /changed since it was calibrated/,

@@ -58,7 +58,12 @@ describe('trajectory', () => {
         { type: 'trajectory', calls: [{ name: 'search', arguments: { query: 'refunds' } }] },
         trace,
       ),
-    ).toMatchObject({ pass: false, score: 0, reason: 'missing or out of order: search' });
+    ).toMatchObject({
+      pass: false,
+      score: 0,
+      reason:
+        'search called with the wrong arguments (step 1): query: expected "refunds", got "refund policy"',
+    });
   });
 
   it('exact: arguments must be equal, key order aside', async () => {
@@ -68,7 +73,10 @@ describe('trajectory', () => {
       calls: [{ name: 'search', arguments: args }],
     });
     expect(await grade(exact({ limit: 5, query: 'refund policy' }), trace)).toMatchObject({ pass: true });
-    expect(await grade(exact({ query: 'refund policy' }), trace)).toMatchObject({ pass: false });
+    expect(await grade(exact({ query: 'refund policy' }), trace)).toMatchObject({
+      pass: false,
+      reason: 'search called with the wrong arguments (step 1): limit: not expected, got 5',
+    });
   });
 
   it('schema: each expected call may give a JSON Schema for its arguments (inline or a file)', async () => {
@@ -89,10 +97,77 @@ describe('trajectory', () => {
     expect(await grade(spec, trace)).toMatchObject({ pass: true });
     expect(
       await grade(spec, [call('search', { query: 'x', limit: 50 }), call('fetch', { id: 'doc-7' })]),
-    ).toMatchObject({ pass: false, score: 0.5, reason: 'missing or out of order: search' });
+    ).toMatchObject({
+      pass: false,
+      score: 0.5,
+      reason:
+        'search called with the wrong arguments (step 1): arguments fail the schema: /limit must be <= 10',
+    });
     expect(() => compile({ type: 'trajectory', calls: [{ name: 'x', schema: 'missing.json' }] })).toThrow(
       /cannot read JSON Schema missing.json: ENOENT/,
     );
+  });
+
+  it('a wrong argument is reported as wrong, with the expected and actual values, escaped', async () => {
+    // The issue's case: the refund was issued, for the wrong amount. Not "missing issue_refund".
+    const refund = [
+      call('lookup_order', { order_id: 'A-17' }),
+      call('issue_refund', { order_id: 'A-17', amount: 300 }),
+    ];
+    const spec = {
+      type: 'trajectory',
+      calls: [
+        { name: 'lookup_order' },
+        { name: 'issue_refund', arguments: { order_id: 'A-17', amount: 30 } },
+      ],
+    };
+    expect(await grade(spec, refund)).toEqual({
+      grader: 'trajectory',
+      pass: false,
+      score: 0.5,
+      reason: 'issue_refund called with the wrong arguments (step 2): amount: expected 30, got 300',
+    });
+    // Model-written values cannot break the line or carry control characters: shown as JSON.
+    const hostile = [call('issue_refund', { order_id: 'A-17\n::error::x\u001b[2J', amount: 30 })];
+    const v = await grade(spec, hostile);
+    expect(v.reason).toBe(
+      'missing or out of order: lookup_order; issue_refund called with the wrong arguments (step 1): order_id: expected "A-17", got "A-17\\n::error::x\\u001b[2J"',
+    );
+    expect(v.reason.includes('\n') || v.reason.includes('\u001b')).toBe(false);
+    // An argument left out, a nested one wrong, and arguments that are not an object.
+    expect(
+      await grade({ type: 'trajectory', calls: [{ name: 'f', arguments: { a: 1, o: { x: 'y' } } }] }, [
+        call('f', { o: { x: 'z' } }),
+      ]),
+    ).toMatchObject({
+      reason:
+        'f called with the wrong arguments (step 1): a: expected 1, got nothing, o.x: expected "y", got "z"',
+    });
+    expect(
+      await grade({ type: 'trajectory', calls: [{ name: 'f', arguments: { a: 1 } }] }, [
+        call('f', '{"a": 1'),
+      ]),
+    ).toMatchObject({
+      reason: 'f called with the wrong arguments (step 1): arguments: expected an object, got "{\\"a\\": 1"',
+    });
+    // The closest of two calls of the tool is the one compared.
+    expect(
+      await grade({ type: 'trajectory', calls: [{ name: 'f', arguments: { a: 1, b: 2 } }] }, [
+        call('f', { a: 9, b: 9 }),
+        call('f', { a: 1, b: 3 }),
+      ]),
+    ).toMatchObject({ reason: 'f called with the wrong arguments (step 2): b: expected 2, got 3' });
+    // A call with the right arguments in the wrong place is out of order, not wrong (the
+    // longest in-order run keeps lookup_order, so issue_refund is the one out of order).
+    expect(
+      await grade(
+        {
+          type: 'trajectory',
+          calls: [{ name: 'issue_refund', arguments: { amount: 30 } }, { name: 'lookup_order' }],
+        },
+        [call('lookup_order'), call('issue_refund', { amount: 30 })],
+      ),
+    ).toMatchObject({ reason: 'missing or out of order: issue_refund' });
   });
 
   it('order strict vs any: the score counts the longest run of expected calls in order', async () => {

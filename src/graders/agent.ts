@@ -1,4 +1,5 @@
 import { compileSchema } from './json-schema.js';
+import { argumentDifferences, describeArgumentDifferences } from './arguments.js';
 import { z } from 'zod';
 import type { GraderVerdict, ToolCall } from '../results/types.js';
 import { canonicalJson } from '../util/hash.js';
@@ -121,6 +122,8 @@ export function compileTrajectory(spec: TrajectorySpec, ctx: CompileContext): Gr
 interface CompiledCall {
   name: string;
   matches(call: ToolCall): boolean;
+  /** Why a call of this tool does not match: its argument differences, or its schema error. */
+  mismatch(call: ToolCall): string[];
 }
 
 function compileExpected(
@@ -137,6 +140,17 @@ function compileExpected(
         return false;
       return !validate || validate(call.arguments);
     },
+    mismatch(call) {
+      const out =
+        want.arguments === undefined ? [] : argumentDifferences(want.arguments, call.arguments, match);
+      if (validate && !validate(call.arguments)) {
+        const e = validate.errors?.[0];
+        out.push(
+          `arguments fail the schema: ${e ? `${e.instancePath || '/'} ${e.message ?? 'invalid'}` : 'invalid'}`,
+        );
+      }
+      return out;
+    },
   };
 }
 
@@ -147,9 +161,17 @@ function gradeTrajectory(spec: TrajectorySpec, expected: CompiledCall[], trace: 
       ? longestInOrder(expected.length, trace.length, fits)
       : maxMatching(expected.length, trace.length, fits);
   const problems: string[] = [];
-  const missing = expected.filter((_, i) => !matched.pairs.has(i)).map((c) => c.name);
+  const missing: string[] = [];
+  const wrong: string[] = [];
+  expected.forEach((want, i) => {
+    if (matched.pairs.has(i)) return;
+    const why = wrongArguments(want, trace, (j) => fits(i, j));
+    if (why) wrong.push(why);
+    else missing.push(want.name);
+  });
   if (missing.length)
     problems.push(`missing${spec.order === 'strict' ? ' or out of order' : ''}: ${missing.join(', ')}`);
+  if (wrong.length) problems.push(wrong.join('; '));
   // An empty expectation can only mean "no tool calls", whatever extraCalls says.
   const forbidExtra = spec.extraCalls === 'forbid' || expected.length === 0;
   const extra = trace.filter((_, j) => !matched.used.has(j)).map((c) => c.name);
@@ -167,6 +189,33 @@ function gradeTrajectory(spec: TrajectorySpec, expected: CompiledCall[], trace: 
       : `all ${expected.length} expected calls made${spec.maxCalls !== undefined ? ` in ${trace.length} ≤ ${spec.maxCalls} steps` : ''}`
     : problems.join('; ');
   return { pass, score, reason };
+}
+
+/**
+ * An expected call that was not matched although the tool was called: when no call of that
+ * tool fits (no call with the right arguments anywhere in the trace, so it is not a question
+ * of order), the arguments were wrong; says which and how, against the call of that tool
+ * that came closest (fewest differences, the first of equals). Undefined when the tool was
+ * never called, or a fitting call exists (then it is missing or out of order).
+ */
+function wrongArguments(
+  want: CompiledCall,
+  trace: ToolCall[],
+  fits: (j: number) => boolean,
+): string | undefined {
+  let best: string[] | undefined;
+  let bestStep = -1;
+  for (let j = 0; j < trace.length; j++) {
+    if (trace[j]!.name !== want.name) continue;
+    if (fits(j)) return undefined;
+    const d = want.mismatch(trace[j]!);
+    if (!best || d.length < best.length) {
+      best = d;
+      bestStep = j;
+    }
+  }
+  if (!best) return undefined;
+  return `${want.name} called with the wrong arguments (step ${bestStep + 1}): ${describeArgumentDifferences(best) || 'they do not match'}`;
 }
 
 /**

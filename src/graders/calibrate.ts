@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { quantileSorted } from '../compare/stats/descriptive.js';
+import { createRng } from '../compare/stats/rng.js';
+import { wilsonInterval } from '../compare/stats/wilson.js';
 import { canonicalJson } from '../util/hash.js';
 import type { Label } from '../review/labels.js';
 import type { JudgeFingerprint, JudgeGrader } from './judge-spec.js';
@@ -33,9 +36,7 @@ export function cohensKappa(t: Confusion): number | null {
   const n = total(t);
   if (n === 0) return null;
   const po = (t.bothPass + t.bothFail) / n;
-  const judgePass = (t.bothPass + t.judgePassHumanFail) / n;
-  const humanPass = (t.bothPass + t.judgeFailHumanPass) / n;
-  const pe = judgePass * humanPass + (1 - judgePass) * (1 - humanPass);
+  const pe = chanceAgreement(t);
   if (pe >= 1) return null;
   return (po - pe) / (1 - pe);
 }
@@ -44,10 +45,109 @@ function total(t: Confusion): number {
   return t.bothPass + t.judgePassHumanFail + t.judgeFailHumanPass + t.bothFail;
 }
 
-export const CALIBRATION_REPORT_VERSION = 1;
+/** Human labels of each class among the judged ones (judge errors left out). */
+export function labelClasses(t: Confusion): { pass: number; fail: number } {
+  return { pass: t.bothPass + t.judgeFailHumanPass, fail: t.judgePassHumanFail + t.bothFail };
+}
+
+export interface KappaInterval {
+  lower: number;
+  upper: number;
+  /** Two-sided confidence level: 0.95. */
+  level: number;
+  method: 'bootstrap+wilson';
+  resamples: number;
+  seed: string;
+}
+
+export const KAPPA_INTERVAL_LEVEL = 0.95;
+export const KAPPA_BOOTSTRAP_RESAMPLES = 2000;
+export const KAPPA_BOOTSTRAP_SEED = 'evalgate-calibration-kappa';
+
+/**
+ * A 95% interval on κ, the union of two intervals, so the gate's lower bound is the more
+ * cautious of the two:
+ *
+ * 1. A seeded percentile bootstrap over the labelled outputs: resample the n (judge, human)
+ *    pairs with replacement B = 2000 times, recompute κ, take the 2.5th and 97.5th
+ *    percentiles (type 7). It carries the uncertainty of both the observed agreement p_o and
+ *    the chance agreement p_e. A resample in which a rater gave one label to everything has
+ *    no κ; it counts as κ = 0 (no measurable agreement), never as agreement.
+ * 2. The Wilson score interval of p_o = (a + d) / n, mapped to κ at the observed p_e:
+ *    κ_L = (L − p_e) / (1 − p_e), κ_U = (U − p_e) / (1 − p_e), clamped to [−1, 1].
+ *
+ * Why both: when judge and humans agree on every label, every bootstrap resample agrees too
+ * and the bootstrap interval collapses to [1, 1] however few the labels, which is how two
+ * labels used to let a judge gate. The Wilson bound never collapses (30 of 30 agreements
+ * give p_o ≥ 0.886; at p_e = 0.5 that is κ ≥ 0.773; 2 of 2 give p_o ≥ 0.342, κ ≥ −0.315),
+ * while treating p_e as known makes it too narrow when the marginals are uncertain, which
+ * is what the bootstrap adds. Null when κ itself is undefined.
+ */
+export function kappaInterval(
+  t: Confusion,
+  options: { resamples?: number; seed?: string } = {},
+): KappaInterval | null {
+  const kappa = cohensKappa(t);
+  if (kappa === null) return null;
+  const n = total(t);
+  const resamples = options.resamples ?? KAPPA_BOOTSTRAP_RESAMPLES;
+  const seed = options.seed ?? KAPPA_BOOTSTRAP_SEED;
+  const alpha = 1 - KAPPA_INTERVAL_LEVEL;
+
+  const rng = createRng(seed);
+  const cells = [t.bothPass, t.judgePassHumanFail, t.judgeFailHumanPass, t.bothFail];
+  const kappas = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    const drawn = [0, 0, 0, 0];
+    for (let i = 0; i < n; i++) {
+      let u = rng.int(n);
+      let cell = 0;
+      while (u >= cells[cell]!) u -= cells[cell++]!;
+      drawn[cell]!++;
+    }
+    const k = cohensKappa({
+      bothPass: drawn[0]!,
+      judgePassHumanFail: drawn[1]!,
+      judgeFailHumanPass: drawn[2]!,
+      bothFail: drawn[3]!,
+    });
+    kappas[r] = k ?? 0;
+  }
+  kappas.sort();
+  const boot = { lower: quantileSorted(kappas, alpha / 2), upper: quantileSorted(kappas, 1 - alpha / 2) };
+
+  const pe = chanceAgreement(t);
+  const w = wilsonInterval(t.bothPass + t.bothFail, n, alpha);
+  const clamp = (x: number) => Math.max(-1, Math.min(1, x));
+  const wilson = { lower: clamp((w.lower - pe) / (1 - pe)), upper: clamp((w.upper - pe) / (1 - pe)) };
+
+  return {
+    lower: Math.min(boot.lower, wilson.lower),
+    upper: Math.max(boot.upper, wilson.upper),
+    level: KAPPA_INTERVAL_LEVEL,
+    method: 'bootstrap+wilson',
+    resamples,
+    seed,
+  };
+}
+
+/** p_e = p_judge(pass)·p_human(pass) + p_judge(fail)·p_human(fail). */
+function chanceAgreement(t: Confusion): number {
+  const n = total(t);
+  const judgePass = (t.bothPass + t.judgePassHumanFail) / n;
+  const humanPass = (t.bothPass + t.judgeFailHumanPass) / n;
+  return judgePass * humanPass + (1 - judgePass) * (1 - humanPass);
+}
+
+/**
+ * Version 2 adds `kappaInterval`. Version 1 reports (no interval) are still read, so a run
+ * can say why their judge no longer gates: recalibrate.
+ */
+export const CALIBRATION_REPORT_VERSION = 2;
 
 export interface CalibrationReport {
-  version: typeof CALIBRATION_REPORT_VERSION;
+  /** 1: written before intervals (read, but its judge does not gate); 2: with `kappaInterval`. */
+  version: 1 | typeof CALIBRATION_REPORT_VERSION;
   createdAt: string;
   grader: string;
   /** Every distinct fingerprint of the judges that graded the labels (one rubric per suite is usual). */
@@ -56,6 +156,8 @@ export interface CalibrationReport {
   confusion: Confusion;
   accuracy: number | null;
   kappa: number | null;
+  /** 95% interval on kappa (see kappaInterval); null when kappa is; absent in version 1 reports. */
+  kappaInterval?: KappaInterval | null;
   /** Where the judge and the human disagreed, and the judge errors: what to read first. */
   disagreements: {
     suite: string;
@@ -130,38 +232,111 @@ export async function calibrate(
     confusion,
     accuracy: accuracy(confusion),
     kappa: cohensKappa(confusion),
+    kappaInterval: kappaInterval(confusion),
     disagreements,
   };
 }
 
+/** What a calibration must show before its judge may gate (from `judge:` in evalgate.yml). */
+export interface CalibrationPolicy {
+  /** The lower bound of kappa's 95% interval must reach this. */
+  minKappa: number;
+  /** Judged labels (judge errors left out), both classes together. */
+  minLabels: number;
+  /** Judged labels of each human class, pass and fail. */
+  minLabelsPerClass: number;
+}
+
+export const DEFAULT_CALIBRATION_POLICY: CalibrationPolicy = {
+  minKappa: 0.6,
+  minLabels: 30,
+  minLabelsPerClass: 10,
+};
+
+export type CalibrationVerdict = { mayGate: true } | { mayGate: false; reasons: string[] };
+
 /**
- * Whether a judge's failing verdicts may block a merge. Below `minKappa` (or with no kappa,
- * or a calibration made for a different judge: another model, rubric or threshold) the
- * judge's verdicts are still reported, but the gate must treat them as informational.
- * `fingerprint` is the current judge's; left out, the calibration is taken as current.
+ * Whether a judge's failing verdicts may block a merge, and if not, every reason why. It
+ * may when the report calibrated this very judge (`fingerprint`: model, prompt, rubric and
+ * threshold; left out, the report is taken as current), on at least `minLabels` judged
+ * labels with at least `minLabelsPerClass` human passes and as many human fails, and the
+ * lower bound of kappa's 95% interval reaches `minKappa`. A point estimate is not enough:
+ * one pass and one fail label agreed on give κ = 1 with an interval reaching below 0.
+ * A version 1 report has no interval: its judge does not gate until it is recalibrated.
+ */
+export function calibrationVerdict(
+  report: Pick<CalibrationReport, 'kappa' | 'fingerprints' | 'confusion'> &
+    Partial<Pick<CalibrationReport, 'kappaInterval' | 'version'>>,
+  policy: CalibrationPolicy,
+  fingerprint?: JudgeFingerprint,
+): CalibrationVerdict {
+  const reasons: string[] = [];
+  if (fingerprint) {
+    const want = canonicalJson(fingerprint);
+    if (!report.fingerprints.some((f) => canonicalJson(f) === want))
+      reasons.push('the judge changed since it was calibrated (model, prompt, rubric or threshold)');
+  }
+  const n = report.confusion ? total(report.confusion) : 0;
+  const classes = report.confusion ? labelClasses(report.confusion) : { pass: 0, fail: 0 };
+  if (n < policy.minLabels) reasons.push(`${n} judged labels, fewer than the ${policy.minLabels} required`);
+  for (const cls of ['pass', 'fail'] as const) {
+    if (classes[cls] < policy.minLabelsPerClass)
+      reasons.push(
+        `${classes[cls]} human '${cls}' labels, fewer than the ${policy.minLabelsPerClass} of each class required`,
+      );
+  }
+  const interval = report.kappaInterval;
+  if (report.kappa === null) {
+    reasons.push('kappa is undefined (a rater gave one label to everything)');
+  } else if (interval === undefined) {
+    reasons.push(
+      `the report has no interval on kappa (written by an older evalgate): run evalgate calibrate again`,
+    );
+  } else if (interval === null || interval.lower < policy.minKappa) {
+    const ci = interval
+      ? ` (${pct(interval.level)} CI ${fix(interval.lower)} to ${fix(interval.upper)})`
+      : '';
+    reasons.push(`kappa ${fix(report.kappa)}${ci}: the lower bound is below the minimum ${policy.minKappa}`);
+  }
+  return reasons.length ? { mayGate: false, reasons } : { mayGate: true };
+}
+
+/**
+ * calibrationVerdict as a yes or no; a missing report (`undefined`) never gates. The policy
+ * may be a bare minimum kappa, with the default label minimums.
  */
 export function judgeMayGate(
-  report: Pick<CalibrationReport, 'kappa' | 'fingerprints'> | undefined,
-  minKappa: number,
+  report: Parameters<typeof calibrationVerdict>[0] | undefined,
+  policy: CalibrationPolicy | number,
   fingerprint?: JudgeFingerprint,
 ): boolean {
-  if (!report || report.kappa === null || report.kappa < minKappa) return false;
-  if (!fingerprint) return true;
-  const want = canonicalJson(fingerprint);
-  return report.fingerprints.some((f) => canonicalJson(f) === want);
+  if (!report) return false;
+  const p = typeof policy === 'number' ? { ...DEFAULT_CALIBRATION_POLICY, minKappa: policy } : policy;
+  return calibrationVerdict(report, p, fingerprint).mayGate;
+}
+
+function fix(x: number): string {
+  return x.toFixed(3);
+}
+
+function pct(level: number): string {
+  return `${Math.round(level * 100)}%`;
 }
 
 /**
  * Reads the report `judge.calibration` names. A missing or unreadable report is `undefined`
- * (so `judgeMayGate` says no): an uncalibrated judge informs, it does not block.
+ * (so `judgeMayGate` says no): an uncalibrated judge informs, it does not block. Version 1
+ * reports are read as they are (no interval), so the reason can say to recalibrate.
  */
 export function readCalibrationReport(file: string): CalibrationReport | undefined {
   try {
     const value = JSON.parse(readFileSync(file, 'utf8')) as Partial<CalibrationReport>;
     if (
-      value.version !== CALIBRATION_REPORT_VERSION ||
+      (value.version !== 1 && value.version !== CALIBRATION_REPORT_VERSION) ||
       !Array.isArray(value.fingerprints) ||
-      !(value.kappa === null || typeof value.kappa === 'number')
+      !(value.kappa === null || typeof value.kappa === 'number') ||
+      !isConfusion(value.confusion) ||
+      (value.version === CALIBRATION_REPORT_VERSION && !isInterval(value.kappaInterval))
     ) {
       return undefined;
     }
@@ -169,4 +344,19 @@ export function readCalibrationReport(file: string): CalibrationReport | undefin
   } catch {
     return undefined;
   }
+}
+
+function isConfusion(v: unknown): v is Confusion {
+  if (!v || typeof v !== 'object') return false;
+  const t = v as Record<string, unknown>;
+  return ['bothPass', 'judgePassHumanFail', 'judgeFailHumanPass', 'bothFail'].every(
+    (k) => Number.isInteger(t[k]) && (t[k] as number) >= 0,
+  );
+}
+
+function isInterval(v: unknown): boolean {
+  if (v === null) return true;
+  if (!v || typeof v !== 'object') return false;
+  const i = v as Record<string, unknown>;
+  return typeof i.lower === 'number' && typeof i.upper === 'number' && typeof i.level === 'number';
 }

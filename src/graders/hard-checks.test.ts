@@ -149,7 +149,21 @@ describe('hard-check graders', () => {
         { type: 'tool-calls', calls: [{ name: 'search', arguments: { q: 'other' } }] },
         { output: '', toolCalls },
       ),
-    ).toMatchObject({ pass: false });
+    ).toMatchObject({
+      pass: false,
+      score: 0,
+      reason: 'search called with the wrong arguments (call 1): q: expected "other", got "refund"',
+    });
+    // Arguments that are not an object count as none.
+    expect(
+      await grade(
+        { type: 'tool-calls', calls: [{ name: 'issue_refund', arguments: { amount: 30 } }] },
+        { output: '', toolCalls: [{ name: 'issue_refund', arguments: 'amount=30' }] },
+      ),
+    ).toMatchObject({
+      pass: false,
+      reason: 'issue_refund called with the wrong arguments (call 1): amount: expected 30, got nothing',
+    });
   });
 
   it('latency, tokens and cost budgets; missing usage or price is an error, never a pass', async () => {

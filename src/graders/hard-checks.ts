@@ -1,5 +1,6 @@
 import { compileSchema } from './json-schema.js';
 import type { GraderVerdict, ToolCall } from '../results/types.js';
+import { argumentDifferences, describeArgumentDifferences } from './arguments.js';
 import { canonicalJson } from '../util/hash.js';
 import type { CompileContext } from './context.js';
 import { classifyRefusal } from './refusal.js';
@@ -222,6 +223,7 @@ function gradeToolCalls(
   let cursor = 0;
   let found = 0;
   const missing: string[] = [];
+  const wrong: string[] = [];
   for (const want of expected) {
     const start = order === 'strict' ? cursor : 0;
     let hit = -1;
@@ -231,24 +233,53 @@ function gradeToolCalls(
         break;
       }
     }
-    if (hit < 0) missing.push(want.name);
-    else {
+    if (hit < 0) {
+      const why = wrongArguments(want, actual);
+      if (why) wrong.push(why);
+      else missing.push(want.name);
+    } else {
       used.add(hit);
       cursor = hit + 1;
       found++;
     }
   }
   const extra = actual.filter((_, i) => !used.has(i)).map((a) => a.name);
-  const ok = missing.length === 0 && (match === 'subset' || extra.length === 0);
+  const ok = missing.length === 0 && wrong.length === 0 && (match === 'subset' || extra.length === 0);
   const parts: string[] = [];
   if (missing.length)
     parts.push(`missing ${order === 'strict' ? 'or out of order ' : ''}${missing.join(', ')}`);
+  if (wrong.length) parts.push(...wrong);
   if (match === 'exact' && extra.length) parts.push(`unexpected ${extra.join(', ')}`);
   return {
     pass: ok,
     score: found / Math.max(expected.length, match === 'exact' ? actual.length : 0),
     reason: ok ? `all ${expected.length} expected tool calls made` : parts.join('; '),
   };
+}
+
+/**
+ * The tool was called, but never with the expected arguments: which differ, against the call
+ * of that tool with the fewest differences. Undefined when the tool was never called or some
+ * call of it matches (then the expected call is missing or out of order).
+ */
+function wrongArguments(
+  want: { name: string; arguments?: Record<string, unknown> },
+  actual: ToolCall[],
+): string | undefined {
+  if (!want.arguments) return undefined;
+  let best: string[] | undefined;
+  let step = -1;
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i]!.name !== want.name) continue;
+    if (callMatches(want, actual[i]!)) return undefined;
+    const d = argumentDifferences(want.arguments, actual[i]!.arguments, 'shallow');
+    if (!best || d.length < best.length) {
+      best = d;
+      step = i;
+    }
+  }
+  if (!best) return undefined;
+  return `${want.name} called with the wrong arguments (call ${step + 1}): ${describeArgumentDifferences(best) || 'they do not match'}`;
 }
 
 /** Name must match; each expected argument must equal the actual one (extra actual arguments are fine). */

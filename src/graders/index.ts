@@ -4,6 +4,7 @@ import { layerOf } from './layers.js';
 import { compileStepSuccess, compileToolBoundaries, compileTrajectory } from './agent.js';
 import { compileHardCheck } from './hard-checks.js';
 import { compileAbstention, compileRetrieval } from './rag.js';
+import { compileCitationSupport, compileFaithfulness } from './faithfulness.js';
 import { compileCanary, compilePii } from './safety.js';
 import { compileJudge } from './judge.js';
 import { compileRefusalWithJudge } from './refusal-judge.js';
@@ -15,8 +16,9 @@ import type { CompileContext } from './context.js';
  * (an invalid regex, an unreadable JSON Schema) — the loader adds file and line.
  */
 export function compileGrader(spec: GraderSpec, ctx: CompileContext): Grader {
-  // A refusal grader that asks a judge is as trustworthy as the judge: the judge layer.
-  const layer = spec.type === 'refusal' && spec.judge ? 'judge' : layerOf(spec.type);
+  // A refusal or faithfulness grader that asks a judge is as trustworthy as the judge: the judge layer.
+  const layer =
+    (spec.type === 'refusal' || spec.type === 'faithfulness') && spec.judge ? 'judge' : layerOf(spec.type);
   return Object.assign(compileBySpec(spec, ctx), { layer });
 }
 
@@ -26,6 +28,10 @@ function compileBySpec(spec: GraderSpec, ctx: CompileContext): Grader {
       return compileRetrieval(spec);
     case 'abstention':
       return compileAbstention(spec);
+    case 'faithfulness':
+      return compileFaithfulness(spec, ctx);
+    case 'citation-support':
+      return compileCitationSupport(spec);
     case 'trajectory':
       return compileTrajectory(spec, ctx);
     case 'tool-boundaries':

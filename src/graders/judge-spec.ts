@@ -17,8 +17,15 @@ export const JudgeConfigSchema = z.strictObject({
   retries: z.number().int().min(0).max(10).default(2),
   /** Calibration report written by `evalgate calibrate`; without one a judge never gates. */
   calibration: z.string().optional(),
-  /** Cohen's kappa against human labels below which the judge's verdicts inform but never block. */
+  /**
+   * Cohen's kappa against human labels that the lower bound of its 95% interval must reach
+   * before the judge's verdicts may block; below it they inform but never block.
+   */
   minKappa: z.number().min(-1).max(1).default(0.6),
+  /** Judged labels a calibration needs before its judge may gate (judge errors do not count). */
+  minLabels: z.number().int().min(1).default(30),
+  /** Human 'pass' labels, and as many 'fail' ones, a calibration needs before its judge may gate. */
+  minLabelsPerClass: z.number().int().min(1).default(10),
 });
 export type JudgeConfig = z.output<typeof JudgeConfigSchema>;
 
@@ -43,8 +50,11 @@ export type JudgeSpec = z.output<typeof JudgeSpecSchema>;
 export interface JudgeGrader extends Grader {
   readonly fingerprint: JudgeFingerprint;
   readonly judge: {
-    /** Kappa needed before this judge's verdicts may block (spec `minAgreement`, else `judge.minKappa`). */
+    /** Kappa (its interval's lower bound) needed before this judge's verdicts may block (spec `minAgreement`, else `judge.minKappa`). */
     minKappa: number;
+    /** Label minimums a calibration must meet (`judge.minLabels`, `judge.minLabelsPerClass`). */
+    minLabels: number;
+    minLabelsPerClass: number;
     /** Calibration report path from the project config, relative to evalgate.yml. */
     calibration?: string;
   };

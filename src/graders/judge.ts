@@ -11,7 +11,12 @@ import { invokeChat } from '../targets/openai.js';
 import { TargetError } from '../targets/types.js';
 import { sha256 } from '../util/hash.js';
 import type { CompileContext } from './context.js';
-import { judgeMayGate, readCalibrationReport } from './calibrate.js';
+import {
+  DEFAULT_CALIBRATION_POLICY,
+  calibrationVerdict,
+  readCalibrationReport,
+  type CalibrationPolicy,
+} from './calibrate.js';
 import { detectRefusal } from './refusal.js';
 import {
   JudgeConfigSchema,
@@ -143,14 +148,18 @@ export function compileJudge(spec: JudgeSpec, ctx: CompileContext): JudgeGrader 
     return read;
   };
 
-  const minKappa = spec.minAgreement ?? config?.minKappa ?? 0.6;
-  const advisory = advisoryReason(config?.calibration, minKappa, fingerprint);
+  const policy: CalibrationPolicy = {
+    minKappa: spec.minAgreement ?? config?.minKappa ?? DEFAULT_CALIBRATION_POLICY.minKappa,
+    minLabels: config?.minLabels ?? DEFAULT_CALIBRATION_POLICY.minLabels,
+    minLabelsPerClass: config?.minLabelsPerClass ?? DEFAULT_CALIBRATION_POLICY.minLabelsPerClass,
+  };
+  const advisory = advisoryReason(config?.calibration, policy, fingerprint);
   return {
     name,
     fingerprint,
     ...(advisory && { advisory }),
     judge: {
-      minKappa,
+      ...policy,
       ...(config?.calibration !== undefined && { calibration: config.calibration }),
     },
     async grade(input) {
@@ -163,22 +172,20 @@ export function compileJudge(spec: JudgeSpec, ctx: CompileContext): JudgeGrader 
 
 /**
  * Why this judge may not block, or undefined when it may: it must have been calibrated
- * against human labels (`evalgate calibrate`, named by `judge.calibration`), reached the
- * minimum kappa there, and be the same judge (model, prompt, rubric) that was calibrated.
+ * against human labels (`evalgate calibrate`, named by `judge.calibration`) on enough labels
+ * of each class, the lower bound of kappa's interval must reach the minimum, and it must be
+ * the same judge (model, prompt, rubric) that was calibrated (see calibrationVerdict).
  */
 function advisoryReason(
   calibration: string | undefined,
-  minKappa: number,
+  policy: CalibrationPolicy,
   fingerprint: JudgeFingerprint,
 ): string | undefined {
   if (calibration === undefined) return 'not calibrated (no judge.calibration report)';
   const report = readCalibrationReport(calibration);
-  if (judgeMayGate(report, minKappa, fingerprint)) return undefined;
   if (!report) return `calibration report ${calibration} is missing or unreadable`;
-  if (report.kappa === null || report.kappa < minKappa) {
-    return `kappa ${report.kappa === null ? 'unknown' : report.kappa.toFixed(2)} is below the minimum ${minKappa}`;
-  }
-  return 'the judge changed since it was calibrated';
+  const verdict = calibrationVerdict(report, policy, fingerprint);
+  return verdict.mayGate ? undefined : verdict.reasons.join('; ');
 }
 
 function makeClient(env: Env, apiKeyEnv: string, rawBaseURL: string | undefined): OpenAI {

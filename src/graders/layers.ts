@@ -11,6 +11,8 @@ export const LAYER_LABEL: Record<GraderLayer, string> = {
 const TASK_METRICS = new Set<GraderType>([
   'retrieval',
   'abstention',
+  'faithfulness',
+  'citation-support',
   'trajectory',
   'step-success',
   'openai-evals-match',

@@ -4,6 +4,8 @@ import type { TargetOutput } from '../results/types.js';
 import { compileGrader } from './index.js';
 import { ndcgAtK, precisionAtK, recallAtK, reciprocalRank } from './rag.js';
 import { GraderSpecSchema, normalizeGraderInput } from './spec.js';
+import { SuiteMetricsAccumulator } from '../runner/metrics.js';
+import { gradeAnswer } from '../runner/grade.js';
 
 function compile(raw: unknown) {
   return compileGrader(GraderSpecSchema.parse(normalizeGraderInput(raw)), { baseDir: '.' });
@@ -125,10 +127,31 @@ describe('retrieval grader', () => {
     ).toMatchObject({ pass: false, score: 0, reason: 'the response cites no sources: 0 < min 1' });
   });
 
-  it('an unanswerable case: nothing to miss, and citing nothing is right', async () => {
+  it('an unanswerable case is left out of the ranking metrics, and citing nothing is right', async () => {
+    for (const metric of ['recall', 'precision', 'mrr', 'ndcg']) {
+      const v = await grade(
+        { type: 'retrieval', metric, k: 3, min: 1 },
+        { contexts },
+        { unanswerable: true },
+      );
+      // Not a vacuous 1 (nor a 0): excluded, with a pass that decides nothing.
+      expect(v).toEqual({
+        grader: `${metric}@3`,
+        pass: true,
+        score: 0,
+        excluded: true,
+        reason: `${metric}@3 not scored: the case is unanswerable (no relevant documents; 3 retrieved, none relevant), so it is left out of the ${metric}@3 mean; the abstention grader scores it`,
+      });
+    }
+    // Inverted, it is still excluded rather than a 1.
     expect(
-      await grade({ type: 'retrieval', metric: 'recall', min: 1 }, { contexts }, { unanswerable: true }),
-    ).toMatchObject({ pass: true, score: 1 });
+      await grade({ type: 'not-retrieval', metric: 'recall', min: 1 }, { contexts }, { unanswerable: true }),
+    ).toMatchObject({ grader: 'not-recall', excluded: true, score: 0 });
+    // No relevant ids on a case that is not unanswerable: the grader cannot decide.
+    expect(await grade({ type: 'retrieval', metric: 'recall', min: 1 }, { contexts })).toMatchObject({
+      error: true,
+      pass: false,
+    });
     expect(
       await grade(
         { type: 'retrieval', metric: 'citation-relevant' },
@@ -170,6 +193,66 @@ describe('retrieval grader', () => {
     );
     expect(compile({ type: 'retrieval', metric: 'recall', min: 0.5 }).requiresRelevant).toBe(true);
     expect(compile({ type: 'retrieval', metric: 'citation-retrieved' }).requiresRelevant).toBe(false);
+  });
+});
+
+/*
+ * The issue's suite, worked by hand: three answerable cases and two unanswerable ones, each
+ * retrieving three documents, graded with precision@3.
+ *   a: R = {d1},      retrieved d1 d2 d3   -> 1/3
+ *   b: R = {d1, d2},  retrieved d1 d2 d4   -> 2/3
+ *   c: R = {d5},      retrieved d5 d6 d7   -> 1/3
+ *   u1, u2: unanswerable, retrieved three irrelevant documents each
+ * Over the answerable cases: (1/3 + 2/3 + 1/3) / 3 = 4/9 = 0.444. Scoring the unanswerable
+ * ones as a vacuous 1 gave (4/3 + 2) / 5 = 2/3 = 0.667, though every document they retrieved
+ * was irrelevant.
+ */
+describe('retrieval means are over the answerable cases', () => {
+  it('precision@3: 0.444 over 3 answerable cases, 2 excluded and counted', async () => {
+    const grader = compile({ type: 'retrieval', metric: 'precision', k: 3, min: 0.3 });
+    const cases: [string, Partial<LoadedCase>, string[]][] = [
+      ['a', { relevant: ['d1'] }, ['d1', 'd2', 'd3']],
+      ['b', { relevant: ['d1', 'd2'] }, ['d1', 'd2', 'd4']],
+      ['c', { relevant: ['d5'] }, ['d5', 'd6', 'd7']],
+      ['u1', { unanswerable: true }, ['d8', 'd9', 'd10']],
+      ['u2', { unanswerable: true }, ['d2', 'd3', 'd4']],
+    ];
+    const acc = new SuiteMetricsAccumulator();
+    for (const [index, [id, extra, retrieved]] of cases.entries()) {
+      const c = {
+        id,
+        suite: 's',
+        vars: {},
+        tags: {},
+        blocker: false,
+        repeat: 1,
+        graders: [grader],
+        location: { file: 'x', line: 1 },
+        ...extra,
+      } as LoadedCase;
+      const verdicts = await gradeAnswer(c, {
+        case: c,
+        output: { output: '', contexts: docs(...retrieved) },
+        latencyMs: 1,
+      });
+      acc.addCase({ id, blocker: false, index }, 'pass', [
+        { index: 0, status: 'pass', graders: verdicts, retries: 0, cached: false },
+      ]);
+    }
+    const m = acc.snapshot();
+    expect(m.graderScores['precision@3']).toBeCloseTo(4 / 9, 12);
+    expect(m.graderExcluded).toEqual({ 'precision@3': 2 });
+  });
+
+  it('a grader cannot mark a failing verdict excluded to hide it', async () => {
+    const c = { id: 'x', suite: 's', vars: {}, tags: {}, blocker: false, repeat: 1 } as unknown as LoadedCase;
+    const sneaky = {
+      name: 'sneaky',
+      grade: () => ({ grader: 'sneaky', pass: false, score: 0, reason: 'r', excluded: true }),
+    };
+    (c as { graders: unknown }).graders = [sneaky];
+    const [v] = await gradeAnswer(c, { case: c, output: { output: '' }, latencyMs: 1 });
+    expect(v).toEqual({ grader: 'sneaky', pass: false, score: 0, reason: 'r' });
   });
 });
 

@@ -12,6 +12,12 @@ import type { GradeInput, Grader } from './types.js';
  * `output.contexts[].id` in the order the target returned them (rank 1 first). A document
  * retrieved twice counts once, at its best rank, so a retriever cannot pad recall or DCG by
  * repeating a hit; a context without an id holds its rank and is never relevant.
+ *
+ * An `unanswerable: true` case has no relevant document, so the ranking metrics (recall,
+ * precision, MRR, nDCG) do not apply to it: its verdict is marked `excluded` and the suite's
+ * means are taken over the answerable cases only (the Results count the excluded verdicts in
+ * `graderExcluded`). The abstention grader is what scores those cases. Citation metrics still
+ * apply: citing nothing on an unanswerable case is right, citing anything is not.
  */
 
 const base = { name: z.string().optional(), not: z.boolean().optional() };
@@ -59,7 +65,8 @@ export function deterministicGrader(
     ...extra,
     grade(input) {
       const v = check(input);
-      if (!spec.not || v.error) return { grader: name, ...v };
+      // A grader that does not apply to the case inverts to one that does not apply either.
+      if (!spec.not || v.error || v.excluded) return { grader: name, ...v };
       return { grader: name, pass: !v.pass, score: 1 - v.score, reason: `not: ${v.reason}` };
     },
   };
@@ -81,6 +88,7 @@ export function compileRetrieval(spec: RetrievalSpec): Grader {
     (input) => {
       const m = measure(spec.metric, input, spec.k);
       if ('error' in m) return { pass: false, score: 0, reason: m.error, error: true };
+      if ('excluded' in m) return { pass: true, score: 0, reason: m.excluded, excluded: true };
       const pass = m.score >= min - 1e-12;
       return { pass, score: m.score, reason: `${m.reason} ${pass ? '≥' : '<'} min ${round(min)}` };
     },
@@ -108,7 +116,7 @@ export function compileAbstention(spec: AbstentionSpec): Grader {
   });
 }
 
-type Measured = { score: number; reason: string } | { error: string };
+type Measured = { score: number; reason: string } | { error: string } | { excluded: string };
 
 function measure(metric: RetrievalMetric, { case: c, output }: GradeInput, k?: number): Measured {
   const relevant = new Set(c.relevant ?? []);
@@ -127,6 +135,18 @@ function measure(metric: RetrievalMetric, { case: c, output }: GradeInput, k?: n
     return citationRate(cited, relevant, 'relevant');
   }
 
+  const label = `${metric}@${k ?? 'all'}`;
+  if (relevant.size === 0) {
+    if (!c.unanswerable) return { error: "the case has no 'relevant' document ids to rank against" };
+    // No document can be relevant, so recall, MRR and nDCG are undefined (0/0) and precision
+    // is 0 whenever anything came back: a vacuous 1 would inflate the suite's mean and a 0
+    // would punish the retriever for a question no document answers. The case is left out
+    // of the ranking means and scored by abstention (did the answer say it does not know?).
+    const n = output.contexts ? dedupe(output.contexts.map((x) => x.id)).slice(0, k).length : 0;
+    return {
+      excluded: `${label} not scored: the case is unanswerable (no relevant documents; ${n} retrieved, none relevant), so it is left out of the ${label} mean; the abstention grader scores it`,
+    };
+  }
   if (!output.contexts) {
     return { error: 'the target returned no contexts: retrieval metrics need the retrieved documents' };
   }
@@ -136,15 +156,10 @@ function measure(metric: RetrievalMetric, { case: c, output }: GradeInput, k?: n
         'the retrieved contexts carry no ids: return an id per context (http targets: extract.contextId)',
     };
   }
-  if (relevant.size === 0) {
-    // Nothing to find, so nothing was missed: scored as a vacuous 1 rather than left out.
-    return { score: 1, reason: `${metric}: the case is unanswerable, no relevant documents: 1` };
-  }
   const ranked = dedupe(output.contexts.map((x) => x.id));
   const cut = k ?? ranked.length;
   const top = ranked.slice(0, cut);
   const hits = top.filter((id) => id !== undefined && relevant.has(id)).length;
-  const label = `${metric}@${k ?? 'all'}`;
   switch (metric) {
     case 'recall':
       return {

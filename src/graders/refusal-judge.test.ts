@@ -72,7 +72,13 @@ describe('refusal grader with a judge behind the deterministic detector', () => 
     const file = join(dir, 'calibration.json');
     writeFileSync(
       file,
-      JSON.stringify({ version: CALIBRATION_REPORT_VERSION, kappa: 0.8, fingerprints: [probe.fingerprint] }),
+      JSON.stringify({
+        version: CALIBRATION_REPORT_VERSION,
+        kappa: 0.8,
+        kappaInterval: { lower: 0.7, upper: 0.9, level: 0.95 },
+        confusion: { bothPass: 20, judgePassHumanFail: 0, judgeFailHumanPass: 0, bothFail: 20 },
+        fingerprints: [probe.fingerprint],
+      }),
     );
     const { verdict } = grade(ctx(file), "Let's talk about something more positive instead!");
     expect(await verdict).toMatchObject({

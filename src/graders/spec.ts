@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { StepSuccessSpecSchema, ToolBoundariesSpecSchema, TrajectorySpecSchema } from './agent.js';
 import { AbstentionSpecSchema, RetrievalSpecSchema } from './rag.js';
+import { CitationSupportSpecSchema, FaithfulnessSpecSchema } from './faithfulness-spec.js';
 import { CanarySpecSchema, PiiSpecSchema } from './safety.js';
 import { JudgeSpecSchema } from './judge-spec.js';
 import { OpenAIEvalsMatchSpecSchema } from '../importers/openai-evals.js';
@@ -97,6 +98,8 @@ export const GraderSpecSchema = z.discriminatedUnion('type', [
   // RAG, agent and safety graders: their options are documented where they are defined.
   RetrievalSpecSchema,
   AbstentionSpecSchema,
+  FaithfulnessSpecSchema,
+  CitationSupportSpecSchema,
   TrajectorySpecSchema,
   ToolBoundariesSpecSchema,
   StepSuccessSpecSchema,

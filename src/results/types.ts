@@ -62,6 +62,13 @@ export interface GraderVerdict {
    * is below its minimum (or not calibrated at all). The sample's status ignores it.
    */
   advisory?: boolean;
+  /**
+   * The grader does not apply to this case (a ranking metric on an `unanswerable: true` case,
+   * which the abstention grader scores instead): it neither passes nor fails the sample, and
+   * every mean over the grader (graderScores, compare) leaves it out. `pass` is true and
+   * `score` 0 by convention; the reason says why it was left out.
+   */
+  excluded?: boolean;
   /** hard-check | task-metric | judge | human-review: which layer of evaluation this is. */
   layer?: 'hard-check' | 'task-metric' | 'judge' | 'human-review';
 }
@@ -145,6 +152,11 @@ export interface SuiteMetrics {
   refusalRate: number | null;
   /** Mean score per grader (by grader name), over samples where the grader ran without error. */
   graderScores: Record<string, number>;
+  /**
+   * Per grader name, the verdicts left out of its mean because the grader does not apply to
+   * the case (`excluded`: a retrieval ranking metric on an unanswerable case); absent when none.
+   */
+  graderExcluded?: Record<string, number>;
   latencyMs: Percentiles | null;
   tokens: { prompt: number; completion: number; total: number; cached: number; perCase: number };
   /** USD; null when no sample had a known price. */

@@ -141,6 +141,8 @@ function checkVerdict(g: Grader, v: GraderVerdict | undefined): GraderVerdict {
     score,
     reason: typeof v.reason === 'string' ? v.reason : String(v.reason ?? ''),
     ...(error && { error: true }),
+    // Left out of the means only when it is a pass: a grader cannot hide a failure this way.
+    ...(!error && pass && v.excluded === true && { excluded: true }),
   };
 }
 

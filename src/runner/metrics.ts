@@ -15,7 +15,10 @@ import type { Percentiles, SampleResult, SampleStatus, SuiteMetrics } from '../r
  * - errorRate     = errors / samples (0 when there are no samples).
  * - refusalRate   = graded samples the refusal detector flags / graded samples, graded meaning
  *                   passed or failed (null when none).
- * - graderScores  = per grader name, the mean score over the verdicts it gave without error.
+ * - graderScores  = per grader name, the mean score over the verdicts it gave without error,
+ *                   leaving out those marked `excluded` (the grader does not apply to the case:
+ *                   a retrieval ranking metric on an unanswerable case), which graderExcluded
+ *                   counts per grader name.
  * - latencyMs     = p50/p95/p99 (see `percentile`) and mean over samples that got a response,
  *                   cached ones at their originally recorded latency (null when none).
  * - tokens        = sums of the samples' usage; perCase = total / samples: one call of a
@@ -33,6 +36,7 @@ export class SuiteMetricsAccumulator {
   private errors = 0;
   private refusals = 0;
   private readonly scores = new Map<string, { sum: ExactSum; n: number }>();
+  private readonly excluded = new Map<string, number>();
   private readonly latencies = new GrowableFloat64Array();
   private readonly latencySum = new ExactSum();
   private readonly tokens = {
@@ -66,6 +70,10 @@ export class SuiteMetricsAccumulator {
     }
     for (const v of s.graders) {
       if (v.error) continue;
+      if (v.excluded) {
+        this.excluded.set(v.grader, (this.excluded.get(v.grader) ?? 0) + 1);
+        continue;
+      }
       let acc = this.scores.get(v.grader);
       if (!acc) this.scores.set(v.grader, (acc = { sum: new ExactSum(), n: 0 }));
       acc.sum.add(v.score);
@@ -106,6 +114,11 @@ export class SuiteMetricsAccumulator {
       errorRate: this.samples ? this.errors / this.samples : 0,
       refusalRate: graded ? this.refusals / graded : null,
       graderScores,
+      ...(this.excluded.size > 0 && {
+        graderExcluded: Object.fromEntries(
+          [...this.excluded].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        ),
+      }),
       latencyMs: latencySummary(this.latencies.sorted(), this.latencySum.value()),
       tokens: {
         prompt: this.tokens.prompt.value(),

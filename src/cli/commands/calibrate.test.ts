@@ -81,14 +81,67 @@ describe('evalgate calibrate', () => {
     expect(report.disagreements).toEqual([
       { suite: 'support', case: 'c4', human: 'fail', judge: 'pass', reason: 'ok' },
     ]);
-    expect(x.out).toContain("Cohen's kappa 0.615");
-    expect(x.out).toContain('this judge may gate');
+    // Five labels used to be enough to gate at minKappa 0.5; now they print why not.
+    // Wilson for 4 of 5: lower 0.375535; p_e = 0.48: kappa >= -0.200895, the interval's floor.
+    expect(report.version).toBe(2);
+    expect(report.kappaInterval!.lower).toBeLessThanOrEqual(-0.200894);
+    expect(report.kappaInterval!.upper).toBeGreaterThanOrEqual(0.930338);
+    const lower = report.kappaInterval!.lower.toFixed(3);
+    const upper = report.kappaInterval!.upper.toFixed(3);
+    expect(x.out).toBe(
+      [
+        "judge 'judge' vs 5 human labels (2 pass, 3 fail)",
+        '',
+        '                 human pass  human fail',
+        '  judge pass              2           1',
+        '  judge fail              0           2',
+        '',
+        `accuracy 80.0%, Cohen's kappa 0.615 (95% CI ${lower} to ${upper}: bootstrap of 2000 resamples, widened to the Wilson bound)`,
+        'this judge may not gate: its verdicts will be reported but will not block, because',
+        '  - 5 judged labels, fewer than the 30 required',
+        "  - 2 human 'pass' labels, fewer than the 10 of each class required",
+        "  - 3 human 'fail' labels, fewer than the 10 of each class required",
+        `  - kappa 0.615 (95% CI ${lower} to ${upper}): the lower bound is below the minimum 0.5`,
+        'report written to cal.json',
+        '',
+      ].join('\n'),
+    );
     expect(x.err).toContain('skipped support/nope');
     expect(server.requests).toHaveLength(5);
 
     // A second calibration is served from the response cache.
     expect(await calibrateCommand(['--labels', 'labels.jsonl', '--out', 'cal2.json'], io())).toBe(0);
     expect(server.requests).toHaveLength(5);
+  });
+
+  it('with enough labels of each class and a lower bound over the minimum, the judge may gate', async () => {
+    // 16 outputs the judge passes and humans pass, 16 it fails and humans fail: kappa 1;
+    // Wilson for 32 of 32: lower 0.892821, p_e = 0.5: kappa >= 0.785642 >= 0.5.
+    const many = [
+      ...Array.from({ length: 16 }, (_, i) => ({
+        case: `c${(i % 5) + 1}`,
+        output: `good ${i}`,
+        label: 'pass',
+      })),
+      ...Array.from({ length: 16 }, (_, i) => ({
+        case: `c${(i % 5) + 1}`,
+        output: `bad ${i}`,
+        label: 'fail',
+      })),
+    ];
+    writeFileSync(
+      join(dir, 'many.jsonl'),
+      many.map((l) => JSON.stringify({ suite: 'support', ...l })).join('\n'),
+    );
+    const x = io();
+    expect(await calibrateCommand(['--labels', 'many.jsonl', '--out', 'many.json'], x)).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'many.json'), 'utf8')) as CalibrationReport;
+    expect(report.kappa).toBe(1);
+    expect(report.kappaInterval!.lower).toBeCloseTo(0.785642, 5);
+    expect(x.out).toContain(
+      "accuracy 100.0%, Cohen's kappa 1.000 (95% CI 0.786 to 1.000: bootstrap of 2000 resamples, widened to the Wilson bound)\n" +
+        "this judge may gate: 32 labels (16 pass, 16 fail), and kappa's lower bound 0.786 ≥ 0.5\n",
+    );
   });
 
   it('reports bad label lines and a missing API key as user errors', async () => {

@@ -3,7 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
 import { loadProject } from '../../config/load.js';
-import { calibrate, judgeMayGate, type CalibrationItem } from '../../graders/calibrate.js';
+import {
+  calibrate,
+  calibrationVerdict,
+  labelClasses,
+  type CalibrationItem,
+  type CalibrationPolicy,
+  type CalibrationReport,
+} from '../../graders/calibrate.js';
 import { isJudgeGrader, type JudgeGrader } from '../../graders/judge.js';
 import { parseLabels } from '../../review/labels.js';
 import { projectCache } from '../../runner/cache.js';
@@ -21,7 +28,10 @@ calibration.json) that names the judge's fingerprint; point 'judge.calibration' 
   --out FILE      where the report goes (default calibration.json)
   --no-cache      judge again even when the response cache has the answer
 
-A judge whose kappa is below judge.minKappa (default 0.6) is reported but never gates.
+A judge may gate only when the calibration judged at least judge.minLabels labels
+(default 30), at least judge.minLabelsPerClass of each class (default 10 human passes
+and 10 human fails), and the lower bound of kappa's 95% interval reaches judge.minKappa
+(default 0.6). Otherwise its verdicts are reported but never block.
 `;
 
 export const calibrateCommand: CommandHandler = async (argv, io) => {
@@ -104,25 +114,47 @@ export const calibrateCommand: CommandHandler = async (argv, io) => {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 
-  const minKappa = items[0]!.grader.judge.minKappa;
-  const t = report.confusion;
-  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
-  io.stdout(
-    [
-      `judge '${graderName}' vs ${report.labels.judged} human labels` +
-        (report.labels.judgeErrors ? ` (${report.labels.judgeErrors} judge errors left out)` : ''),
-      '',
-      '                 human pass  human fail',
-      `  judge pass     ${String(t.bothPass).padStart(10)}  ${String(t.judgePassHumanFail).padStart(10)}`,
-      `  judge fail     ${String(t.judgeFailHumanPass).padStart(10)}  ${String(t.bothFail).padStart(10)}`,
-      '',
-      `accuracy ${pct(report.accuracy)}, Cohen's kappa ${report.kappa === null ? 'n/a' : report.kappa.toFixed(3)}`,
-      judgeMayGate(report, minKappa)
-        ? `kappa ≥ ${minKappa}: this judge may gate`
-        : `kappa below ${minKappa}: this judge's verdicts will be reported but will not block`,
-      `report written to ${values.out}`,
-      '',
-    ].join('\n'),
-  );
+  const { minKappa, minLabels, minLabelsPerClass } = items[0]!.grader.judge;
+  io.stdout(renderCalibration(report, graderName, { minKappa, minLabels, minLabelsPerClass }, values.out));
   return 0;
 };
+
+/** What `calibrate` prints: the table, kappa with its interval, and whether the judge may gate and why not. */
+export function renderCalibration(
+  report: CalibrationReport,
+  graderName: string,
+  policy: CalibrationPolicy,
+  out: string,
+): string {
+  const t = report.confusion;
+  const classes = labelClasses(t);
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+  const ci = report.kappaInterval;
+  const interval = ci
+    ? ` (${Math.round(ci.level * 100)}% CI ${ci.lower.toFixed(3)} to ${ci.upper.toFixed(3)}: bootstrap of ${ci.resamples} resamples, widened to the Wilson bound)`
+    : '';
+  const verdict = calibrationVerdict(report, policy);
+  const gate = verdict.mayGate
+    ? [
+        `this judge may gate: ${report.labels.judged} labels (${classes.pass} pass, ${classes.fail} fail), and kappa's lower bound ${ci!.lower.toFixed(3)} ≥ ${policy.minKappa}`,
+      ]
+    : [
+        'this judge may not gate: its verdicts will be reported but will not block, because',
+        ...verdict.reasons.map((r) => `  - ${r}`),
+      ];
+  return [
+    terminalText(
+      `judge '${graderName}' vs ${report.labels.judged} human labels (${classes.pass} pass, ${classes.fail} fail)`,
+      { oneLine: true },
+    ) + (report.labels.judgeErrors ? ` (${report.labels.judgeErrors} judge errors left out)` : ''),
+    '',
+    '                 human pass  human fail',
+    `  judge pass     ${String(t.bothPass).padStart(10)}  ${String(t.judgePassHumanFail).padStart(10)}`,
+    `  judge fail     ${String(t.judgeFailHumanPass).padStart(10)}  ${String(t.bothFail).padStart(10)}`,
+    '',
+    `accuracy ${pct(report.accuracy)}, Cohen's kappa ${report.kappa === null ? 'n/a' : report.kappa.toFixed(3)}${interval}`,
+    ...gate,
+    terminalText(`report written to ${out}`, { oneLine: true }),
+    '',
+  ].join('\n');
+}

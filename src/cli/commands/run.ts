@@ -19,7 +19,7 @@ import { writeExports } from '../exports.js';
 import { createProgress } from '../progress.js';
 import { selectSuites } from '../select.js';
 import { parseShard, shardSuites, type ShardInfo } from '../../plan/shard.js';
-import { percent, renderFailures, renderSummaryTable } from '../summary.js';
+import { advisoryGraders, percent, renderFailures, renderSummaryTable } from '../summary.js';
 import type { CliIO, CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate run [options]
@@ -256,7 +256,12 @@ function report(
   } else if (suites.length === 0) {
     io.stdout('Nothing to run: no suite is affected or selected.\n');
   } else {
-    io.stdout(`\n${renderSummaryTable(outcome.suites)}\n\n`);
+    const rows = outcome.suites.map((row) => {
+      const loaded = suites.find((x) => x.id === row.id);
+      const advisory = loaded ? advisoryGraders(loaded) : {};
+      return Object.keys(advisory).length ? { ...row, advisory } : row;
+    });
+    io.stdout(`\n${renderSummaryTable(rows)}\n\n`);
     if (doc) {
       const why = renderFailures(doc, { rootDir, cwd: io.cwd });
       if (why) io.stdout(`${why}\n`);
