@@ -41,6 +41,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'export cases for human review, import the labels, promote reviewed cases',
     load: async () => (await import('./commands/review.js')).reviewCommand,
   },
+  policy: {
+    summary: "print the effective production privacy policy (evalgate.yml 'production:')",
+    load: async () => (await import('./commands/policy.js')).policyCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes
