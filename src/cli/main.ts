@@ -45,6 +45,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "print the effective production privacy policy (evalgate.yml 'production:')",
     load: async () => (await import('./commands/policy.js')).policyCommand,
   },
+  versions: {
+    summary: 'print the prompt, model, retrieval and system version ids to stamp on production records',
+    load: async () => (await import('./commands/versions.js')).versionsCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError } from '../config/errors.js';
-import { validate } from '../config/load.js';
+import { ConfigError, ConfigErrors } from '../config/errors.js';
 import { parseYamlFast } from '../config/yaml.js';
 import { inlineCode } from '../report/escape.js';
 import {
@@ -40,7 +39,19 @@ export function loadProductionPolicy(configPath: string): ProductionPolicy {
       { file, ...doc.locate([]) },
     );
   }
-  return validate(doc, ['production'], ProductionPolicySchema, section);
+  const parsed = ProductionPolicySchema.safeParse(section);
+  if (parsed.success) return parsed.data;
+  // Worded as config/load.ts words zod's issues; not imported from there, which would pull
+  // the graders (and the OpenAI SDK) into the application's bundle of `evalgate/production`.
+  const errors = parsed.error.issues.map((issue) => {
+    const path = ['production', ...(issue.path as (string | number)[])];
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`
+        : issue.message.replace(/^Invalid input: /, '');
+    return doc.error(path, message);
+  });
+  throw errors.length === 1 ? errors[0]! : new ConfigErrors(errors);
 }
 
 /** The effective policy, every default filled in, as JSON (`evalgate policy --json`). */
