@@ -49,6 +49,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'print the prompt, model, retrieval and system version ids to stamp on production records',
     load: async () => (await import('./commands/versions.js')).versionsCommand,
   },
+  prune: {
+    summary: "delete production records older than the policy's retention",
+    load: async () => (await import('./commands/prune.js')).pruneCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes
