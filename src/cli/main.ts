@@ -53,6 +53,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "delete production records older than the policy's retention",
     load: async () => (await import('./commands/prune.js')).pruneCommand,
   },
+  record: {
+    summary: 'turn raw interactions (JSONL) into production records under the privacy policy',
+    load: async () => (await import('./commands/record.js')).recordCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes

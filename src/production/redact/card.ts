@@ -8,10 +8,12 @@ import { matches, type Detector } from './types.js';
  *     digit, subtract 9 from results over 9, and the sum is a multiple of 10;
  *  2. its issuer prefix (IIN) belongs to a card network, at a length that network issues
  *     (`NETWORKS` below; Mastercard includes the 2221–2720 series);
- *  3. it is not labelled as something else: a number right after "order", "invoice",
- *     "tracking number", "timestamp", `"id":` … is an identifier, and a number grouped
- *     otherwise than cards are printed (fours, or Amex's 4-6-5) is an order number like
- *     `112-4890915-3107695`, unless card words ("card", "visa", "cvv", …) are nearby.
+ *  3. it is not something else by its look or its label: a number grouped otherwise than
+ *     cards are printed (fours, or Amex's 4-6-5) is an order number like
+ *     `112-4890915-3107695`, and a compact number right after "order", "invoice",
+ *     "tracking number", "timestamp", `"id":` … is an identifier, unless card words
+ *     ("card", "visa", "cvv", …) are nearby. A number grouped as cards are is a card
+ *     whatever its label.
  *
  * Why not Luhn alone: one random number in ten passes Luhn, so a Luhn-only detector flags
  * a tenth of all order numbers and millisecond timestamps, the false positive users of
@@ -88,7 +90,8 @@ export const cardDetector: Detector = {
       const before = text.slice(Math.max(0, m.index - 40), m.index);
       const after = text.slice(m.index + m[0].length, m.index + m[0].length + 24);
       if (CARD_WORDS.test(before) || CARD_WORDS.test(after)) return true;
-      if (grouped && !CARD_GROUPING.test(m[0])) return false;
+      // Grouped as cards are printed, it is a card whatever the label; grouped otherwise, it is not.
+      if (grouped) return CARD_GROUPING.test(m[0]);
       return !ID_LABEL.test(before) && !ID_KEY.test(before);
     }),
 };

@@ -39,6 +39,8 @@ describe('card detector', () => {
     expect(kinds('"orderId": 4111111111111111')).toEqual([]);
     expect(kinds('confirmation number is 4111111111111111')).toEqual([]);
     expect(kinds('order 112-4111111-1111111')).toEqual([]);
+    // Grouped as cards are printed, a label does not make it an id.
+    expect(kinds('Order #4111 1111 1111 1111')).toEqual(['card:4111 1111 1111 1111']);
     // …unless card words say otherwise.
     expect(kinds('order paid with card 4111111111111111')).toEqual(['card:4111111111111111']);
   });
