@@ -112,6 +112,21 @@ describe('production policy', () => {
     ]);
   });
 
+  it("`evalgate validate` reports the section's errors with the rest of the config", async () => {
+    const dir = project(`production:
+  retainText: sometimes
+  redaction:
+    custom: [{ name: x, pattern: '[' }]
+`);
+    const r = await cli(dir, ['validate'], { PATH: process.env.PATH ?? '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^evalgate: 2 config errors:\n/);
+    expect(r.stderr).toContain('evalgate.yml:5:15: production.retainText: expected boolean, received string');
+    expect(r.stderr).toMatch(
+      /evalgate\.yml:7:34: production\.redaction\.custom\[0\]\.pattern: invalid regular expression: /,
+    );
+  });
+
   it('without a policy, `evalgate policy` refuses: exit 2, nothing written', async () => {
     const dir = project('');
     const before = readdirSync(dir).sort();
