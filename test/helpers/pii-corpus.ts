@@ -212,13 +212,27 @@ export const GENERATORS: Record<PiiKind, (r: Random) => string> = {
 // ---------------------------------------------------------------- sentences
 
 const CONTEXTS: Record<PiiKind, string[]> = {
-  email: ['Please write to {} about the refund.', 'my email is {}', 'cc: {}', '"email": "{}"', '<{}>'],
+  email: [
+    'Please write to {} about the refund.',
+    'my email is {}',
+    'cc: {}',
+    '"email": "{}"',
+    '<{}>',
+    'mailto:{}',
+    '({})',
+    'Email:{},',
+    '{}\nthanks',
+  ],
   phone: [
     'Call me at {} tomorrow.',
     'phone: {}',
     'You can reach our desk on {} (9-5).',
     'tel {}',
     'Number: {}.',
+    '"phone":"{}"',
+    'tel:{}',
+    '({}),',
+    'Phone:\n{}',
   ],
   card: [
     'My card number is {} and it expires 04/29.',
@@ -227,16 +241,44 @@ const CONTEXTS: Record<PiiKind, string[]> = {
     'here it is: {}',
     '{}',
     'The number {} was declined',
+    '"card":"{}"',
+    'card={}',
+    'cc# {}',
+    '({})',
+    'number: {},',
+    'Card:{}',
   ],
-  iban: ['Please transfer to IBAN {} by Friday.', 'account: {}', 'Send it to {}.', '{}', 'IBAN:{}'],
+  iban: [
+    'Please transfer to IBAN {} by Friday.',
+    'account: {}',
+    'Send it to {}.',
+    '{}',
+    'IBAN:{}',
+    '"iban":"{}"',
+    '({})',
+    'IBAN {}, thanks',
+  ],
   apiKey: [
     'my key is {} but it stopped working',
     'Authorization: {}',
     'export OPENAI_API_KEY={}',
     '"token": "{}"',
     'curl -H "{}"',
+    'key={}',
+    "'{}'",
+    'token:{}',
   ],
-  ip: ['Login from {} was blocked.', 'server at {}:8080', 'client_ip={}', 'ping {}', 'Address: {}.'],
+  ip: [
+    'Login from {} was blocked.',
+    'server at {}:8080',
+    'client_ip={}',
+    'ping {}',
+    'Address: {}.',
+    'ip={}',
+    '"{}"',
+    '({})',
+    'from {}, port 22',
+  ],
 };
 
 /** A sentence with one planted value of `kind`. Bearer values carry their own header word. */
@@ -306,4 +348,40 @@ export function timestampSample(r: Random): Sample {
 
 export function numericIdSample(r: Random): Sample {
   return plant(pick(r, ID_CONTEXTS), numericId(r), 'numeric-id');
+}
+
+/** Other numbers prose and logs are full of: dates and times, versions, amounts, coordinates, sizes. */
+export function otherNumber(r: Random): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const shapes = [
+    () =>
+      `${int(r, 2000, 2033)}-${two(int(r, 1, 12))}-${two(int(r, 1, 28))}T${two(int(r, 0, 23))}:${two(int(r, 0, 59))}:${two(int(r, 0, 59))}.${digits(r, 3)}Z`,
+    () =>
+      `${int(r, 2000, 2033)}-${two(int(r, 1, 12))}-${two(int(r, 1, 28))} ${two(int(r, 0, 23))}:${two(int(r, 0, 59))}`,
+    () => `${two(int(r, 1, 28))}.${two(int(r, 1, 12))}.${int(r, 2000, 2033)}`,
+    () => `${two(int(r, 1, 12))}/${two(int(r, 1, 28))}/${int(r, 2000, 2033)}`,
+    () => `v${int(r, 0, 20)}.${int(r, 0, 40)}.${int(r, 0, 99)}`,
+    () => `$${int(r, 1, 999)},${digits(r, 3)},${digits(r, 3)}.${digits(r, 2)}`,
+    () => `${int(r, 1, 999)} ${digits(r, 3)} ${digits(r, 3)} EUR`,
+    () => `${(r() * 180 - 90).toFixed(6)}, ${(r() * 360 - 180).toFixed(6)}`,
+    () => `${int(r, 1, 99_999)} ms`,
+    () => `${int(r, 1, 4096)}x${int(r, 1, 4096)}`,
+    () => `${int(r, 1, 99)}.${digits(r, 1)}%`,
+    () => `${int(r, 0, 23)}:${two(int(r, 0, 59))}:${two(int(r, 0, 59))}`,
+  ];
+  return pick(r, shapes)();
+}
+
+const OTHER_CONTEXTS = [
+  '{}',
+  'at {} the job ran',
+  'took {}',
+  'value: {}',
+  '[{}] INFO started',
+  'total {}',
+  'build {} released',
+];
+
+export function otherNumberSample(r: Random): Sample {
+  return plant(pick(r, OTHER_CONTEXTS), otherNumber(r), 'other-number');
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   numericIdSample,
+  otherNumberSample,
   PII_KINDS,
   piiSample,
   rng,
@@ -52,6 +53,7 @@ describe('redaction corpus (seeded)', () => {
   for (const [label, make, seed] of [
     ['timestamps', timestampSample, 7],
     ['numeric ids', numericIdSample, 8],
+    ['other numbers (dates, times, versions, amounts, coordinates)', otherNumberSample, 10],
   ] as const) {
     it(`flags at most 1 % of ${label}`, () => {
       const r = rng(seed);
@@ -89,6 +91,6 @@ describe('redaction corpus (seeded)', () => {
         .map(([k, v]) => `  ${k}: ${v}`)
         .join('\n'),
     );
-    expect(Object.keys(figures)).toHaveLength(PII_KINDS.length + 3);
+    expect(Object.keys(figures)).toHaveLength(PII_KINDS.length + 4);
   });
 });
