@@ -33,7 +33,14 @@ export function guessLanguage(text: string): string {
     if (best === 'han' && counts.has('kana')) return 'ja';
     return SCRIPT_LANGUAGE[best] ?? 'und';
   }
-  const words = sample.toLowerCase().match(/\p{L}+/gu) ?? [];
+  // Whole words only: the letters inside `fe80::a1e`, a key or a URL are not the article `a`.
+  const words = sample
+    .toLowerCase()
+    .split(/\s+/)
+    .map((t) => t.replace(/^\p{P}+|\p{P}+$/gu, ''))
+    .filter((t) => /^[\p{L}'\u2019-]+$/u.test(t))
+    // Contractions and compounds count by their parts: "can't" is "can" and "t", "ai-je" is "ai" and "je".
+    .flatMap((t) => t.split(/['\u2019-]/));
   let language = 'und';
   let top = 1;
   for (const [code, set] of FUNCTION_WORDS) {
@@ -75,7 +82,10 @@ function scriptOf(cp: number): string | undefined {
 
 const FUNCTION_WORDS: [string, Set<string>][] = (
   [
-    ['en', 'the and is are was to of in that it for you with on this have not be what my can how'],
+    [
+      'en',
+      'the and is are was to of in that it for you with on this have not be what my can how i but your we do',
+    ],
     ['es', 'el la los las es y de que en un una por para con no se mi qué cómo está son'],
     ['fr', 'le la les est et de des que en un une pour avec pas je vous ne sur ce mon'],
     ['de', 'der die das ist und zu den von mit nicht ich sie es ein eine für auf wie mein'],

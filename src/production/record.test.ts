@@ -151,12 +151,16 @@ describe('features', () => {
     expect(guessLanguage('What is the refund policy for my order?')).toBe('en');
     expect(guessLanguage('¿Cuál es la política de reembolso de mi pedido?')).toBe('es');
     expect(guessLanguage('Quelle est la politique de remboursement pour ma commande ?')).toBe('fr');
+    expect(guessLanguage('Pourquoi ai-je été débité deux fois ce mois-ci ?')).toBe('fr');
+    expect(guessLanguage("I'm sorry, but I can't help.")).toBe('en');
     expect(guessLanguage('Wie ist die Rückerstattung für meine Bestellung und wann kommt sie?')).toBe('de');
     expect(guessLanguage('Какова политика возврата?')).toBe('ru');
     expect(guessLanguage('返金ポリシーは何ですか')).toBe('ja');
     expect(guessLanguage('退款政策是什么')).toBe('zh');
     expect(guessLanguage('환불 정책은 무엇입니까')).toBe('ko');
     expect(guessLanguage('ok')).toBe('und');
+    // Letters inside an address, a key or a URL are not words.
+    expect(guessLanguage('¿Dónde está mi pedido? fe80::a12f:454e:a19e:3605')).toBe('es');
     expect(guessLanguage('12345')).toBe('und');
   });
 
