@@ -1,4 +1,4 @@
-// Bundles the two entry points into dist/. Deterministic: the same sources give
+// Bundles the entry points into dist/. Deterministic: the same sources give
 // byte-identical output, which the check-dist test relies on.
 //
 // Code splitting keeps start-up fast: each CLI command and each heavy dependency (the
@@ -12,7 +12,12 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { index: 'src/action/index.ts', cli: 'src/cli/index.ts' },
+  // production: the `evalgate/production` instrumentation helper applications import.
+  entryPoints: {
+    index: 'src/action/index.ts',
+    cli: 'src/cli/index.ts',
+    production: 'src/production/index.ts',
+  },
   outdir,
   bundle: true,
   splitting: true,

@@ -49,6 +49,22 @@ const COMMANDS: Record<string, Command> = {
     summary: 'export cases for human review, import the labels, promote reviewed cases',
     load: async () => (await import('./commands/review.js')).reviewCommand,
   },
+  policy: {
+    summary: "print the effective production privacy policy (evalgate.yml 'production:')",
+    load: async () => (await import('./commands/policy.js')).policyCommand,
+  },
+  versions: {
+    summary: 'print the prompt, model, retrieval and system version ids to stamp on production records',
+    load: async () => (await import('./commands/versions.js')).versionsCommand,
+  },
+  prune: {
+    summary: "delete production records older than the policy's retention",
+    load: async () => (await import('./commands/prune.js')).pruneCommand,
+  },
+  record: {
+    summary: 'turn raw interactions (JSONL) into production records under the privacy policy',
+    load: async () => (await import('./commands/record.js')).recordCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes

@@ -5,6 +5,7 @@ import { GatePolicySchema } from '../gate/schema.js';
 import { BaselineConfigSchema } from '../baseline/schema.js';
 import { JudgeConfigSchema } from '../graders/judge-spec.js';
 import { DatasetFieldSchema } from '../importers/index.js';
+import { ProductionPolicySchema } from '../production/policy-schema.js';
 
 /** A YAML key path such as `top_k` or `retriever.embedding.model`. */
 const id = z
@@ -172,5 +173,7 @@ export const ProjectConfigSchema = z.strictObject({
   baseline: BaselineConfigSchema.prefault({}),
   /** Defaults for `judge` graders; see src/graders/judge.ts. */
   judge: JudgeConfigSchema.prefault({}),
+  /** The privacy policy of the production commands; see src/production/policy-schema.ts. */
+  production: ProductionPolicySchema.optional(),
 });
 export type ProjectConfig = z.output<typeof ProjectConfigSchema>;

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, ConfigErrors } from '../config/errors.js';
+import { parseYamlFast } from '../config/yaml.js';
+import { inlineCode } from '../report/escape.js';
+import {
+  DETECTOR_KINDS,
+  ProductionPolicySchema,
+  RECORD_FIELDS,
+  type ProductionPolicy,
+} from './policy-schema.js';
+
+export { ProductionPolicySchema, type ProductionPolicy } from './policy-schema.js';
+
+/**
+ * The `production:` section of the config at `configPath`, validated: every problem in it
+ * at once, each with file, line and column (ConfigErrors). Only this section is read: a
+ * production job needs no suite or target to be loadable.
+ *
+ * No section is an error, not a default policy: production data is never sampled without
+ * a policy someone wrote down.
+ */
+export function loadProductionPolicy(configPath: string): ProductionPolicy {
+  const file = resolve(configPath);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(code === 'ENOENT' ? 'config file not found' : `cannot read config file: ${code}`, {
+      file,
+    });
+  }
+  const doc = parseYamlFast(text, file);
+  const section = (doc.value as { production?: unknown } | null)?.production;
+  if (section === undefined || section === null) {
+    throw new ConfigError(
+      "no production policy: production commands read and write nothing without a 'production:' section (see the README's Production section)",
+      { file, ...doc.locate([]) },
+    );
+  }
+  const parsed = ProductionPolicySchema.safeParse(section);
+  if (parsed.success) return parsed.data;
+  // Worded as config/load.ts words zod's issues; not imported from there, which would pull
+  // the graders (and the OpenAI SDK) into the application's bundle of `evalgate/production`.
+  const errors = parsed.error.issues.map((issue) => {
+    const path = ['production', ...(issue.path as (string | number)[])];
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`
+        : issue.message.replace(/^Invalid input: /, '');
+    return doc.error(path, message);
+  });
+  throw errors.length === 1 ? errors[0]! : new ConfigErrors(errors);
+}
+
+/** The effective policy, every default filled in, as JSON (`evalgate policy --json`). */
+export function policyJson(policy: ProductionPolicy, env: Record<string, string | undefined>): string {
+  return `${JSON.stringify({ ...policy, hashKeySet: Boolean(env[policy.hashKeyEnv]) }, null, 2)}\n`;
+}
+
+/** The effective policy as Markdown: what is sampled, kept, redacted, hashed and for how long. */
+export function policyMarkdown(policy: ProductionPolicy, env: Record<string, string | undefined>): string {
+  const { sampling, redaction } = policy;
+  const pct = (r: number) => `${+(r * 100).toFixed(4)} %`;
+  const lines = ['# Production privacy policy', '', '## Sampling', ''];
+  lines.push(`- default rate: ${pct(sampling.rate)}`);
+  for (const [route, r] of Object.entries(sampling.byRoute))
+    lines.push(`- route ${inlineCode(route)}: ${pct(r)}`);
+  for (const [tag, r] of Object.entries(sampling.byRisk))
+    lines.push(`- risk tag ${inlineCode(tag)}: ${pct(r)}`);
+  lines.push(
+    '',
+    "A risk tag's rate overrides its route's, which overrides the default; with several risk tags the highest applies.",
+    '',
+    '## Kept',
+    '',
+    `- fields: ${policy.fields.map((f) => `\`${f}\``).join(', ') || 'none'}`,
+    `- dropped: ${
+      RECORD_FIELDS.filter((f) => !policy.fields.includes(f))
+        .map((f) => `\`${f}\``)
+        .join(', ') || 'none'
+    }`,
+    `- input and output text: ${policy.retainText ? 'kept, redacted' : 'not kept (keyed hashes and derived features only)'}`,
+    `- retention: ${policy.retentionDays} day${policy.retentionDays === 1 ? '' : 's'} (\`evalgate prune\` deletes older records)`,
+    '',
+    '## Redaction',
+    '',
+  );
+  for (const kind of DETECTOR_KINDS) lines.push(`- ${kind}: ${redaction.detectors[kind] ? 'on' : 'off'}`);
+  for (const c of redaction.custom)
+    lines.push(
+      `- custom ${inlineCode(c.name)}: ${inlineCode(`/${c.pattern}/${c.flags}`, { maxLength: 500 })}`,
+    );
+  lines.push(
+    '',
+    '## Hashing',
+    '',
+    `- user, session and request ids and text hashes: HMAC-SHA-256 keyed by \`$${policy.hashKeyEnv}\` (${env[policy.hashKeyEnv] ? 'set' : 'not set: recording will refuse to start'})`,
+    '',
+  );
+  return lines.join('\n');
+}
