@@ -167,6 +167,11 @@ export const ProjectConfigSchema = z.strictObject({
     .default({ enabled: true, dir: '.evalgate/cache' }),
   output: z.string().default('evalgate-results.json'),
   prices: z.record(z.string(), PriceSchema).default({}),
+  /**
+   * Spending limits checked before anything runs (src/plan/estimate.ts): a run whose
+   * estimated cost is above `maxCostUSD` is refused.
+   */
+  budget: z.strictObject({ maxCostUSD: z.number().positive().optional() }).default({}),
   /** The parts of the application a change can touch, by name; see the plan stage. */
   components: ComponentsSchema.default({}),
   gate: GatePolicySchema.prefault({}),

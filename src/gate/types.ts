@@ -39,7 +39,9 @@ export type ReasonCode =
   | 'grader-errors'
   | 'infrastructure-errors'
   | 'budget-relative'
-  | 'budget-absolute';
+  | 'budget-absolute'
+  /** The run's estimated cost was above `budget.maxCostUSD`: it was refused before it started. */
+  | 'cost-over-budget';
 
 export interface GateReason {
   level: ReasonLevel;

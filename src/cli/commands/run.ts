@@ -15,6 +15,8 @@ import { terminalText } from '../../report/escape.js';
 import { renderComparisonMarkdown } from '../../report/markdown.js';
 import type { ResultsDocument } from '../../results/types.js';
 import type { RunEvent, RunOutcome } from '../../runner/run.js';
+import { checkBudget } from '../../pipeline/budget.js';
+import { renderEstimateText } from '../../plan/estimate.js';
 import { writeExports } from '../exports.js';
 import { createProgress } from '../progress.js';
 import { selectSuites } from '../select.js';
@@ -43,6 +45,8 @@ Options:
       --shard I/N        run only shard I of N: a split balanced by expected cost, the same on
                          every machine; combine the shards' Results with 'evalgate merge'
       --results FILE     with --base: gate this Results document (merged shards) instead of running
+      --estimate         print the estimated calls, tokens and cost first (always done, and the
+                         run refused, when the config sets budget.maxCostUSD)
       --json             print the run summary as JSON on stdout
       --junit FILE       also write the results as JUnit XML (see 'evalgate export')
       --sarif FILE       also write the safety findings as SARIF 2.1.0 (see 'evalgate export')
@@ -70,6 +74,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
       plan: { type: 'string' },
       shard: { type: 'string' },
       results: { type: 'string' },
+      estimate: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       junit: { type: 'string' },
       sarif: { type: 'string' },
@@ -132,6 +137,16 @@ export const runCommand: CommandHandler = async (argv, io) => {
   suites = selectSuites(suites, values.suite, values.filter);
   let shardInfo: ShardInfo | undefined;
   if (shard) ({ suites, info: shardInfo } = shardSuites(suites, shard));
+
+  // Cost before spending: estimated from the requests the run would send; refused over budget.
+  if (!values.results && (values.estimate || project.config.budget.maxCostUSD !== undefined)) {
+    const budget = await checkBudget(project, suites, io.env);
+    io.stderr(terminalText(renderEstimateText(budget.estimate, formatUsd), { maxLength: Infinity }));
+    if (budget.refused) {
+      io.stderr(`evalgate: ${terminalText(budget.refused)}\n`);
+      return 2;
+    }
+  }
 
   const runOptions = {
     cwd: io.cwd,

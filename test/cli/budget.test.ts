@@ -1,0 +1,125 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { startFakeOpenAI } from '../helpers/fake-openai.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/**
+ * Cost before spending: `run --estimate` and `budget.maxCostUSD` against a real run of an
+ * `openai` target (the real SDK, a loopback server that reports the usage it was sent).
+ */
+
+async function cli(argv: string[], cwd: string) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd,
+    env: { PATH: process.env.PATH, TEST_KEY: 'sk-test' },
+    isTTY: false,
+  });
+  return { code, stdout, stderr };
+}
+
+const QUESTIONS = ['How long do refunds take?', 'Can I change my delivery address after ordering?', 'Hi'];
+const SYSTEM = 'You are a support bot. Answer in one sentence, citing the policy.';
+
+/** What the chat format costs in prompt tokens, worked out apart from evalgate's code. */
+function promptTokens(question: string): number {
+  const message = (role: string, text: string) => 3 + o200k(`${role}${text}`);
+  return 3 + message('system', SYSTEM) + message('user', question);
+}
+
+describe('cost before spending', () => {
+  let server: Awaited<ReturnType<typeof startFakeOpenAI>>;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startFakeOpenAI({
+      script: ({ body }) => {
+        const question = String(body.messages?.at(-1)?.content ?? '');
+        const prompt = promptTokens(question);
+        return {
+          content: 'Refunds take 30 days.',
+          usage: { prompt_tokens: prompt, completion_tokens: 7, total_tokens: prompt + 7 },
+        };
+      },
+    });
+    dir = tempDir('evalgate-budget-');
+    const files: Record<string, string> = {
+      'prompts/bot.md': `[system]\n${SYSTEM}\n[user]\n{{question}}\n`,
+      'models/bot.yaml': 'model: gpt-4o-mini\nmax_tokens: 50\n',
+      'suites/support.yml': [
+        'id: support',
+        'repeat: 2',
+        'cases:',
+        ...QUESTIONS.map(
+          (q, i) =>
+            `  - { id: q${i}, vars: { question: "${q}" }, graders: [{ type: contains, value: days }] }`,
+        ),
+        '',
+      ].join('\n'),
+    };
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const config = (extra: string) =>
+    writeFileSync(
+      join(dir, 'evalgate.yml'),
+      `targets:\n  bot:\n    type: openai\n    baseURL: ${server.url}\n    apiKeyEnv: TEST_KEY\n    prompt: prompts/bot.md\n    model: models/bot.yaml\nsuites: [suites/*.yml]\ncache: { enabled: false }\n${extra}`,
+    );
+
+  it('counts the prompt tokens the run will send, caps completions at max_tokens, and prices them as an upper bound', async () => {
+    config('');
+    const r = await cli(['run', '--estimate'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const prompt = QUESTIONS.reduce((n, q) => n + 2 * promptTokens(q), 0);
+    const completion = QUESTIONS.length * 2 * 50;
+    // gpt-4o-mini: $0.15 in, $0.60 out per million tokens.
+    const usd = (prompt * 0.15 + completion * 0.6) / 1e6;
+    expect(r.stderr).toContain(
+      `Estimated before running: 6 calls, ${prompt} prompt tokens, ${completion} completion tokens, at most $`,
+    );
+    expect(r.stderr).toContain(`bot (openai gpt-4o-mini): 6 calls, ${prompt} + ${completion} tokens`);
+    // The run's real prompt tokens are what was estimated; its cost is below the ceiling.
+    const doc = JSON.parse(readFileSync(join(dir, 'evalgate-results.json'), 'utf8')) as {
+      summary: { cost: number };
+      suites: { metrics: { tokens: { prompt: number } } }[];
+    };
+    expect(doc.suites[0]!.metrics.tokens.prompt).toBe(prompt);
+    expect(doc.summary.cost).toBeLessThanOrEqual(usd);
+  });
+
+  it('refuses a run over budget.maxCostUSD before calling the model: exit 2, the reason, no request sent', async () => {
+    config('budget: { maxCostUSD: 0.00001 }\n');
+    const before = server.requests.length;
+    const r = await cli(['run'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /the run would cost up to \$[0-9.]+, above budget\.maxCostUSD \$0\.00001: nothing was run/,
+    );
+    expect(server.requests.length).toBe(before);
+
+    config('budget: { maxCostUSD: 1 }\n');
+    const ok = await cli(['run'], dir);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain('Estimated before running: 6 calls');
+    expect(server.requests.length).toBe(before + 6);
+  });
+
+  it('rejects a budget that is not a positive number with its file:line:col', async () => {
+    config('budget: { maxCostUSD: -3 }\n');
+    const r = await cli(['run'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/evalgate\.yml:\d+:\d+: budget\.maxCostUSD/);
+  });
+});
