@@ -3,7 +3,9 @@
  * made by the synthetic results, compare and gate, and Plans checked against PlanSchema so
  * they cannot drift from what `evalgate plan` writes.
  */
+import { createBaselines } from '../../src/baseline/index.js';
 import { compare } from '../../src/compare/compare.js';
+import { withBaselineContext } from '../../src/pipeline/baseline-context.js';
 import { createRng } from '../../src/compare/stats/rng.js';
 import { syntheticResults, type SyntheticCase, type SyntheticRun } from './synthetic.js';
 import type { ComparisonDocument } from '../../src/compare/types.js';
@@ -52,7 +54,15 @@ export function pipeline(
     s.cases.forEach((c, i) => {
       c.location = { file: s.file, line: 3 + 4 * i };
     });
-  const comparison = compare(baseline, results, { thresholds: p, staleAfterDays: p.baseline.maxAgeDays });
+  // As `evalgate run --base` does: the stored baselines' history, privacy and outputs added.
+  const stored = new Map(createBaselines(baseline, { privacy: 'redacted' }).map((b) => [b.suite, b]));
+  const sources = Object.fromEntries([...stored.keys()].map((id) => [id, 'store' as const]));
+  const comparison = withBaselineContext(
+    compare(baseline, results, { thresholds: p, staleAfterDays: p.baseline.maxAgeDays }),
+    stored,
+    sources,
+    baseline,
+  );
   return { comparison, verdict: gate(comparison, p), results };
 }
 
@@ -176,7 +186,23 @@ export function promptRegression(): PrFixture {
     removed: [{ id: 'legacy', file: 'suites/legacy.yml' }],
     components: { 'prompt:support': { kind: 'prompt', version: 'p-9f8e' } },
   });
-  return { plan: p, ...pipeline(base, cur) };
+  const gated = pipeline(base, cur);
+  // The default branch's last baselines of `support`: a slow slide, then this PR's drop.
+  const support = gated.comparison!.suites.find((s) => s.id === 'support')!;
+  support.history = [
+    { passRate: 0.967, day: '01-02' },
+    { passRate: 0.967, day: '01-05' },
+    { passRate: 0.951, day: '01-07' },
+    { passRate: 0.951, day: '01-09' },
+    { passRate: 0.934, day: '01-11' },
+    { passRate: 57 / 61, day: '01-13' },
+  ].map((h, i) => ({
+    commit: i === 5 ? REVISIONS.base.sha : `${i + 1}`.repeat(7) + 'abcdef0123456789abcdef0123456789a',
+    recordedAt: `2026-${h.day}T08:00:00.000Z`,
+    passRate: h.passRate,
+    cases: 61,
+  }));
+  return { plan: p, ...gated };
 }
 
 /** A README edit: the plan runs nothing. */
