@@ -67,7 +67,9 @@ describe('renderCheckRun for a prompt regression', () => {
     expect(run.title).toBe('evalgate: fail (1 blocker case failing, 1 metric regressed)');
     expect(run.summary.length).toBeLessThanOrEqual(65_535);
     expect(run.summary).toContain('### ❌ Blocker failures (1)');
-    expect(run.summary).toContain('**Next step:** reproduce the failing case locally: `npx evalgate run');
+    expect(run.summary).toContain(
+      '**Next step:** reproduce the failing case locally:\\\n→ `npx evalgate run',
+    );
     expect(run.summary).not.toContain('<!-- evalgate:comment');
     expect(run.summary).not.toContain(LINKS.checkRun);
     expect(run.summary).toContain(LINKS.artifact);

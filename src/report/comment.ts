@@ -7,6 +7,7 @@ import type { CaseResult, ResultsDocument } from '../results/types.js';
 import { escapeMarkdown, inlineCode } from './escape.js';
 import {
   comparisonReport,
+  caseList,
   listOf,
   moreBySuite,
   reasonLine,
@@ -558,7 +559,7 @@ function ownReport(
     const f = failing[0]!;
     const c = results ? casesIn(results).get(f.suite)?.get(f.case) : undefined;
     why = `${failing.length === 1 ? 'blocker case' : `${failing.length} blocker cases fail, first`} ${inlineCode(f.suite)} / ${inlineCode(f.case)}${failing.length === 1 ? (c?.status === 'error' ? ' errors' : ' fails') : ''}; there is no baseline to compare the rest with.`;
-    next = `reproduce the failing case locally: ${reproduceCommand(config, f.suite, f.case)}`;
+    next = `reproduce the failing case locally:\\\n→ ${reproduceCommand(config, f.suite, f.case)}`;
   } else if (results) {
     why = `${plural(results.suites.length, 'suite')} ran (${plural(results.summary.cases, 'case')}) with no baseline to compare them with.`;
     next = `record a baseline on the default branch: ${inlineCode('npx evalgate run')}, then ${inlineCode('npx evalgate baseline save')}.`;
@@ -596,18 +597,15 @@ function resultBlockers(results: ResultsDocument, max: number): Section | undefi
   const failing = results.summary.blockerFailures;
   if (failing.length === 0) return undefined;
   const cases = casesIn(results);
-  let last: string | undefined;
-  const rows = failing.slice(0, max).map(({ suite, case: id }) => {
+  const items = failing.slice(0, max).map(({ suite, case: id }) => {
     const c = cases.get(suite)?.get(id);
-    const shown = suite === last ? '' : inlineCode(suite, { table: true });
-    last = suite;
-    return [shown, inlineCode(id, { table: true }), c?.status ?? '—', whyText(c)];
+    return { suite, line: `${inlineCode(id)}: ${c?.status ?? '—'} · ${whyText(c)}` };
   });
   const more = moreBySuite(failing.slice(max), 'blocker failure');
   return {
     key: 'blockers',
     title: `❌ Blocker failures (${failing.length})`,
-    body: `${table([['suite', 'case', 'now', 'why'], ...rows])}${more ? `\n\n${more}` : ''}`,
+    body: `${caseList(items)}${more ? `\n\n${more}` : ''}`,
   };
 }
 

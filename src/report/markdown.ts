@@ -117,6 +117,7 @@ const BLOCKER_CODES = new Set<GateReason['code']>([
   'blocker-error',
 ]);
 const NBSP = '\u00a0';
+const BASE_NOW = `baseline${NBSP}→${NBSP}now`;
 
 export function renderComparisonMarkdown(
   comparison: ComparisonDocument,
@@ -423,20 +424,20 @@ function nextStep(c: ComparisonDocument, v: Verdict, config: string | undefined)
   const first = (key: string) => decisive.find((r) => causeOf(r) === key);
   const blocker = first('blockers');
   if (blocker)
-    return `reproduce the failing case locally: ${reproduceCommand(config, blocker.suite, blocker.case)}`;
+    return `reproduce the failing case locally:\\\n→ ${reproduceCommand(config, blocker.suite, blocker.case)}`;
   const error = first('errors');
   if (error)
-    return `check that the target answers, then run the suite locally: ${reproduceCommand(config, error.suite)}`;
+    return `check that the target answers, then run the suite locally:\\\n→ ${reproduceCommand(config, error.suite)}`;
   for (const key of ['regressed', 'inconclusive']) {
     const r = first(key);
     if (!r) continue;
     const worst = worstCase(c, r.suite);
     return worst
-      ? `reproduce the case that fell furthest locally: ${reproduceCommand(config, r.suite, worst.id)}`
-      : `run the suite locally: ${reproduceCommand(config, r.suite)}`;
+      ? `reproduce the case that fell furthest locally:\\\n→ ${reproduceCommand(config, r.suite, worst.id)}`
+      : `run the suite locally:\\\n→ ${reproduceCommand(config, r.suite)}`;
   }
   const budget = first('budgets');
-  if (budget) return `measure it locally: ${reproduceCommand(config, budget.suite)}`;
+  if (budget) return `measure it locally:\\\n→ ${reproduceCommand(config, budget.suite)}`;
   const comparability = first('comparability');
   if (comparability)
     return `re-record the baseline on the default branch (${inlineCode('npx evalgate run')}, then ${inlineCode('npx evalgate baseline save')}), then run this check again.`;
@@ -467,7 +468,7 @@ function baselineLabel(c: ComparisonDocument): string {
   const age =
     c.baselineAge.days === null
       ? ''
-      : ` (${glue(ageText(c.baselineAge.days))} old${c.baselineAge.stale ? ', stale' : ''})`;
+      : ` (${glue(`${ageText(c.baselineAge.days)} old${c.baselineAge.stale ? ', stale' : ''}`)})`;
   return `${sha}${age}`;
 }
 
@@ -491,23 +492,19 @@ function blockerSection(
 ): Section | undefined {
   const failing = blockerCases(v.reasons.filter(isBlockerFailure));
   if (failing.length === 0) return undefined;
-  let last: string | undefined;
-  const rows = failing.slice(0, max).map((r) => {
+  const items = failing.slice(0, max).map((r) => {
     const t = transitionOf(c, r.suite, r.case);
-    const suite = r.suite === last ? '' : inlineCode(r.suite, { table: true });
-    last = r.suite;
-    return [
-      suite,
-      inlineCode(r.case, { table: true }),
-      fromTo(t?.baseline ? outcomeText(t.baseline) : 'new', t ? outcomeText(t.current) : '—'),
-      // After confirmation, what the fresh samples in each arm showed, then the grader's reason.
-      [
-        r.evidence && `**${escapeMarkdown(r.evidence, { maxLength: maxReason })}**`,
-        t?.failure ? failureText(t, maxReason) : escapeMarkdown(r.message, { maxLength: maxReason }),
-      ]
-        .filter(Boolean)
-        .join(' · '),
-    ];
+    // After confirmation, what the fresh samples in each arm showed, then the grader's reason.
+    const why = [
+      r.evidence && `**${escapeMarkdown(r.evidence, { maxLength: maxReason })}**`,
+      t?.failure ? failureText(t, maxReason) : escapeMarkdown(r.message, { maxLength: maxReason }),
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    return {
+      suite: r.suite ?? '',
+      line: `${inlineCode(r.case ?? '')}: ${fromTo(t?.baseline ? outcomeText(t.baseline) : 'new', t ? outcomeText(t.current) : '—')} · ${why}`,
+    };
   });
   const more = moreBySuite(
     failing.slice(max).map((r) => ({ suite: r.suite ?? '' })),
@@ -516,8 +513,21 @@ function blockerSection(
   return {
     key: 'blockers',
     title: `❌ Blocker failures (${failing.length})`,
-    body: `${table([['suite', 'case', 'baseline → now', 'why'], ...rows])}${more ? `\n\n${more}` : ''}`,
+    body: `${caseList(items)}${more ? `\n\n${more}` : ''}`,
   };
+}
+
+/**
+ * Cases as a list grouped by suite (in order of first appearance), one line each: the
+ * case, baseline → now, why. A list, not a table: the why is prose, and beside it in a
+ * table every other column is squeezed until ids and outcomes break over lines.
+ */
+export function caseList(items: { suite: string; line: string }[]): string {
+  const groups = new Map<string, string[]>();
+  for (const i of items) groups.set(i.suite, [...(groups.get(i.suite) ?? []), i.line]);
+  return [...groups]
+    .map(([suite, lines]) => `- ${inlineCode(suite)}\n${lines.map((l) => `  - ${l}`).join('\n')}`)
+    .join('\n');
 }
 
 /** The verdict's other reasons (warnings, what was not comparable), then the informational notes folded. */
@@ -571,7 +581,7 @@ function suiteSection(c: ComparisonDocument, max: number): Section | undefined {
   }
   const body = [
     table(
-      [['suite', 'metric', 'baseline → now', 'change', 'verdict'], ...rows.slice(0, max).map((r) => r.cells)],
+      [['suite', 'metric', BASE_NOW, 'change', 'verdict'], ...rows.slice(0, max).map((r) => r.cells)],
       ['l', 'l', 'r', 'r', 'l'],
     ),
   ];
@@ -685,7 +695,7 @@ function layerSection(c: ComparisonDocument, max: number): Section | undefined {
     key: 'layers',
     title: 'What moved, by layer',
     body: `${table(
-      [['suite', 'layer', 'baseline → now', 'change', 'verdicts'], ...rows.slice(0, max).map((r) => r.cells)],
+      [['suite', 'layer', BASE_NOW, 'change', 'verdicts'], ...rows.slice(0, max).map((r) => r.cells)],
       ['l', 'l', 'r', 'r', 'r'],
     )}${more ? `\n\n${more}` : ''}`,
   };
@@ -746,14 +756,10 @@ function worseCases(c: ComparisonDocument): Worse[] {
 function worseSection(c: ComparisonDocument, max: number, maxReason: number): Section | undefined {
   const worse = worseCases(c);
   if (worse.length === 0) return undefined;
-  const rows = worse
-    .slice(0, max)
-    .map(({ s, t }) => [
-      inlineCode(s.id, { table: true }),
-      inlineCode(t.id, { table: true }),
-      fromTo(outcomeText(t.baseline!), outcomeText(t.current)),
-      failureText(t, maxReason),
-    ]);
+  const items = worse.slice(0, max).map(({ s, t }) => ({
+    suite: s.id,
+    line: `${inlineCode(t.id)}: ${fromTo(outcomeText(t.baseline!), outcomeText(t.current))} · ${failureText(t, maxReason)}`,
+  }));
   const more = moreBySuite(
     worse.slice(max).map(({ s }) => ({ suite: s.id })),
     'case that got worse',
@@ -762,7 +768,7 @@ function worseSection(c: ComparisonDocument, max: number, maxReason: number): Se
   return {
     key: 'worse',
     title: `Cases that got worse (${worse.length})`,
-    body: `${table([['suite', 'case', 'baseline → now', 'why'], ...rows])}${more ? `\n\n${more}` : ''}`,
+    body: `${caseList(items)}${more ? `\n\n${more}` : ''}`,
   };
 }
 
@@ -806,7 +812,7 @@ function outputsSection(
         ? ` (${s.baselinePrivacy})`
         : '';
     const summary = htmlText(
-      `${s.id} / ${t.id}${blocker ? ' (blocker)' : ''}: ${t.baseline ? t.baseline.status : 'new'} → ${t.current.status}`,
+      `${s.id} / ${t.id}${blocker ? ' (blocker)' : ''}: ${t.baseline ? outcomeText(t.baseline) : 'new'} → ${outcomeText(t.current)}`,
       { maxLength: 160 },
     );
     return [
@@ -825,7 +831,7 @@ function outputsSection(
   );
   return {
     key: 'outputs',
-    title: 'What the failing cases said',
+    title: 'Expected, the baseline and now, case by case',
     body: `${blocks.join('\n\n')}${more ? `\n\n${more}` : ''}`,
   };
 }
