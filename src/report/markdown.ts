@@ -404,13 +404,33 @@ function shellWord(s: string): string {
   return /^[A-Za-z0-9._:/@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The `evalgate run` that reproduces one case (or suite) locally; real flags only (cli/commands/run.ts). */
+/**
+ * Whether the command can carry the text exactly: a code span shows one line (whitespace
+ * runs and controls would be changed) and breaks HTML comment delimiters with a zero-width
+ * space, and a long word would be cut.
+ */
+function quotable(s: string): boolean {
+  return (
+    [...s].length <= 120 &&
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    !/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[^\S ]| {2}|^ | $|<!--|--!?>/.test(s)
+  );
+}
+
+/**
+ * The `evalgate run` that reproduces one case (or suite) locally, with the flags the CLI has
+ * (`--config`, `--suite`, `--filter id=`; cli/commands/run.ts, cli/select.ts), each word
+ * shell-quoted. An id the command cannot carry exactly is left out (the suite is run), never
+ * mangled into a command that selects something else.
+ */
 export function reproduceCommand(config: string | undefined, suite?: string, id?: string): string {
   const args = ['npx', 'evalgate', 'run'];
-  if (config && config !== 'evalgate.yml') args.push('--config', shellWord(config));
-  if (suite !== undefined) args.push('--suite', shellWord(suite));
-  if (id !== undefined) args.push('--filter', shellWord(`id=${id}`));
-  return inlineCode(args.join(' '), { maxLength: 400 });
+  if (config && config !== 'evalgate.yml' && quotable(config)) args.push('--config', shellWord(config));
+  if (suite !== undefined && quotable(suite)) {
+    args.push('--suite', shellWord(suite));
+    if (id !== undefined && quotable(id)) args.push('--filter', shellWord(`id=${id}`));
+  }
+  return inlineCode(args.join(' '), { maxLength: 1000 });
 }
 
 /** The case of a suite that fell furthest, to reproduce. */
