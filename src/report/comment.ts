@@ -23,19 +23,22 @@ const NBSP = '\u00a0';
 
 /**
  * The report a PR shows, in three places: the sticky comment (here), the check run
- * (check-run.ts) and the step summary (step-summary.ts). One renderer, one size budget per
- * place; when the full report does not fit, detail is given up in steps rather than the
- * publish failing (dorny/test-reporter's approach):
+ * (check-run.ts) and the step summary (step-summary.ts). One renderer (markdown.ts lays out
+ * the comparison; the plan's change, what ran and why, and the run without a baseline are
+ * added here), one size budget per place. Every table and list is capped at every level,
+ * and what a cap leaves out is counted under it by suite. When the report does not fit,
+ * detail is given up in steps rather than the publish failing (dorny/test-reporter's approach):
  *
- *   0 full       every section open, long lists, failing outputs
- *   1 collapsed  detail sections folded into <details>, outputs cut short
- *   2 trimmed    lists cut to the top few with "… and M more", outputs of a few cases
- *   3 pointer    only the verdict, blocker failures and the per-suite table, and where
- *                the rest is (step summary, artifact)
- *   4 cut        as 3 with the blocker and suite tables cut to the rows that fit
+ *   0 full       tables and lists of 25 rows, failing outputs of 10 cases
+ *   1 folded     every detail section folded into <details>, outputs cut short
+ *   2 trimmed    every table and list cut to 10 rows, outputs of 3 cases
+ *   3 pointer    the first screen, the blocker failures and the suite table (10 rows
+ *                each), and where the rest is (step summary, artifact)
+ *   4 cut        as 3 with fewer blocker and suite rows, as many as fit
  *
- * Every step keeps the verdict headline, is well-formed markdown (sections are added or
- * left out whole, so fences and <details> stay balanced) and says what it left out.
+ * Every step keeps the first screen (verdict, why, next step, change), is well-formed
+ * markdown (sections are added or left out whole, so fences and <details> stay balanced)
+ * and its notice says exactly what it left out.
  */
 
 export interface ReportLinks {
