@@ -7,7 +7,9 @@ import {
   LINKS,
   nothingAffected,
   plan,
+  noClearChange,
   promptRegression,
+  slowSlide,
   structureProblems,
   withoutFences,
 } from '../../test/kits/pr-fixtures.js';
@@ -116,6 +118,27 @@ describe('renderPrComment (golden)', () => {
     expect(body).toContain(
       '**Next step:** reproduce the failing case locally:\\\n→ `npx evalgate run --suite support --filter id=refund-policy`',
     );
+  });
+
+  it('a slow slide: no blocker, a regressed trusted suite, its trend, baselines kept as hashes', () => {
+    const body = renderPrComment({ ...slowSlide(), key: KEY, links: LINKS });
+    golden('comment-regressed-hash', body);
+    expect(structureProblems(body, { marker: commentMarker(KEY), links: LINK_URLS })).toEqual([]);
+    expect(body).toMatch(/\*\*Why:\*\* gating metric regressed: `support` pass rate /);
+    expect(body).toContain(
+      'reproduce the case that fell furthest locally:\\\n→ `npx evalgate run --suite support --filter id=',
+    );
+    expect(body).toContain('```mermaid\nxychart-beta\n');
+    expect(body).toContain('_not kept: the baseline stores outputs as hashes (`privacy: hash`)_');
+  });
+
+  it('no clear change: a pass that says it could not tell, not a bare pass', () => {
+    const f = noClearChange();
+    expect(f.verdict.verdict).toBe('pass');
+    const body = renderPrComment({ ...f, key: KEY, links: LINKS });
+    golden('comment-pass-no-clear-change', body);
+    expect(body).toContain('## ✅ evalgate: pass — no blocker failed, no clear change');
+    expect(body).not.toContain('🔻');
   });
 
   it('adversarial model output stays inert', () => {
