@@ -263,7 +263,10 @@ export function slowSlide(): PrFixture {
     ],
   };
   const gated = pipeline(base, cur, {}, 'hash');
-  gated.comparison.suites[0]!.history = slide([0.992, 0.983, 0.975, 0.967, 0.958, 113 / 120], REVISIONS.base.sha);
+  gated.comparison.suites[0]!.history = slide(
+    [0.992, 0.983, 0.975, 0.967, 0.958, 113 / 120],
+    REVISIONS.base.sha,
+  );
   const p = plan({
     changes: [
       {
