@@ -58,6 +58,13 @@ describe('renderPrComment (golden)', () => {
     const body = renderPrComment({ ...promptRegression(), key: KEY, links: LINKS });
     golden('comment-regression', body);
     expect(structureProblems(body, { marker: commentMarker(KEY), links: LINK_URLS })).toEqual([]);
+    // The change is stated once (it used to be four times: change list, reasons, note, baseline).
+    expect(body.split('p-1a2b').length - 1).toBe(1);
+    // The first screen: verdict, why (the blocker first), next step, before any section.
+    const first = body.slice(0, body.indexOf('\n### '));
+    expect(first).toContain('## ❌ evalgate: fail');
+    expect(first).toContain('**Why:** blocker case `support` / `refund-policy` fails');
+    expect(first).toContain('→ `npx evalgate run --suite support --filter id=refund-policy`');
   });
 
   it('nothing affected: a short comment that still says what changed', () => {
