@@ -5,7 +5,12 @@ import { RESULTS_SCHEMA_VERSION, type ResultsDocument, type SuiteResult } from '
 import { fingerprintSuite, type FingerprintExtras } from './fingerprint.js';
 import { applyPrivacy } from './privacy.js';
 import type { PrivacyMode } from './schema.js';
-import { BASELINE_SCHEMA_VERSION, type Baseline } from './types.js';
+import {
+  BASELINE_HISTORY_MAX,
+  BASELINE_SCHEMA_VERSION,
+  type Baseline,
+  type BaselineHistoryEntry,
+} from './types.js';
 
 /**
  * A baseline that cannot be trusted: unreadable, truncated, of another schema version, or
@@ -18,23 +23,57 @@ export interface CreateBaselineOptions {
   privacy: PrivacyMode;
   /** Per suite id: grader spec hash and judge, where the caller knows them. */
   extras?: Record<string, FingerprintExtras>;
+  /** The baselines these replace, by suite id: their history is carried forward. */
+  previous?: ReadonlyMap<string, Baseline>;
 }
 
-/** Splits a Results document into one baseline per suite, fingerprinted, privacy applied. */
+/**
+ * Splits a Results document into one baseline per suite, fingerprinted, privacy applied,
+ * each with its pass-rate history: the previous baseline's, with this one added last.
+ */
 export function createBaselines(results: ResultsDocument, options: CreateBaselineOptions): Baseline[] {
   if (results.summary.partial) {
     throw new BaselineError(
       'the Results document is from an interrupted run (summary.partial): finish the run before saving it as a baseline',
     );
   }
-  return results.suites.map((suite) => ({
-    schemaVersion: BASELINE_SCHEMA_VERSION,
-    suite: suite.id,
-    fingerprint: fingerprintSuite(results, suite.id, options.extras?.[suite.id]),
-    privacy: options.privacy,
-    run: narrowRun(results, suite),
-    result: applyPrivacy(suite, options.privacy),
-  }));
+  return results.suites.map((suite) => {
+    const baseline: Baseline = {
+      schemaVersion: BASELINE_SCHEMA_VERSION,
+      suite: suite.id,
+      fingerprint: fingerprintSuite(results, suite.id, options.extras?.[suite.id]),
+      privacy: options.privacy,
+      run: narrowRun(results, suite),
+      result: applyPrivacy(suite, options.privacy),
+    };
+    const before = options.previous?.get(suite.id);
+    baseline.history = carryHistory(before ? baselineHistory(before) : [], historyEntry(baseline));
+    return baseline;
+  });
+}
+
+/** A suite's pass-rate history, oldest first, ending with this baseline; one point for a baseline without one. */
+export function baselineHistory(baseline: Baseline): BaselineHistoryEntry[] {
+  return baseline.history?.length ? baseline.history : [historyEntry(baseline)];
+}
+
+function historyEntry(b: Baseline): BaselineHistoryEntry {
+  const commit = b.fingerprint.commit ?? b.run.gitSha;
+  return {
+    ...(commit !== undefined && { commit }),
+    recordedAt: b.fingerprint.recordedAt,
+    passRate: b.result.metrics.passRate ?? null,
+    cases: b.result.metrics.cases,
+  };
+}
+
+/**
+ * The history with `entry` added last, at most BASELINE_HISTORY_MAX points. Saving the same
+ * run twice (same commit, same finish time) replaces its point rather than adding a second.
+ */
+function carryHistory(history: BaselineHistoryEntry[], entry: BaselineHistoryEntry): BaselineHistoryEntry[] {
+  const kept = history.filter((h) => !(h.recordedAt === entry.recordedAt && h.commit === entry.commit));
+  return [...kept, entry].slice(-BASELINE_HISTORY_MAX);
 }
 
 function narrowRun(results: ResultsDocument, suite: SuiteResult): Baseline['run'] {
@@ -93,6 +132,16 @@ const BaselineSchema = z.looseObject({
     components: z.record(z.string(), z.looseObject({ kind: z.string(), version: z.string() })),
     targets: z.record(z.string(), z.looseObject({ kind: z.string() })),
   }),
+  history: z
+    .array(
+      z.looseObject({
+        commit: z.string().optional(),
+        recordedAt: z.string(),
+        passRate: z.number().min(0).max(1).nullable(),
+        cases: z.number().int().min(0),
+      }),
+    )
+    .optional(),
   result: z.looseObject({
     id: z.string(),
     target: z.string(),

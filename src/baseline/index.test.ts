@@ -3,13 +3,18 @@ import { createRepo } from '../../test/helpers/git.js';
 import { ProjectConfigSchema } from '../config/schema.js';
 import { compare } from '../compare/compare.js';
 import {
+  BASELINE_HISTORY_MAX,
   BaselineConfigSchema,
+  baselineHistory,
   compareInputs,
+  createBaselines,
   GitBranchStore,
   loadBaselines,
   openBaselineStore,
+  parseBaseline,
   PathStore,
   saveBaselines,
+  serializeBaseline,
 } from './index.js';
 import { fakeResults } from '../../test/kits/baseline.js';
 import { tempDir } from '../../test/helpers/tmp.js';
@@ -107,5 +112,71 @@ describe('saveBaselines and loadBaselines', () => {
       },
     });
     expect(loaded.sources).toEqual({ a: 'rerun' });
+  });
+});
+
+describe('baseline history', () => {
+  const run = (n: number, outcomes: string) =>
+    fakeResults([{ id: 'support', outcomes }, { id: 'other' }], {
+      gitSha: String(n).padStart(40, '0'),
+      finishedAt: `2026-01-${String(n).padStart(2, '0')}T00:00:00.000Z`,
+    });
+
+  it('each save carries the replaced baseline’s pass-rate history forward, oldest first, capped', async () => {
+    const store = new PathStore({ rootDir: tempDir('evalgate-hist-'), dir: 'b' });
+    await saveBaselines({ store, results: run(1, 'PPPP'), privacy: 'hash' });
+    await saveBaselines({ store, results: run(2, 'PPPF'), privacy: 'hash' });
+    const third = await saveBaselines({
+      store,
+      results: run(3, 'PPFF'),
+      privacy: 'hash',
+      suiteIds: ['support'],
+    });
+    expect(third.baselines[0]!.history).toEqual([
+      { commit: '1'.padStart(40, '0'), recordedAt: '2026-01-01T00:00:00.000Z', passRate: 1, cases: 4 },
+      { commit: '2'.padStart(40, '0'), recordedAt: '2026-01-02T00:00:00.000Z', passRate: 0.75, cases: 4 },
+      { commit: '3'.padStart(40, '0'), recordedAt: '2026-01-03T00:00:00.000Z', passRate: 0.5, cases: 4 },
+    ]);
+    // Read back through the parser, and `other` (not saved the third time) kept its two points.
+    const loaded = await store.load(['support', 'other']);
+    expect(loaded.get('support')!.history!.map((h) => h.passRate)).toEqual([1, 0.75, 0.5]);
+    expect(loaded.get('other')!.history!.map((h) => h.commit?.slice(-1))).toEqual(['1', '2']);
+
+    // Saving the same run again replaces its point; past the cap the oldest points go.
+    await saveBaselines({ store, results: run(3, 'PPFF'), privacy: 'hash', suiteIds: ['support'] });
+    expect((await store.load(['support'])).get('support')!.history).toHaveLength(3);
+    for (let n = 4; n <= BASELINE_HISTORY_MAX + 5; n++)
+      await saveBaselines({ store, results: run(n, 'PPPP'), privacy: 'hash', suiteIds: ['support'] });
+    const history = (await store.load(['support'])).get('support')!.history!;
+    expect(history).toHaveLength(BASELINE_HISTORY_MAX);
+    expect(history.at(-1)!.recordedAt).toBe(`2026-01-${BASELINE_HISTORY_MAX + 5}T00:00:00.000Z`);
+    expect(history[0]!.recordedAt).toBe('2026-01-06T00:00:00.000Z');
+  });
+
+  it('a baseline written before history existed still loads, and starts the history of its successor', async () => {
+    const store = new PathStore({ rootDir: tempDir('evalgate-hist-'), dir: 'b' });
+    const [old] = createBaselines(run(1, 'PPPF'), { privacy: 'raw' });
+    delete old!.history;
+    await store.save([old!]);
+    const loaded = (await store.load(['support'])).get('support')!;
+    expect(loaded.history).toBeUndefined();
+    expect(baselineHistory(loaded)).toEqual([
+      { commit: '1'.padStart(40, '0'), recordedAt: '2026-01-01T00:00:00.000Z', passRate: 0.75, cases: 4 },
+    ]);
+    const saved = await saveBaselines({
+      store,
+      results: run(2, 'PPPP'),
+      privacy: 'raw',
+      suiteIds: ['support'],
+    });
+    expect(saved.baselines[0]!.history!.map((h) => h.passRate)).toEqual([0.75, 1]);
+  });
+
+  it('a malformed history is refused like any other malformed baseline', () => {
+    const [b] = createBaselines(run(1, 'PP'), { privacy: 'raw' });
+    const text = serializeBaseline({ ...b!, history: [{ recordedAt: 'x', passRate: 2, cases: 1 }] });
+    expect(() => parseBaseline(text, 'support.json')).toThrow(
+      expect.objectContaining({ location: expect.objectContaining({ field: 'history[0].passRate' }) }),
+    );
   });
 });

@@ -15,8 +15,10 @@ export {
   type PrivacyMode,
 } from './schema.js';
 export {
+  BASELINE_HISTORY_MAX,
   BASELINE_SCHEMA_VERSION,
   type Baseline,
+  type BaselineHistoryEntry,
   type BaselineListing,
   type BaselineStore,
   type Fingerprint,
@@ -25,6 +27,7 @@ export {
 export {
   BaselineError,
   baselineFileName,
+  baselineHistory,
   baselinesToResults,
   createBaselines,
   parseBaseline,
@@ -130,16 +133,28 @@ export interface SaveBaselinesOptions {
   /** Only these suites; all in the document when left out. */
   suiteIds?: readonly string[];
   message?: string;
+  /**
+   * The baselines being replaced, whose pass-rate history is carried forward; read from the
+   * store when left out. One that cannot be read starts its history afresh (it is replaced).
+   */
+  previous?: ReadonlyMap<string, Baseline>;
 }
 
-/** Splits a default-branch Results document into per-suite baselines and stores them in one commit. */
+/**
+ * Splits a default-branch Results document into per-suite baselines and stores them in one
+ * commit, each carrying the pass-rate history of the baseline it replaces.
+ */
 export async function saveBaselines(
   options: SaveBaselinesOptions,
 ): Promise<SaveResult & { baselines: Baseline[] }> {
   const wanted = options.suiteIds ? new Set(options.suiteIds) : undefined;
+  const ids = options.results.suites.map((s) => s.id).filter((id) => !wanted || wanted.has(id));
+  const previous =
+    options.previous ?? (await options.store.load(ids).catch(() => new Map<string, Baseline>()));
   const baselines = createBaselines(options.results, {
     privacy: options.privacy,
     ...(options.extras && { extras: options.extras }),
+    previous,
   }).filter((b) => !wanted || wanted.has(b.suite));
   const sha = options.results.run.gitSha;
   const message =

@@ -56,6 +56,26 @@ export interface Baseline {
   /** The Results document's run, narrowed to this suite's target. */
   run: RunInfo;
   result: SuiteResult;
+  /**
+   * The suite's pass rate on the default branch over its last baselines, oldest first, this
+   * one last; at most BASELINE_HISTORY_MAX points. Carried forward from the baseline it
+   * replaces when saved. Absent in baselines written before it existed (read as this one
+   * point alone: `baselineHistory`).
+   */
+  history?: BaselineHistoryEntry[];
+}
+
+/** How many baselines a suite's history keeps: enough to see a slow slide, small in every file. */
+export const BASELINE_HISTORY_MAX = 20;
+
+/** One baseline of a suite, as its history remembers it. */
+export interface BaselineHistoryEntry {
+  commit?: string;
+  /** When the run finished (the fingerprint's recordedAt). */
+  recordedAt: string;
+  /** The suite's pass rate (passed / graded samples); null when nothing was graded. */
+  passRate: number | null;
+  cases: number;
 }
 
 /** A stored baseline, as `list()` describes it without the caller reading every result. */

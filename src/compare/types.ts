@@ -153,6 +153,13 @@ export interface SuiteComparison {
   /** Over every case of each run, paired or not: what the gate's error threshold reads. */
   overall: { baseline: ArmRates | null; current: ArmRates };
   usage: UsageComparison;
+  /**
+   * Report context the pipeline adds from the stored baseline (compare leaves both out): the
+   * suite's pass rate over the default branch's last baselines, oldest first, the one
+   * compared with last; and how that baseline kept outputs (`hash`: none can be shown).
+   */
+  history?: { commit?: string; recordedAt: string; passRate: number | null; cases: number }[];
+  baselinePrivacy?: 'raw' | 'redacted' | 'hash';
 }
 
 export interface UnpairedCase {
@@ -200,6 +207,11 @@ export interface CaseTransition {
   change: 'worse' | 'better' | 'same' | 'new' | 'changed' | 'unknown';
   /** Why the current run did not pass, from its first failing (or erroring) sample. Raw text: escape before display. */
   failure?: CaseFailure;
+  /**
+   * For a case that got worse: the start of the baseline's output (a passing sample's), as
+   * the baseline's privacy mode stored it. Added by the pipeline; raw text: escape it.
+   */
+  baselineOutput?: string;
 }
 
 export interface CaseFailure {

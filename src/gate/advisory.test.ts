@@ -189,6 +189,9 @@ describe('which layer moved', () => {
     ]);
     const markdown = renderComparisonMarkdown(comparison, gate(comparison));
     expect(markdown).toContain('### What moved, by layer');
-    expect(markdown).toMatch(/\| +\| judge scores +\| +100\.0% \| +0\.0% \| +-100\.0 pp \|/);
+    // Numbers, arrows and units joined by no-break spaces, so a cell never wraps mid-value.
+    expect(markdown).toMatch(
+      /\| +\| judge\u00a0scores +\| +100\.0%\u00a0→\u00a00\.0% \| +-100\.0\u00a0pp \|/,
+    );
   });
 });

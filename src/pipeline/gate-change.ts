@@ -27,6 +27,7 @@ import { describeGitHubError } from '../github/errors.js';
 import type { ResultsDocument } from '../results/types.js';
 import type { RunEvent, RunOutcome } from '../runner/run.js';
 import { freshSampler, type ArmSampler } from './arms.js';
+import { withBaselineContext } from './baseline-context.js';
 import { confirmFailingBlockers, emptyConfirmation } from './confirm.js';
 import { evaluate, type EvaluateOptions } from './evaluate.js';
 import {
@@ -115,12 +116,18 @@ export async function gateChange(options: GateChangeOptions): Promise<GatedChang
   const { outcome, results } = await runStage(options);
   const baselines = await baselineStage(options, results);
   const edits = await editsStage(options, baselines.loaded.results, results);
-  const comparison = compare(edits.baseline, results, {
-    // With re-sampling on, this comparison is stage 1 of two and may spend only α₁ of α.
-    thresholds: stageOnePolicy(policy),
-    staleAfterDays: policy.baseline.maxAgeDays,
-    ...compareInputs(baselines.loaded.baselines, results, fingerprintExtrasForProject(project)),
-  });
+  const comparison = withBaselineContext(
+    compare(edits.baseline, results, {
+      // With re-sampling on, this comparison is stage 1 of two and may spend only α₁ of α.
+      thresholds: stageOnePolicy(policy),
+      staleAfterDays: policy.baseline.maxAgeDays,
+      ...compareInputs(baselines.loaded.baselines, results, fingerprintExtrasForProject(project)),
+    }),
+    // The report's trend chart and the baseline's outputs of the cases that got worse.
+    baselines.loaded.baselines,
+    baselines.loaded.sources,
+    edits.baseline,
+  );
   let verdict = gate(comparison, stageOnePolicy(policy));
   const gated = {
     outcome,

@@ -156,6 +156,7 @@ async function saveStage(
     results,
     privacy: project.config.baseline.privacy,
     extras: fingerprintExtrasForProject(project),
+    previous: before,
   });
   const suites = saved.baselines.map((b) => b.suite);
   return {

@@ -66,7 +66,10 @@ describe('renderCheckRun for a prompt regression', () => {
     expect(run.conclusion).toBe('failure');
     expect(run.title).toBe('evalgate: fail (1 blocker case failing, 1 metric regressed)');
     expect(run.summary.length).toBeLessThanOrEqual(65_535);
-    expect(run.summary).toContain('### Blocker failures');
+    expect(run.summary).toContain('### ❌ Blocker failures (1)');
+    expect(run.summary).toContain(
+      '**Next step:** reproduce the failing case locally:\\\n→ `npx evalgate run',
+    );
     expect(run.summary).not.toContain('<!-- evalgate:comment');
     expect(run.summary).not.toContain(LINKS.checkRun);
     expect(run.summary).toContain(LINKS.artifact);
@@ -209,10 +212,11 @@ describe('renderCheckRun limits', () => {
       name: 'evalgate',
       repoRoot: '/repo',
       links: LINKS,
+      maxSummaryChars: 20_000,
     });
-    expect(run.summary.length).toBeLessThanOrEqual(65_535);
+    expect(run.summary.length).toBeLessThanOrEqual(20_000);
     expect(run.summary).toContain(
-      '✂️ **Shortened** to fit the 65,535-character limit of a check run summary',
+      '✂️ **Shortened** to fit the 20,000-character limit of a check run summary',
     );
     expect(structureProblems(run.summary, { links: Object.values(LINKS) })).toEqual([]);
     const failing = f.comparison!.suites.flatMap((s) =>

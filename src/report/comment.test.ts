@@ -7,7 +7,9 @@ import {
   LINKS,
   nothingAffected,
   plan,
+  noClearChange,
   promptRegression,
+  slowSlide,
   structureProblems,
   withoutFences,
 } from '../../test/kits/pr-fixtures.js';
@@ -25,6 +27,14 @@ function golden(name: string, actual: string): void {
 }
 
 const KEY = 'evalgate.yml';
+
+/** Body rows of each markdown table, in order. */
+function tableRowCounts(md: string): number[] {
+  return md
+    .split(/\n\n/)
+    .filter((p) => p.startsWith('|'))
+    .map((t) => t.split('\n').length - 2);
+}
 const LINK_URLS = Object.values(LINKS);
 
 describe('commentMarker / hasMarker', () => {
@@ -48,12 +58,20 @@ describe('renderPrComment (golden)', () => {
     const body = renderPrComment({ ...promptRegression(), key: KEY, links: LINKS });
     golden('comment-regression', body);
     expect(structureProblems(body, { marker: commentMarker(KEY), links: LINK_URLS })).toEqual([]);
+    // The change is stated once (it used to be four times: change list, reasons, note, baseline).
+    expect(body.split('p-1a2b').length - 1).toBe(1);
+    // The first screen: verdict, why (the blocker first), next step, before any section.
+    const first = body.slice(0, body.indexOf('\n### '));
+    expect(first).toContain('## ❌ evalgate: fail');
+    expect(first).toContain('**Why:** blocker case `support` / `refund-policy` fails');
+    expect(first).toContain('→ `npx evalgate run --suite support --filter id=refund-policy`');
   });
 
   it('nothing affected: a short comment that still says what changed', () => {
     const body = renderPrComment({ ...nothingAffected(), key: KEY, links: LINKS });
     golden('comment-nothing-affected', body);
-    expect(body).toContain('Nothing evaluated changed');
+    expect(body).toContain('**Change:** nothing evaluated changed (1 changed file');
+    expect(body).toContain('**Why:** nothing evaluated is affected by this change');
     expect(body).not.toContain('### Suites');
   });
 
@@ -73,7 +91,7 @@ describe('renderPrComment (golden)', () => {
       ],
     });
     const body = renderPrComment({ ...f, key: KEY, links: {} });
-    expect(body).toContain('- tool `tool:lookup` modified: `t-1` → `t-2`');
+    expect(body).toContain('**Change:** tool `tool:lookup` `t-1`\u00a0→\u00a0`t-2` · 0 of 3 suites ran.');
     expect(body).not.toContain('](');
   });
 
@@ -102,8 +120,32 @@ describe('renderPrComment (golden)', () => {
     });
     golden('comment-no-baseline', body);
     expect(structureProblems(body, { marker: commentMarker(KEY), links: LINK_URLS })).toEqual([]);
-    expect(body.indexOf('### Blocker failures')).toBeLessThan(body.indexOf('### Suites\n'));
+    expect(body.indexOf('### ❌ Blocker failures')).toBeLessThan(body.indexOf('### Suites\n'));
     expect(body).not.toContain('blocker case fails');
+    expect(body).toContain(
+      '**Next step:** reproduce the failing case locally:\\\n→ `npx evalgate run --suite support --filter id=refund-policy`',
+    );
+  });
+
+  it('a slow slide: no blocker, a regressed trusted suite, its trend, baselines kept as hashes', () => {
+    const body = renderPrComment({ ...slowSlide(), key: KEY, links: LINKS });
+    golden('comment-regressed-hash', body);
+    expect(structureProblems(body, { marker: commentMarker(KEY), links: LINK_URLS })).toEqual([]);
+    expect(body).toMatch(/\*\*Why:\*\* gating metric regressed: `support` pass rate /);
+    expect(body).toContain(
+      'reproduce the case that fell furthest locally:\\\n→ `npx evalgate run --suite support --filter id=',
+    );
+    expect(body).toContain('```mermaid\nxychart-beta\n');
+    expect(body).toContain('_not kept: the baseline stores outputs as hashes (`privacy: hash`)_');
+  });
+
+  it('no clear change: a pass that says it could not tell, not a bare pass', () => {
+    const f = noClearChange();
+    expect(f.verdict.verdict).toBe('pass');
+    const body = renderPrComment({ ...f, key: KEY, links: LINKS });
+    golden('comment-pass-no-clear-change', body);
+    expect(body).toContain('## ✅ evalgate: pass — no blocker failed, no clear change');
+    expect(body).not.toContain('🔻');
   });
 
   it('adversarial model output stays inert', () => {
@@ -121,32 +163,51 @@ describe('renderPrComment (golden)', () => {
 describe('renderPrComment size budget', () => {
   const huge = hugeFixture();
 
-  it('degrades a huge report under the limit, keeping the marker, the verdict, blockers and the suite table', () => {
-    const full = renderReport(
-      { ...huge, links: LINKS },
-      { max: Infinity, measure: (t) => t.length, limitLabel: '' },
-    );
-    expect(full.level).toBe(0);
-    expect(full.body.length).toBeGreaterThan(65_536);
+  it('caps every table of a huge report, and the notes under them count the rest by suite', () => {
     const body = renderPrComment({ ...huge, key: KEY, links: LINKS });
     expect(body.length).toBeLessThanOrEqual(65_536);
     expect(structureProblems(body, { marker: commentMarker(KEY), links: LINK_URLS })).toEqual([]);
     expect(body).toContain('## ❌ evalgate: fail');
-    expect(body).toContain('> ✂️ **Shortened** to fit the 65,536-character limit of a PR comment');
-    expect(body).toContain('### Blocker failures');
-    expect(body).toContain('### Suites');
+    expect(body).not.toContain('Shortened');
+    expect(body).toContain('### ❌ Blocker failures (300)');
+    expect(body).toContain(
+      '…and 275 more blocker failures: 5 in `suite-03`, 10 in `suite-04`, 10 in `suite-05`, 10 in `suite-06`, 10 in `suite-07`, and 23 more suites.',
+    );
+    // The suite and usage tables, the blocker and worse-case lists: 25 rows each, the rest counted.
+    expect(tableRowCounts(body)).toEqual([25, 25]);
+    expect(body.split('\n').filter((l) => l.startsWith('  - `blocker-'))).toHaveLength(25);
+    expect(body.split('\n').filter((l) => l.startsWith('  - `case-'))).toHaveLength(25);
+    expect(body).toContain('…and 485 more cases that got worse: 9 in `suite-02`, 17 in `suite-03`,');
     golden('comment-huge', body);
   });
 
+  it('a shortened comment cuts every table to what its notice says', () => {
+    const body = renderPrComment({ ...huge, key: KEY, links: LINKS, maxChars: 20_000 });
+    expect(body.length).toBeLessThanOrEqual(20_000);
+    expect(structureProblems(body, { marker: commentMarker(KEY), links: LINK_URLS })).toEqual([]);
+    expect(body).toContain(
+      '> ✂️ **Shortened** to fit the 20,000-character limit of a PR comment: detail sections are folded, every table and list cut to its first 10 rows',
+    );
+    expect(body).toContain('…and 290 more blocker failures: 10 in `suite-02`,');
+    for (const rows of tableRowCounts(body)) expect(rows).toBeLessThanOrEqual(10);
+    for (const list of body.split(/\n\n/).filter((p) => p.startsWith('- '))) {
+      // A list grouped by suite counts its cases (the nested items), a flat one its items.
+      const lines = list.split('\n').filter((l) => !/^ *- …and/.test(l));
+      const nested = lines.filter((l) => l.startsWith('  - '));
+      expect((nested.length ? nested : lines).length).toBeLessThanOrEqual(10);
+    }
+    golden('comment-huge-shortened', body);
+  });
+
   it('takes the first step that fits, and every step is well-formed', () => {
-    // Measured on this fixture: full 108,387 characters, collapsed 98,919, trimmed 63,814,
-    // pointer 56,065; below that the tables are cut.
+    // Measured on this fixture: full 41,761 characters, folded 32,182, trimmed 12,775,
+    // pointer 6,113; below that the tables are cut.
     const expected: [number, number][] = [
       [200_000, 0],
-      [100_000, 1],
-      [65_536, 2],
-      [60_000, 3],
-      [20_000, 4],
+      [40_000, 1],
+      [30_000, 2],
+      [12_000, 3],
+      [6_000, 4],
       [3_000, 4],
       [600, 4],
       [120, 4],
@@ -175,14 +236,14 @@ describe('renderPrComment size budget', () => {
     const full = renderReport(f, { max: Infinity, measure: (t) => t.length, limitLabel: 'x' });
     const collapsed = renderReport(f, {
       max: full.body.length - 1,
-      measure: (t) => (t.includes('<details><summary>What changed</summary>') ? 0 : t.length),
+      measure: (t) => (t.includes('<details><summary>Cases that got worse (6)</summary>') ? 0 : t.length),
       limitLabel: 'the limit',
     });
     expect(collapsed.level).toBe(1);
-    expect(collapsed.body).toContain('<details><summary>Why</summary>');
-    expect(collapsed.body).toContain('### Blocker failures');
+    expect(collapsed.body).toContain('<details><summary>Reasons</summary>');
+    expect(collapsed.body).toContain('### ❌ Blocker failures (1)');
     expect(collapsed.body).toContain('### Suites');
-    expect(collapsed.body).toContain('detail sections are collapsed');
+    expect(collapsed.body).toContain('detail sections are folded');
   });
 });
 

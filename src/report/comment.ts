@@ -1,28 +1,44 @@
-import { markdownTable } from 'markdown-table';
 import { plural } from '../compare/format.js';
 import type { ComparisonDocument } from '../compare/types.js';
-import type { GateReason, Verdict } from '../gate/types.js';
+import type { Verdict } from '../gate/types.js';
 import { describeReason } from '../plan/render.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, Reason } from '../plan/types.js';
 import type { CaseResult, ResultsDocument } from '../results/types.js';
-import { codeBlock, escapeMarkdown, inlineCode } from './escape.js';
-import { LEVEL_ICON, VERDICT_ICON, renderComparisonMarkdown, type MarkdownOptions } from './markdown.js';
+import { escapeMarkdown, inlineCode } from './escape.js';
+import {
+  comparisonReport,
+  caseList,
+  listOf,
+  moreBySuite,
+  reasonLine,
+  renderSection,
+  reproduceCommand,
+  table,
+  VERDICT_ICON,
+  type MarkdownOptions,
+  type Section,
+} from './markdown.js';
+
+const NBSP = '\u00a0';
 
 /**
  * The report a PR shows, in three places: the sticky comment (here), the check run
- * (check-run.ts) and the step summary (step-summary.ts). One renderer, one size budget per
- * place; when the full report does not fit, detail is given up in steps rather than the
- * publish failing (dorny/test-reporter's approach):
+ * (check-run.ts) and the step summary (step-summary.ts). One renderer (markdown.ts lays out
+ * the comparison; the plan's change, what ran and why, and the run without a baseline are
+ * added here), one size budget per place. Every table and list is capped at every level,
+ * and what a cap leaves out is counted under it by suite. When the report does not fit,
+ * detail is given up in steps rather than the publish failing (dorny/test-reporter's approach):
  *
- *   0 full       every section open, long lists, failing outputs
- *   1 collapsed  detail sections folded into <details>, outputs cut short
- *   2 trimmed    lists cut to the top few with "… and M more", outputs of a few cases
- *   3 pointer    only the verdict, blocker failures and the per-suite table, and where
- *                the rest is (step summary, artifact)
- *   4 cut        as 3 with the blocker and suite tables cut to the rows that fit
+ *   0 full       tables and lists of 25 rows, failing outputs of 10 cases
+ *   1 folded     every detail section folded into <details>, outputs cut short
+ *   2 trimmed    every table and list cut to 10 rows, outputs of 3 cases
+ *   3 pointer    the first screen, the blocker failures and the suite table (10 rows
+ *                each), and where the rest is (step summary, artifact)
+ *   4 cut        as 3 with fewer blocker and suite rows, as many as fit
  *
- * Every step keeps the verdict headline, is well-formed markdown (sections are added or
- * left out whole, so fences and <details> stay balanced) and says what it left out.
+ * Every step keeps the first screen (verdict, why, next step, change), is well-formed
+ * markdown (sections are added or left out whole, so fences and <details> stay balanced)
+ * and its notice says exactly what it left out.
  */
 
 export interface ReportLinks {
@@ -165,15 +181,10 @@ export function markCommentOutdated(
 
 // ---------------------------------------------------------------- the shared renderer
 
-interface Section {
-  key: string;
-  /** Heading text; none for a block that carries its own markup (notes, links). */
-  title?: string;
-  body: string;
-}
-
 interface Parts {
+  /** The verdict line, then why / next step / change: the first screen, kept at every level. */
   headline: string;
+  summary: string[];
   /** Kept at every level. */
   blockers?: Section;
   suites?: Section;
@@ -184,7 +195,7 @@ interface Parts {
 
 interface Limits {
   markdown: MarkdownOptions;
-  /** Items kept in a list (changes, suites, reasons, ids); the rest are counted. */
+  /** Items kept in a list (changes, suites, reasons, ids) and rows in a table; the rest are counted. */
   list: number;
   /** Failing outputs shown, and the characters kept of each. */
   outputs: number;
@@ -193,12 +204,12 @@ interface Limits {
   reasons: number;
 }
 
-/** Per level 0, 1, 2: how much of each list is kept. */
+/** Per level 0, 1, 2: how much of each list and table is kept. The notice quotes these numbers. */
 const LIMITS: readonly [Limits, Limits, Limits] = [
-  { markdown: { maxCases: 25, maxIds: 20 }, list: Infinity, outputs: 10, outputChars: 1500, reasons: 5 },
-  { markdown: { maxCases: 25, maxIds: 20 }, list: Infinity, outputs: 10, outputChars: 500, reasons: 5 },
+  { markdown: { maxRows: 25, maxIds: 20 }, list: 25, outputs: 10, outputChars: 1500, reasons: 5 },
+  { markdown: { maxRows: 25, maxIds: 20 }, list: 25, outputs: 10, outputChars: 500, reasons: 5 },
   {
-    markdown: { maxCases: 10, maxIds: 5, maxReason: 120 },
+    markdown: { maxRows: 10, maxIds: 5, maxReason: 120 },
     list: 10,
     outputs: 3,
     outputChars: 300,
@@ -217,37 +228,24 @@ export function renderReport(input: ReportInput, budget: ReportBudget): Rendered
     const body = prefix + assemble(buildParts(input, level), level, input, budget);
     if (fits(body)) return { body, level };
   }
-  const parts = buildParts(input, 2);
-  const pointer = prefix + assemble(parts, 3, input, budget);
+  const pointer = prefix + assemble(buildParts(input, 3), 3, input, budget);
   if (fits(pointer)) return { body: pointer, level: 3 };
-  return { body: cutToFit(parts, input, budget), level: 4 };
+  return { body: cutToFit(input, budget), level: 4 };
 }
-
-const PLAN_KEYS = new Set(['changed', 'ran']);
-const WHY_KEYS = new Set(['why', 'notes']);
 
 /**
- * Order: the verdict; what changed and which suites ran (the plan); blocker failures; why
- * (regressions first, as the gate sorts them); the per-suite table; then the rest.
+ * Order: the verdict with why, next step and the change (the first screen); blocker
+ * failures; the per-suite table; then the rest, as the comparison orders it, and what ran
+ * and why, folded.
  */
 function assemble(parts: Parts, level: 0 | 1 | 2 | 3, input: ReportInput, budget: ReportBudget): string {
-  const out = [parts.headline];
+  const out = [parts.headline, ...parts.summary];
   if (level !== 0) out.push(notice(level, budget, input.links));
-  const detail = (pick: (s: Section) => boolean) =>
-    level < 3 ? parts.detail.filter(pick).map((s) => renderSection(s, level > 0)) : [];
-  out.push(...detail((s) => PLAN_KEYS.has(s.key)));
   if (parts.blockers) out.push(renderSection(parts.blockers, false));
-  out.push(...detail((s) => WHY_KEYS.has(s.key)));
   if (parts.suites) out.push(renderSection(parts.suites, false));
-  out.push(...detail((s) => !PLAN_KEYS.has(s.key) && !WHY_KEYS.has(s.key)));
+  if (level < 3) out.push(...parts.detail.map((s) => renderSection(s, level > 0 || (s.folded ?? false))));
   if (parts.footer) out.push(parts.footer);
   return `${out.join('\n\n')}\n`;
-}
-
-function renderSection(s: Section, collapsed: boolean): string {
-  if (!s.title) return s.body;
-  if (collapsed) return `<details><summary>${s.title}</summary>\n\n${s.body}\n\n</details>`;
-  return `### ${s.title}\n\n${s.body}`;
 }
 
 function notice(
@@ -256,11 +254,12 @@ function notice(
   links: ReportLinks | undefined,
   cut = '',
 ): string {
+  const l2 = LIMITS[2];
   const what = {
-    1: 'detail sections are collapsed and failing outputs cut short',
-    2: `detail sections are collapsed, lists cut to the top ${LIMITS[2].list} (the rest counted) and outputs shown for ${LIMITS[2].outputs} cases`,
-    3: 'only blocker failures and the per-suite table are shown',
-    4: `only blocker failures and the per-suite table are shown, and ${cut}`,
+    1: 'detail sections are folded and failing outputs cut short',
+    2: `detail sections are folded, every table and list cut to its first ${l2.list} rows (the rest counted under it) and outputs shown for ${l2.outputs} cases`,
+    3: `only the blocker failures and the per-suite table are shown, each cut to its first ${l2.list} rows (the rest counted under it)`,
+    4: `only the blocker failures and the per-suite table are shown, ${cut}`,
   }[level];
   return `> ✂️ **Shortened** to fit ${budget.limitLabel}: ${what}. ${whereTheRestIs(links, budget)}`;
 }
@@ -273,37 +272,39 @@ function whereTheRestIs(links: ReportLinks | undefined, budget: ReportBudget): s
   return `The full report is in ${places.join(' and ')}.`;
 }
 
-/** Level 4: the pointer level with the blocker and suite tables cut, binary-searching the rows kept. */
-function cutToFit(parts: Parts, input: ReportInput, budget: ReportBudget): string {
+/** Level 4: the pointer level with fewer blocker and suite rows, binary-searching how many fit. */
+function cutToFit(input: ReportInput, budget: ReportBudget): string {
   const prefix = budget.prefix ?? '';
-  const blockerRows = tableRows(parts.blockers?.body);
-  const suiteRows = tableRows(parts.suites?.body);
+  const full = buildParts(input, 3);
+  const blockerRows = full.blockerCount;
+  const suiteRows = full.suiteCount;
   const render = (b: number, s: number) => {
-    const cut: string[] = [];
-    if (b < blockerRows) cut.push(`${b} of ${plural(blockerRows, 'blocker failure')}`);
-    if (s < suiteRows) cut.push(`${s} of ${suiteRows} suite rows`);
-    const shown = cut.length ? `the tables cut to the first ${cut.join(' and the first ')}` : 'nothing else';
-    const out = [prefix + parts.headline, notice(4, budget, input.links, shown)];
-    if (parts.blockers) out.push(renderSection(cutTable(parts.blockers, b), false));
-    if (parts.suites) out.push(renderSection(cutTable(parts.suites, s), false));
+    const parts = buildParts(input, 3, { blockers: b, suites: s });
+    const cut = `the blocker table cut to ${Math.min(b, blockerRows)} of ${plural(blockerRows, 'row')} and the suite table to ${Math.min(s, suiteRows)} of ${plural(suiteRows, 'row')}`;
+    const out = [prefix + parts.headline, ...parts.summary, notice(4, budget, input.links, cut)];
+    if (parts.blockers) out.push(renderSection(parts.blockers, false));
+    if (parts.suites) out.push(renderSection(parts.suites, false));
     if (parts.footer) out.push(parts.footer);
     return `${out.join('\n\n')}\n`;
   };
   const fits = (b: number, s: number) => budget.measure(render(b, s)) <= budget.max;
   // Blocker rows matter most, but a few suite rows are kept beside them if at all possible.
-  const reserve = Math.min(5, suiteRows);
-  let b = largest(blockerRows, (n) => fits(n, reserve));
-  let s = fits(b, reserve) ? largest(suiteRows, (n) => fits(b, n)) : 0;
+  const maxB = Math.min(blockerRows, LIMITS[2].list);
+  const maxS = Math.min(suiteRows, LIMITS[2].list);
+  const reserve = Math.min(5, maxS);
+  let b = largest(maxB, (n) => fits(n, reserve));
+  let s = fits(b, reserve) ? largest(maxS, (n) => fits(b, n)) : 0;
   if (!fits(b, s)) {
-    b = largest(blockerRows, (n) => fits(n, 0));
+    b = largest(maxB, (n) => fits(n, 0));
     s = 0;
   }
   const body = render(b, s);
   if (budget.measure(body) <= budget.max) return body;
-  const bare = `${prefix}${parts.headline.split('\n')[0] ?? ''}\n\n> ✂️ **Shortened** to fit ${budget.limitLabel}. ${whereTheRestIs(input.links, budget)}\n`;
+  const first = full.headline;
+  const bare = `${prefix}${first}\n\n> ✂️ **Shortened** to fit ${budget.limitLabel}. ${whereTheRestIs(input.links, budget)}\n`;
   if (budget.measure(bare) <= budget.max) return bare;
   // Not even the headline fits: cut it, whole code points at a time, keeping the marker.
-  const chars = Array.from(`${prefix}${parts.headline.split('\n')[0] ?? ''}\n`);
+  const chars = Array.from(`${prefix}${first}\n`);
   while (chars.length && budget.measure(chars.join('')) > budget.max) chars.splice(-2, 1);
   return chars.join('');
 }
@@ -321,172 +322,171 @@ function largest(max: number, ok: (n: number) => boolean): number {
   return lo;
 }
 
+// ---------------------------------------------------------------- building the sections
+
+const ORDER = [
+  'trend',
+  'worse',
+  'outputs',
+  'why',
+  'notes',
+  'changed',
+  'ran',
+  'layers',
+  'usage',
+  'new-removed',
+  'baseline',
+];
+
+function buildParts(
+  input: ReportInput,
+  level: 0 | 1 | 2 | 3,
+  rows?: { blockers: number; suites: number },
+): Parts & { blockerCount: number; suiteCount: number } {
+  const limits = LIMITS[Math.min(level, 2) as 0 | 1 | 2];
+  const { plan, comparison, verdict } = input;
+  const parts: Parts & { blockerCount: number; suiteCount: number } = {
+    headline: '',
+    summary: [],
+    detail: [],
+    blockerCount: 0,
+    suiteCount: 0,
+  };
+  const change = plan ? planChange(plan) : undefined;
+
+  if (comparison) {
+    const cases = input.results ? casesIn(input.results) : undefined;
+    const report = comparisonReport(comparison, verdict, {
+      ...limits.markdown,
+      ...(rows && { maxBlockers: rows.blockers, maxSuiteRows: rows.suites }),
+      maxOutputs: limits.outputs,
+      maxOutputChars: limits.outputChars,
+      essentialOnly: level === 3,
+      ...(plan && { config: plan.config }),
+      ...(change && { change }),
+      ...(cases && { fullOutput: (suite: string, id: string) => failingOutput(cases, suite, id) }),
+    });
+    parts.headline = report.headline;
+    parts.summary = report.summary;
+    for (const s of report.sections) {
+      if (s.key === 'blockers') parts.blockers = s;
+      else if (s.key === 'suites') parts.suites = s;
+      else parts.detail.push(s);
+    }
+    parts.blockerCount = new Set(
+      verdict.reasons
+        .filter((r) => r.code.startsWith('blocker-') && (r.level === 'fail' || r.level === 'error'))
+        .map((r) => `${r.suite}\u0000${r.case}`),
+    ).size;
+    parts.suiteCount = tableRows(
+      comparisonReport(comparison, verdict, { maxSuiteRows: Infinity }).sections.find(
+        (s) => s.key === 'suites',
+      )?.body,
+    );
+  } else {
+    const own = ownReport(input, limits, rows);
+    Object.assign(parts, own);
+  }
+  if (plan) {
+    if (plan.changes.length > CHANGES_INLINE) parts.detail.push(changedSection(plan, limits.list));
+    if (plan.suites.length || plan.removed.length || plan.warnings.length)
+      parts.detail.push(ranSection(plan, limits.list, limits.reasons));
+  }
+  parts.detail.sort((a, b) => rank(a.key) - rank(b.key));
+  parts.footer = footer(input.links);
+  const { commit } = input;
+  // On the headline, so it survives every level of shortening.
+  if (commit) parts.headline = `${parts.headline} · ${commitLink(commit)}`;
+  return parts;
+}
+
+function rank(key: string): number {
+  const i = ORDER.indexOf(key);
+  return i < 0 ? ORDER.length : i;
+}
+
 function tableRows(body: string | undefined): number {
   if (!body) return 0;
   return Math.max(0, body.split('\n').filter((l) => l.startsWith('|')).length - 2);
 }
 
-/**
- * The first `keep` rows of the section's table; list lines after it (the suite notes) are
- * dropped with the rows. Every line of a table is a whole row: escape.ts keeps newlines out
- * of cells, so cutting between lines cannot leave a cell or a code span open.
- */
-function cutTable(s: Section, keep: number): Section {
-  const lines = s.body.split('\n');
-  const rows = tableRows(s.body);
-  if (keep >= rows) return s;
-  const start = lines.findIndex((l) => l.startsWith('|'));
-  const kept = lines.slice(0, start + 2 + keep);
-  return { ...s, body: `${kept.join('\n')}\n\n…and ${rows - keep} more rows.` };
+function casesIn(results: ResultsDocument): Map<string, Map<string, CaseResult>> {
+  return new Map(results.suites.map((s) => [s.id, new Map(s.cases.map((c) => [c.id, c]))]));
 }
 
-// ---------------------------------------------------------------- building the sections
-
-function buildParts(input: ReportInput, level: 0 | 1 | 2): Parts {
-  const limits = LIMITS[level];
-  const { plan, comparison, verdict } = input;
-  const parts: Parts = { headline: '', detail: [] };
-  const changed = plan ? changedSection(plan, limits.list) : undefined;
-  const ran = plan && plan.suites.length ? ranSection(plan, limits.list, limits.reasons) : undefined;
-
-  if (comparison) {
-    const md = renderComparisonMarkdown(comparison, verdict, limits.markdown);
-    const split = splitComparison(md);
-    parts.headline = split.headline;
-    for (const s of split.sections) {
-      if (s.key === 'blockers') parts.blockers = s;
-      else if (s.key === 'suites') parts.suites = s;
-      else parts.detail.push(limits.list === Infinity ? s : { ...s, body: trimList(s.body, limits.list) });
-    }
-  } else {
-    parts.headline = ownHeadline(input);
-    if (input.results) {
-      parts.blockers = resultBlockers(input.results);
-      parts.suites = resultSuites(input.results);
-    }
-    const why = reasonsSection(verdict, limits.list, parts.blockers !== undefined);
-    if (why) parts.detail.push(why);
-  }
-  if (changed) parts.detail.unshift(changed);
-  if (ran) parts.detail.splice(changed ? 1 : 0, 0, ran);
-  const outputs = outputsSection(input, limits.outputs, limits.outputChars);
-  if (outputs) {
-    const at = parts.detail.findIndex((s) => s.key === 'Cases that got worse');
-    parts.detail.splice(at < 0 ? parts.detail.length : at + 1, 0, outputs);
-  }
-  parts.footer = footer(input.links);
-  const { commit } = input;
-  if (commit) {
-    // On the headline's first line, so it survives every level of shortening.
-    const [first = '', ...more] = parts.headline.split('\n');
-    parts.headline = [`${first} · ${commitLink(commit)}`, ...more].join('\n');
-  }
-  return parts;
+function failingOutput(
+  cases: Map<string, Map<string, CaseResult>>,
+  suite: string,
+  id: string,
+): string | undefined {
+  const out = cases
+    .get(suite)
+    ?.get(id)
+    ?.samples.find((s) => s.status !== 'pass' && s.output?.output)?.output?.output;
+  return out === '' ? undefined : out;
 }
 
-const HEADLINE_KEY: Record<string, string> = {
-  'Blocker failures': 'blockers',
-  Suites: 'suites',
-  Why: 'why',
-};
+// ---------------------------------------------------------------- the plan
 
-/**
- * renderComparisonMarkdown's output cut back into its sections, so the comment can reorder
- * and fold them without a second renderer. Safe to split on line starts: every string from
- * a run reaches that markdown through escape.ts, which keeps newlines (and so `### ` and
- * `<details>` at a line start) out of it.
- */
-function splitComparison(md: string): { headline: string; sections: Section[] } {
-  const [headline = '', ...chunks] = md.trimEnd().split(/\n\n(?=### |<details><summary>)/);
-  const sections: Section[] = [];
-  for (const chunk of chunks) {
-    if (chunk.startsWith('### ')) {
-      const nl = chunk.indexOf('\n');
-      const title = nl < 0 ? chunk.slice(4) : chunk.slice(4, nl);
-      sections.push({ key: HEADLINE_KEY[title] ?? title, title, body: chunk.slice(nl + 1).trimStart() });
-    } else {
-      sections.push({ key: 'notes', body: chunk });
-    }
-  }
-  return { headline, sections };
-}
-
-/** A list cut to its first `max` items: every item is one line, so cutting between lines is safe. */
-function trimList(body: string, max: number): string {
-  const lines = body.split('\n');
-  const out: string[] = [];
-  let items = 0;
-  let dropped = 0;
-  for (const line of lines) {
-    if (line.startsWith('- ')) {
-      items++;
-      if (items > max) {
-        dropped++;
-        continue;
-      }
-    } else if (dropped) {
-      out.push(`- …and ${dropped} more`);
-      dropped = 0;
-    }
-    out.push(line);
-  }
-  if (dropped) out.push(`- …and ${dropped} more`);
-  return out.join('\n');
-}
-
-function ownHeadline(input: ReportInput): string {
-  const { plan, verdict, results } = input;
-  let lead: string;
-  if (plan && plan.suites.length === 0)
-    lead = `Nothing evaluated is affected by this change, so ${
-      plan.unaffected.length ? `none of the ${plural(plan.unaffected.length, 'suite')} ran` : 'no suite ran'
-    }.`;
-  else if (results)
-    lead = `${plural(results.suites.length, 'suite')} ran (${plural(results.summary.cases, 'case')}), with no baseline to compare them with.`;
-  else lead = 'No comparison was made.';
-  return `## ${VERDICT_ICON[verdict.verdict]} evalgate: ${verdict.verdict}\n\n${lead}`;
-}
-
-/** The verdict's reasons, when there is no comparison markdown to take them from; blocker failures have their own table. */
-function reasonsSection(verdict: Verdict, max: number, blockerTable: boolean): Section | undefined {
-  const line = (r: GateReason) => {
-    const where = [r.suite, r.case].filter((x): x is string => x !== undefined).map((x) => inlineCode(x));
-    return `- ${LEVEL_ICON[r.level]} ${where.length ? `${where.join(' / ')}: ` : ''}${escapeMarkdown(r.message, { maxLength: 400 })}`;
-  };
-  const shown = verdict.reasons.filter(
-    (r) =>
-      r.level !== 'info' &&
-      !(blockerTable && r.code.startsWith('blocker-') && (r.level === 'fail' || r.level === 'error')),
-  );
-  if (shown.length === 0) return undefined;
-  return { key: 'why', title: 'Why', body: listOf(shown.map(line), max) };
-}
-
-function listOf(lines: string[], max: number): string {
-  const kept = lines.slice(0, max);
-  if (lines.length > kept.length) kept.push(`- …and ${lines.length - kept.length} more`);
-  return kept.join('\n');
-}
+/** Changes named on the Change line; more are listed in a folded section instead. */
+const CHANGES_INLINE = 3;
 
 function version(v: string | null): string {
   return v === null ? '(none)' : inlineCode(v);
 }
 
-/** The plan's changes, then what it warned about and the suites it will not run because they are gone. */
+function changeText(c: Plan['changes'][number]): string {
+  const status = c.status === 'modified' ? '' : ` ${c.status}`;
+  return `${escapeMarkdown(c.kind)} ${inlineCode(c.component)}${status} ${version(c.old)}${NBSP}→${NBSP}${version(c.new)}`;
+}
+
+/** The plan's change, stated once: on the first screen, or counted there and listed folded below. */
+function planChange(plan: Plan): { text: string; components: string[] } {
+  const components = plan.changes.map((c) => c.component);
+  let text: string;
+  if (plan.changes.length === 0)
+    text = plan.files.length
+      ? `nothing evaluated changed (${plural(plan.files.length, 'changed file')}, none part of an evaluated component or suite)`
+      : 'nothing evaluated changed';
+  else if (plan.changes.length <= CHANGES_INLINE) text = plan.changes.map(changeText).join('; ');
+  else text = `${plural(plan.changes.length, 'component')} changed (listed under “What changed”)`;
+  const total = plan.suites.length + plan.unaffected.length;
+  return { text: `${text} · ${plan.suites.length} of ${plural(total, 'suite')} ran`, components };
+}
+
 function changedSection(plan: Plan, max: number): Section {
-  const paragraphs: string[] = [];
-  if (plan.changes.length === 0) {
-    const files = plan.files.length
-      ? ` ${plural(plan.files.length, 'changed file')}, none part of an evaluated component or suite.`
-      : '';
-    paragraphs.push(`Nothing evaluated changed.${files}`);
-  } else {
-    const lines = plan.changes.map(
-      (c) =>
-        `- ${escapeMarkdown(c.kind)} ${inlineCode(c.component)} ${c.status}: ${version(c.old)} → ${version(c.new)}`,
-    );
-    paragraphs.push(listOf(lines, max));
-  }
+  return {
+    key: 'changed',
+    title: `What changed (${plan.changes.length})`,
+    body: listOf(
+      plan.changes.map((c) => `- ${changeText(c)}`),
+      max,
+    ),
+    folded: true,
+  };
+}
+
+/**
+ * Why each suite ran, without repeating the versions the Change line gives; then the suites
+ * removed at head and the plan's warnings.
+ */
+function ranSection(plan: Plan, max: number, maxReasons: number): Section {
+  const reasonText = (r: Reason): string =>
+    r.type === 'component'
+      ? `uses ${escapeMarkdown(r.kind)} ${inlineCode(r.component)}, which changed`
+      : r.type === 'suite'
+        ? r.old === null
+          ? 'new suite'
+          : 'its file or dataset changed'
+        : escapeMarkdown(describeReason(r), { maxLength: 300 });
+  const lines = plan.suites.map((s) => {
+    const reasons = s.reasons.slice(0, maxReasons).map(reasonText);
+    if (s.reasons.length > maxReasons) reasons.push(`and ${s.reasons.length - maxReasons} more`);
+    return `- ${inlineCode(s.id)}: ${reasons.join('; ')}`;
+  });
+  const paragraphs = lines.length ? [listOf(lines, max)] : [];
+  if (plan.unaffected.length)
+    paragraphs.push(`${plural(plan.unaffected.length, 'suite')} not affected, not run.`);
   if (plan.removed.length)
     paragraphs.push(
       `Suites removed at head, not run: ${plan.removed
@@ -501,25 +501,12 @@ function changedSection(plan: Plan, max: number): Section {
         max,
       ),
     );
-  return { key: 'changed', title: 'What changed', body: paragraphs.join('\n\n') };
-}
-
-function ranSection(plan: Plan, max: number, maxReasons: number): Section {
-  const lines = plan.suites.map((s) => {
-    const reasons = s.reasons
-      .slice(0, maxReasons)
-      .map((r) => escapeMarkdown(describeReason(r), { maxLength: 300 }));
-    if (s.reasons.length > maxReasons) reasons.push(`and ${s.reasons.length - maxReasons} more`);
-    return `- ${inlineCode(s.id)}: ${reasons.join('; ')}`;
-  });
   const total = plan.suites.length + plan.unaffected.length;
-  const skipped = plan.unaffected.length
-    ? `\n\n${plural(plan.unaffected.length, 'suite')} not affected, not run.`
-    : '';
   return {
     key: 'ran',
-    title: `Suites that ran and why (${plan.suites.length} of ${total})`,
-    body: `${listOf(lines, max)}${skipped}`,
+    title: `What ran and why (${plan.suites.length} of ${plural(total, 'suite')})`,
+    body: paragraphs.join('\n\n'),
+    folded: true,
   };
 }
 
@@ -548,49 +535,107 @@ function link(text: string, url: string | undefined): string | undefined {
 
 // ---------------------------------------------------------------- without a comparison
 
-function casesIn(results: ResultsDocument): Map<string, Map<string, CaseResult>> {
-  return new Map(results.suites.map((s) => [s.id, new Map(s.cases.map((c) => [c.id, c]))]));
+/**
+ * Nothing affected, or a run with no baseline: the same first screen (verdict, why, next
+ * step, change), the run's blocker failures and per-suite pass rates, the other reasons.
+ */
+function ownReport(
+  input: ReportInput,
+  limits: Limits,
+  rows?: { blockers: number; suites: number },
+): Pick<Parts, 'headline' | 'summary' | 'blockers' | 'suites' | 'detail'> & {
+  blockerCount: number;
+  suiteCount: number;
+} {
+  const { plan, verdict, results } = input;
+  const config = plan?.config;
+  const failing = results?.summary.blockerFailures ?? [];
+  const change = plan ? planChange(plan).text : 'no plan: the suites chosen were run';
+  let why: string;
+  let next: string;
+  if (plan && plan.suites.length === 0) {
+    why = `nothing evaluated is affected by this change, so ${
+      plan.unaffected.length ? `none of the ${plural(plan.unaffected.length, 'suite')} ran` : 'no suite ran'
+    }.`;
+    next = 'nothing required.';
+  } else if (failing.length) {
+    const f = failing[0]!;
+    const c = results ? casesIn(results).get(f.suite)?.get(f.case) : undefined;
+    why = `${failing.length === 1 ? 'blocker case' : `${failing.length} blocker cases fail, first`} ${inlineCode(f.suite)} / ${inlineCode(f.case)}${failing.length === 1 ? (c?.status === 'error' ? ' errors' : ' fails') : ''}; there is no baseline to compare the rest with.`;
+    next = `reproduce the failing case locally:\\\n→ ${reproduceCommand(config, f.suite, f.case)}`;
+  } else if (results) {
+    why = `${plural(results.suites.length, 'suite')} ran (${plural(results.summary.cases, 'case')}) with no baseline to compare them with.`;
+    next = `record a baseline on the default branch: ${inlineCode('npx evalgate run')}, then ${inlineCode('npx evalgate baseline save')}.`;
+  } else {
+    const first = verdict.reasons.find((r) => r.level !== 'info');
+    why = first
+      ? `no comparison was made: ${escapeMarkdown(first.message, { maxLength: 200 })}`
+      : 'no comparison was made.';
+    next = 'read the reasons below.';
+  }
+  const out: ReturnType<typeof ownReport> = {
+    headline: `## ${VERDICT_ICON[verdict.verdict]} evalgate: ${verdict.verdict}`,
+    summary: [`**Why:** ${why}`, `**Next step:** ${next}`, `**Change:** ${change}.`],
+    detail: [],
+    blockerCount: failing.length,
+    suiteCount: results?.suites.length ?? 0,
+  };
+  if (results) {
+    const b = resultBlockers(results, rows?.blockers ?? limits.list);
+    if (b) out.blockers = b;
+    const s = resultSuites(results, rows?.suites ?? limits.list);
+    if (s) out.suites = s;
+  }
+  const reasons = verdict.reasons.filter(
+    (r) =>
+      r.level !== 'info' &&
+      !(out.blockers && r.code.startsWith('blocker-') && (r.level === 'fail' || r.level === 'error')),
+  );
+  if (reasons.length)
+    out.detail.push({ key: 'why', title: 'Reasons', body: listOf(reasons.map(reasonLine), limits.list) });
+  return out;
 }
 
-function resultBlockers(results: ResultsDocument): Section | undefined {
+function resultBlockers(results: ResultsDocument, max: number): Section | undefined {
   const failing = results.summary.blockerFailures;
   if (failing.length === 0) return undefined;
   const cases = casesIn(results);
-  const rows = failing.map(({ suite, case: id }) => {
+  const items = failing.slice(0, max).map(({ suite, case: id }) => {
     const c = cases.get(suite)?.get(id);
-    return [
-      inlineCode(suite, { table: true }),
-      inlineCode(id, { table: true }),
-      c?.status ?? '—',
-      whyText(c),
-    ];
+    return { suite, line: `${inlineCode(id)}: ${c?.status ?? '—'} · ${whyText(c)}` };
   });
+  const more = moreBySuite(failing.slice(max), 'blocker failure');
   return {
     key: 'blockers',
-    title: 'Blocker failures',
-    body: simpleTable(['suite', 'case', 'now', 'why'], rows),
+    title: `❌ Blocker failures (${failing.length})`,
+    body: `${caseList(items)}${more ? `\n\n${more}` : ''}`,
   };
 }
 
-function resultSuites(results: ResultsDocument): Section | undefined {
+function resultSuites(results: ResultsDocument, max: number): Section | undefined {
   if (results.suites.length === 0) return undefined;
-  const rows = results.suites.map((s) => [
-    inlineCode(s.id, { table: true }),
-    s.tier,
-    String(s.metrics.cases),
-    s.metrics.passRate === null ? '—' : `${(s.metrics.passRate * 100).toFixed(1)}%`,
-    String(s.metrics.errors),
-    String(s.metrics.blockerFailures.length),
-  ]);
+  const rows = results.suites.map((s) => ({
+    suite: s.id,
+    cells: [
+      `${inlineCode(s.id, { table: true })}${NBSP}·${NBSP}${s.tier}`,
+      String(s.metrics.cases),
+      s.metrics.passRate === null ? '—' : `${(s.metrics.passRate * 100).toFixed(1)}%`,
+      String(s.metrics.errors),
+      String(s.metrics.blockerFailures.length),
+    ],
+  }));
+  const more = moreBySuite(rows.slice(max), 'suite');
   return {
     key: 'suites',
     title: 'Suites',
-    body: simpleTable(['suite', 'tier', 'cases', 'pass rate', 'errors', 'blockers failing'], rows),
+    body: `${table(
+      [
+        ['suite', 'cases', 'pass rate', 'errors', 'blockers failing'],
+        ...rows.slice(0, max).map((r) => r.cells),
+      ],
+      ['l', 'r', 'r', 'r', 'r'],
+    )}${more ? `\n\n${more}` : ''}`,
   };
-}
-
-function simpleTable(header: string[], rows: string[][]): string {
-  return markdownTable([header, ...rows]);
 }
 
 function whyText(c: CaseResult | undefined, maxLength = 160): string {
@@ -599,51 +644,4 @@ function whyText(c: CaseResult | undefined, maxLength = 160): string {
   if (s.error) return escapeMarkdown(`error (${s.error.kind}): ${s.error.message}`, { maxLength });
   const failed = s.graders.filter((g) => !g.pass).map((g) => `${g.grader}: ${g.reason}`);
   return escapeMarkdown(failed.join('; ') || 'failed', { maxLength });
-}
-
-// ---------------------------------------------------------------- failing outputs
-
-/**
- * What the model said in the cases a reviewer will look at first (failing blockers, then
- * the cases that got worse), each in a fence its text cannot close. From the Results when
- * given (the comparison keeps only the start of an output).
- */
-function outputsSection(input: ReportInput, maxCases: number, maxChars: number): Section | undefined {
-  const picked: { suite: string; id: string; blocker: boolean; output: string }[] = [];
-  const cases = input.results ? casesIn(input.results) : undefined;
-  const fullOutput = (suite: string, id: string) =>
-    cases
-      ?.get(suite)
-      ?.get(id)
-      ?.samples.find((s) => s.status !== 'pass' && s.output?.output)?.output?.output;
-  const candidates: { suite: string; id: string; blocker: boolean; short?: string }[] = [];
-  if (input.comparison) {
-    for (const s of input.comparison.suites) {
-      for (const t of s.transitions) {
-        const blockerFailing = t.blocker && t.current.status !== 'pass';
-        if (blockerFailing || (s.status === 'comparable' && t.change === 'worse'))
-          candidates.push({ suite: s.id, id: t.id, blocker: blockerFailing, short: t.failure?.output });
-      }
-    }
-  } else if (input.results) {
-    for (const f of input.results.summary.blockerFailures)
-      candidates.push({ suite: f.suite, id: f.case, blocker: true });
-  }
-  // Blockers first; otherwise the comparison's order.
-  candidates.sort((a, b) => Number(b.blocker) - Number(a.blocker));
-  let total = 0;
-  for (const c of candidates) {
-    const output = fullOutput(c.suite, c.id) ?? c.short;
-    if (output === undefined || output === '') continue;
-    total++;
-    if (picked.length < maxCases) picked.push({ ...c, output });
-  }
-  if (picked.length === 0) return undefined;
-  const blocks = picked.map(
-    (p) =>
-      `${inlineCode(p.suite)} / ${inlineCode(p.id)}${p.blocker ? ' (blocker)' : ''}\n\n${codeBlock(p.output, { maxLength: maxChars, language: 'text' })}`,
-  );
-  const more =
-    total > picked.length ? `\n\n…and the outputs of ${plural(total - picked.length, 'more case')}.` : '';
-  return { key: 'outputs', title: 'What the failing cases returned', body: `${blocks.join('\n\n')}${more}` };
 }

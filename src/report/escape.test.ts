@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../compare/stats/rng.js';
-import { codeBlock, escapeMarkdown, inlineCode, plainText, terminalText } from './escape.js';
+import {
+  codeBlock,
+  escapeMarkdown,
+  htmlText,
+  inlineCode,
+  plainText,
+  quoteText,
+  terminalText,
+} from './escape.js';
 
 const ZWJ = '\u200d';
 const ZWSP = '\u200b';
@@ -177,5 +185,40 @@ describe('terminalText', () => {
       expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
       for (const line of out.split('\n')) expect(line.trim().startsWith('::')).toBe(false);
     }
+  });
+});
+
+describe('htmlText', () => {
+  it('keeps tags, attributes, links, code spans and mentions from opening inside our HTML', () => {
+    const out = htmlText(
+      '</summary><img src=x onerror="a"> ![x](https://e/p.png) `c` @octocat #12 a&b\nline',
+    );
+    expect(out).not.toMatch(/[<>"'[\]()`!]/);
+    expect(out).toContain('&#60;/summary&#62;&#60;img src=x onerror=&#34;a&#34;&#62;');
+    expect(out).toContain(`@${ZWJ}octocat`);
+    expect(out).toContain(`&#35;${ZWJ}12`);
+    expect(out).toContain('a&#38;b line');
+    expect(out).not.toContain('://');
+  });
+
+  it('cuts to maxLength code points', () => {
+    expect(htmlText('🙂'.repeat(10), { maxLength: 4 })).toBe('🙂🙂🙂…');
+  });
+});
+
+describe('quoteText', () => {
+  it('quotes each line inert, joined by hard breaks; blank lines become paragraph breaks', () => {
+    expect(quoteText('# title\n- item\n\n\n```\n</details> @all')).toBe(
+      `> \\# title\\\n> \\- item\n>\n> \\\`\\\`\\\`\\\n> &lt;/details&gt; @${ZWJ}all`,
+    );
+  });
+
+  it('keeps a long unbroken line as one line (it wraps as prose does), cut to maxLength', () => {
+    const out = quoteText('x'.repeat(5000), { maxLength: 100 });
+    expect(out).toBe(`> ${'x'.repeat(99)}…`);
+  });
+
+  it('says when there is nothing to quote', () => {
+    expect(quoteText('\n \n')).toBe('> _(empty)_');
   });
 });

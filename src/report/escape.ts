@@ -83,6 +83,39 @@ export function codeBlock(text: unknown, options: EscapeOptions & { language?: s
 }
 
 /**
+ * Untrusted text inside our own HTML (a `<summary>`), where markdown is not read but
+ * GitHub still links mentions and references in the rendered text: one line, cut to
+ * maxLength (default 200) code points, mentions and autolinks broken as in escapeMarkdown,
+ * `&`, `<`, `>`, quotes and markdown punctuation as numeric entities, so no tag, attribute,
+ * link, image or code span can open.
+ */
+export function htmlText(text: unknown, options: EscapeOptions = {}): string {
+  const s = defuseLinks(truncate(oneLine(text), options.maxLength ?? 200));
+  // Markdown punctuation too: should the text ever land outside an HTML block, it stays text.
+  return s.replace(/[&<>"'[\]()!`*_~|#\\]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Untrusted multi-line text (a model's output) as a markdown blockquote that wraps as prose
+ * does, where a fenced block would scroll sideways: each line made inert by escapeMarkdown,
+ * kept as its own line by a hard break, blank lines as paragraph breaks; cut to maxLength
+ * (default 1500) code points first. Leading indentation is not kept.
+ */
+export function quoteText(text: unknown, options: EscapeOptions = {}): string {
+  const s = truncate(stripControls(String(text ?? '')).replace(/\r\n?/g, '\n'), options.maxLength ?? 1500);
+  const paragraphs: string[][] = [[]];
+  for (const raw of s.split('\n')) {
+    const line = escapeMarkdown(raw, { maxLength: Number.MAX_SAFE_INTEGER });
+    if (line === '') {
+      if (paragraphs.at(-1)!.length) paragraphs.push([]);
+    } else paragraphs.at(-1)!.push(line);
+  }
+  const kept = paragraphs.filter((p) => p.length);
+  if (kept.length === 0) return '> _(empty)_';
+  return kept.map((p) => p.map((l) => `> ${l}`).join('\\\n')).join('\n>\n');
+}
+
+/**
  * Untrusted text for a plain-text surface (a check-run title or annotation, a log line):
  * one line, no control characters or bidi overrides, at most maxLength (default 200) code
  * points. No markdown escaping, since nothing there renders markdown.

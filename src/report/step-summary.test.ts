@@ -36,8 +36,8 @@ describe('renderStepSummary', () => {
   it('renders a nothing-affected plan', () => {
     const md = renderStepSummary({ ...nothingAffected(), links: LINKS });
     expect(md).not.toContain(LINKS.stepSummary);
-    expect(md).toContain('Nothing evaluated is affected by this change');
-    expect(md).toContain('Nothing evaluated changed.');
+    expect(md).toContain('**Why:** nothing evaluated is affected by this change');
+    expect(md).toContain('**Change:** nothing evaluated changed (1 changed file');
   });
 
   it('measures bytes, not characters', () => {
@@ -68,8 +68,13 @@ describe('renderStepSummary', () => {
     const md = renderStepSummary({ ...f, plan: plan({}), links });
     expect(bytes(md)).toBeLessThanOrEqual(1_048_576);
     expect(bytes(md)).toBeGreaterThan(md.length);
-    expect(md).toContain('-byte limit of a step summary');
-    expect(md).toContain('### Blocker failures');
+    // Every table is capped, so even 3,000 failing blockers fit whole: the rest are counted.
+    expect(md).toContain('### ❌ Blocker failures (3000)');
+    expect(md).toContain('…and 2975 more blocker failures: 95 in `suite-0`, 120 in `suite-1`,');
+    const cut = renderStepSummary({ ...f, plan: plan({}), links, maxBytes: 60_000 });
+    expect(bytes(cut)).toBeLessThanOrEqual(60_000);
+    expect(cut).toContain('-byte limit of a step summary');
+    expect(structureProblems(cut, { links: Object.values(links) })).toEqual([]);
     expect(structureProblems(md, { links: Object.values(links) })).toEqual([]);
   });
 });

@@ -3,7 +3,9 @@
  * made by the synthetic results, compare and gate, and Plans checked against PlanSchema so
  * they cannot drift from what `evalgate plan` writes.
  */
+import { createBaselines } from '../../src/baseline/index.js';
 import { compare } from '../../src/compare/compare.js';
+import { withBaselineContext } from '../../src/pipeline/baseline-context.js';
 import { createRng } from '../../src/compare/stats/rng.js';
 import { syntheticResults, type SyntheticCase, type SyntheticRun } from './synthetic.js';
 import type { ComparisonDocument } from '../../src/compare/types.js';
@@ -43,6 +45,7 @@ export function pipeline(
   base: SyntheticRun,
   cur: SyntheticRun,
   policy: unknown = {},
+  privacy: 'raw' | 'redacted' | 'hash' = 'redacted',
 ): { comparison: ComparisonDocument; verdict: Verdict; results: ResultsDocument } {
   const p = GatePolicySchema.parse(policy);
   const rng = createRng(2024);
@@ -52,7 +55,15 @@ export function pipeline(
     s.cases.forEach((c, i) => {
       c.location = { file: s.file, line: 3 + 4 * i };
     });
-  const comparison = compare(baseline, results, { thresholds: p, staleAfterDays: p.baseline.maxAgeDays });
+  // As `evalgate run --base` does: the stored baselines' history, privacy and outputs added.
+  const stored = new Map(createBaselines(baseline, { privacy }).map((b) => [b.suite, b]));
+  const sources = Object.fromEntries([...stored.keys()].map((id) => [id, 'store' as const]));
+  const comparison = withBaselineContext(
+    compare(baseline, results, { thresholds: p, staleAfterDays: p.baseline.maxAgeDays }),
+    stored,
+    sources,
+    baseline,
+  );
   return { comparison, verdict: gate(comparison, p), results };
 }
 
@@ -176,7 +187,154 @@ export function promptRegression(): PrFixture {
     removed: [{ id: 'legacy', file: 'suites/legacy.yml' }],
     components: { 'prompt:support': { kind: 'prompt', version: 'p-9f8e' } },
   });
-  return { plan: p, ...pipeline(base, cur) };
+  const gated = pipeline(base, cur);
+  // The default branch's last baselines of `support`: a slow slide, then this PR's drop.
+  const support = gated.comparison!.suites.find((s) => s.id === 'support')!;
+  support.history = [
+    { passRate: 0.967, day: '01-02' },
+    { passRate: 0.967, day: '01-05' },
+    { passRate: 0.951, day: '01-07' },
+    { passRate: 0.951, day: '01-09' },
+    { passRate: 0.934, day: '01-11' },
+    { passRate: 57 / 61, day: '01-13' },
+  ].map((h, i) => ({
+    commit: i === 5 ? REVISIONS.base.sha : `${i + 1}`.repeat(7) + 'abcdef0123456789abcdef0123456789a',
+    recordedAt: `2026-${h.day}T08:00:00.000Z`,
+    passRate: h.passRate,
+    cases: 61,
+  }));
+  return { plan: p, ...gated };
+}
+
+/** `support`'s pass rate over the last baselines, oldest first, the one compared with last. */
+function slide(
+  rates: number[],
+  lastSha: string,
+): NonNullable<ComparisonDocument['suites'][number]['history']> {
+  return rates.map((passRate, i) => ({
+    commit: i === rates.length - 1 ? lastSha : `${i + 1}`.repeat(7) + 'abcdef0123456789abcdef0123456789a',
+    recordedAt: `2026-01-${String(2 + 2 * i).padStart(2, '0')}T08:00:00.000Z`,
+    passRate,
+    cases: 61,
+  }));
+}
+
+/**
+ * A model change that lowers `support` a little more, after a slow slide over the last
+ * baselines: no blocker fails, the trusted suite regresses; the baselines keep outputs
+ * only as hashes (`privacy: hash`).
+ */
+export function slowSlide(): PrFixture {
+  const broken = new Set([
+    'support-002',
+    'support-004',
+    'support-007',
+    'support-011',
+    'support-013',
+    'support-016',
+  ]);
+  const base: SyntheticRun = {
+    id: 'base',
+    finishedAt: '2026-01-13T08:00:00.000Z',
+    gitSha: REVISIONS.base.sha,
+    components: { 'model:support': { kind: 'model', version: 'm-4o' } },
+    suites: [{ id: 'support', cases: stable(120, 'support') }],
+  };
+  const cur: SyntheticRun = {
+    ...base,
+    id: 'head',
+    finishedAt: '2026-01-15T12:00:00.000Z',
+    gitSha: REVISIONS.head.sha,
+    components: { 'model:support': { kind: 'model', version: 'm-4o-mini' } },
+    suites: [
+      {
+        id: 'support',
+        cases: stable(120, 'support').map((c) =>
+          broken.has(c.id)
+            ? {
+                ...c,
+                pass: 0,
+                failReason: `expected the refund window, got none (${c.id})`,
+                output: 'Please contact support.',
+              }
+            : c,
+        ),
+      },
+    ],
+  };
+  const gated = pipeline(base, cur, {}, 'hash');
+  gated.comparison.suites[0]!.history = slide(
+    [0.992, 0.983, 0.975, 0.967, 0.958, 113 / 120],
+    REVISIONS.base.sha,
+  );
+  const p = plan({
+    changes: [
+      {
+        component: 'model:support',
+        kind: 'model',
+        status: 'modified',
+        old: 'm-4o',
+        new: 'm-4o-mini',
+        files: ['models/support.yml'],
+      },
+    ],
+    suites: [
+      {
+        id: 'support',
+        target: 'app',
+        kind: 'regression',
+        file: 'suites/support.yml',
+        reasons: [
+          { type: 'component', component: 'model:support', kind: 'model', old: 'm-4o', new: 'm-4o-mini' },
+        ],
+      },
+    ],
+  });
+  return { plan: p, ...gated };
+}
+
+/** A prompt edit on a suite too small to tell: nothing fails, and no change can be shown either way. */
+export function noClearChange(): PrFixture {
+  const base: SyntheticRun = {
+    id: 'base',
+    finishedAt: '2026-01-13T08:00:00.000Z',
+    gitSha: REVISIONS.base.sha,
+    components: { 'prompt:support': { kind: 'prompt', version: 'p-1a2b' } },
+    suites: [{ id: 'support', cases: stable(30, 'support') }],
+  };
+  const cur: SyntheticRun = {
+    ...base,
+    id: 'head',
+    finishedAt: '2026-01-15T12:00:00.000Z',
+    components: { 'prompt:support': { kind: 'prompt', version: 'p-9f8e' } },
+    suites: [{ id: 'support', cases: stable(30, 'support') }],
+  };
+  const gated = pipeline(base, cur);
+  gated.comparison.suites[0]!.history = slide([0.967, 0.967, 0.933], REVISIONS.base.sha);
+  const p = plan({
+    changes: [
+      {
+        component: 'prompt:support',
+        kind: 'prompt',
+        status: 'modified',
+        old: 'p-1a2b',
+        new: 'p-9f8e',
+        files: ['prompts/support.md'],
+      },
+    ],
+    suites: [
+      {
+        id: 'support',
+        target: 'app',
+        kind: 'regression',
+        file: 'suites/support.yml',
+        reasons: [
+          { type: 'component', component: 'prompt:support', kind: 'prompt', old: 'p-1a2b', new: 'p-9f8e' },
+        ],
+      },
+    ],
+  });
+  return { plan: p, ...gated };
 }
 
 /** A README edit: the plan runs nothing. */
