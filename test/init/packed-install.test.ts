@@ -117,9 +117,9 @@ describe('the packed package in a fresh repository', () => {
     );
     expect(init).toContain('command target (found 1 prompt file, 0 model files)');
     expect(init).toContain('wrote           .github/workflows/evalgate.yml');
-    expect(ok(app, 'npx', '--offline', 'evalgate', 'validate')).toBe('ok: 5 suites, 37 cases, 1 target\n');
+    expect(ok(app, 'npx', '--offline', 'evalgate', 'validate')).toBe('ok: 5 suites, 426 cases, 1 target\n');
     expect(ok(app, 'npx', '--offline', 'evalgate', 'run')).toContain(
-      '37 samples: 37 passed, 0 failed, 0 errors',
+      '426 samples: 426 passed, 0 failed, 0 errors',
     );
     ok(app, 'git', 'add', '.');
     ok(app, 'git', 'commit', '-q', '-m', 'Add evalgate');
