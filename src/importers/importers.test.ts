@@ -93,6 +93,19 @@ describe('importers through loadProject', () => {
     } catch (e) {
       expect((e as { location?: { line?: number } }).location?.line).toBe(2);
     }
+    writeFileSync(
+      join(dir, 's.yml'),
+      'id: s\ndataset:\n  format: inspect\n  file: d.jsonl\n  fields: { inputt: q }\n',
+    );
+    expect(() => loadProject(join(dir, 'evalgate.yml'))).toThrow(/Unrecognized key: "inputt"/);
+    try {
+      loadProject(join(dir, 'evalgate.yml'));
+    } catch (e) {
+      expect((e as { location?: { line?: number; field?: string } }).location).toMatchObject({
+        line: 5,
+        field: 'dataset.fields',
+      });
+    }
     writeFileSync(join(dir, 's.yml'), 'id: s\ndataset: { format: csv, file: d.jsonl }\n');
     expect(() => loadProject(join(dir, 'evalgate.yml'))).toThrow(
       /unknown dataset format .csv.; expected one of/,
