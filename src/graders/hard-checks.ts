@@ -3,7 +3,7 @@ import type { GraderVerdict, ToolCall } from '../results/types.js';
 import { argumentDifferences, describeArgumentDifferences } from './arguments.js';
 import { canonicalJson } from '../util/hash.js';
 import type { CompileContext } from './context.js';
-import { classifyRefusal } from './refusal.js';
+import { classifyRefusal, refusalThenCompliance } from './refusal.js';
 import type { GraderSpec } from './spec.js';
 import type { GradeInput, Grader } from './types.js';
 
@@ -184,9 +184,12 @@ function compileCheck(spec: GraderSpec, ctx: CompileContext): Check {
         const kind = classifyRefusal(output.output);
         const refused = kind !== null;
         const ok = refused === spec.expect;
+        const complied = refused ? null : refusalThenCompliance(output.output);
         const what = refused
           ? `the response is ${kind === 'abstention' ? 'an' : 'a'} ${kind}`
-          : 'the response answers';
+          : complied
+            ? `the response refuses, then complies ("${complied}")`
+            : 'the response answers';
         return verdict(
           ok,
           spec.expect

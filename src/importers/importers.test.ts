@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject, type LoadedCase } from '../config/load.js';
-import { convertInspectSample } from './inspect.js';
+import { convertInspectSample, InspectFieldsSchema } from './inspect.js';
 import { convertOpenAIEvalsSample, evalsMatch, normalizeAnswer } from './openai-evals.js';
 import { tempDir } from '../../test/helpers/tmp.js';
 
@@ -93,9 +93,89 @@ describe('importers through loadProject', () => {
     } catch (e) {
       expect((e as { location?: { line?: number } }).location?.line).toBe(2);
     }
+    writeFileSync(
+      join(dir, 's.yml'),
+      'id: s\ndataset:\n  format: inspect\n  file: d.jsonl\n  fields: { inputt: q }\n',
+    );
+    expect(() => loadProject(join(dir, 'evalgate.yml'))).toThrow(/Unrecognized key: "inputt"/);
+    try {
+      loadProject(join(dir, 'evalgate.yml'));
+    } catch (e) {
+      expect((e as { location?: { line?: number; field?: string } }).location).toMatchObject({
+        line: 5,
+        field: 'dataset.fields',
+      });
+    }
     writeFileSync(join(dir, 's.yml'), 'id: s\ndataset: { format: csv, file: d.jsonl }\n');
     expect(() => loadProject(join(dir, 'evalgate.yml'))).toThrow(
       /unknown dataset format .csv.; expected one of/,
+    );
+  });
+});
+
+describe('real public files (test/fixtures/importers/real, see SOURCES.md)', () => {
+  const root = join(fixtures, 'real');
+  const project = loadProject(join(root, 'evalgate.yml'));
+  const suite = (id: string) => project.suites.find((s) => s.id === id)!;
+
+  it('openai/evals character-counts: the system message stays in the conversation', async () => {
+    const cases = suite('character-counts').cases;
+    expect(cases).toHaveLength(3);
+    expect(cases[1]).toMatchObject({
+      vars: {
+        input: 'Personal loan rates are rising. Here’s what to expect in 2023.',
+        messages: [
+          {
+            role: 'system',
+            content: 'How many characters are in the following sentence?  Please answer with just the count.',
+          },
+          { role: 'user', content: 'Personal loan rates are rising. Here’s what to expect in 2023.' },
+        ],
+      },
+      expected: '62',
+    });
+    expect(await grade(cases[1]!, '62')).toEqual([true]);
+    expect(await grade(cases[1]!, '61')).toEqual([false]);
+  });
+
+  it('legacy openai/evals {prompt, completion}: prompt is the input, the completion (leading space dropped) the ideal', async () => {
+    const [first] = suite('unfamiliar-chinese-character').cases;
+    expect(first).toMatchObject({
+      vars: {
+        input: 'left-right structure, with 军 on the left and 皮 on the right. What is this character?',
+        messages: [
+          {
+            role: 'user',
+            content: 'left-right structure, with 军 on the left and 皮 on the right. What is this character?',
+          },
+        ],
+      },
+      expected: "皲, pronounced [jūn], which means 'the skin cracks due to coldness or dryness'.",
+    });
+    expect(first!.graders.map((g) => g.name)).toEqual(['openai-evals-match']);
+  });
+
+  it('Inspect biology_qa with a FieldSpec mapping: question is the input, answer the target, id the id', async () => {
+    const cases = suite('biology-qa').cases;
+    expect(cases.map((c) => c.id)).toEqual(['2', '3', '1']);
+    expect(cases[1]!.vars.input).toMatch(/^Which 90s TV series starred/);
+    expect(cases[1]!.expected).toBe('Lush Life');
+    expect(await grade(cases[1]!, 'It was Lush Life (1996).')).toEqual([true]);
+    expect(await grade(cases[1]!, 'Seinfeld')).toEqual([false]);
+  });
+
+  it('without the mapping, biology_qa is rejected with a hint naming the fields it has', () => {
+    const dir = tempDir('evalgate-import-');
+    writeFileSync(
+      join(dir, 'evalgate.yml'),
+      'targets:\n  app: { type: command, command: [x] }\nsuites: [s.yml]\n',
+    );
+    writeFileSync(
+      join(dir, 's.yml'),
+      `id: s\ndataset: { format: inspect, file: ${JSON.stringify(join(root, 'biology_qa.jsonl'))} }\n`,
+    );
+    expect(() => loadProject(join(dir, 'evalgate.yml'))).toThrow(
+      /no 'input' field; if the input is under another name, map it: fields: \{ input: NAME \} \(this record has fields 'id', 'question', 'answer'\)/,
     );
   });
 });
@@ -116,5 +196,72 @@ describe('converters', () => {
     ).toThrow(/no user message/);
     expect(() => convertInspectSample({ input: 'q', id: { x: 1 } })).toThrow(/'id'/);
     expect(convertInspectSample({ input: 'q', target: '' })).toEqual({ vars: { input: 'q' } });
+    expect(() => convertOpenAIEvalsSample({ prompt: 'q', completion: 3 }, 'match')).toThrow(
+      /'completion' must be a string/,
+    );
+    expect(() => convertOpenAIEvalsSample({ prompt: { text: 'q' }, completion: 'a' }, 'match')).toThrow(
+      /'prompt' must be a string or a list of chat messages/,
+    );
+  });
+
+  it('legacy prompt may be a chat list; input wins over prompt when both are present', () => {
+    expect(
+      convertOpenAIEvalsSample(
+        {
+          prompt: [
+            { role: 'system', content: 'Be terse.' },
+            { role: 'user', content: 'Capital of Peru?' },
+          ],
+          completion: ' Lima',
+        },
+        'match',
+      ),
+    ).toMatchObject({
+      vars: {
+        input: 'Capital of Peru?',
+        messages: [
+          { role: 'system', content: 'Be terse.' },
+          { role: 'user', content: 'Capital of Peru?' },
+        ],
+      },
+      expected: 'Lima',
+    });
+    expect(convertOpenAIEvalsSample({ input: 'a', prompt: 'b', ideal: 'x' }, 'match')).toMatchObject({
+      vars: { input: 'a' },
+      expected: 'x',
+    });
+  });
+
+  it('Inspect FieldSpec: every field renamed, choices as a var, listed fields as tags', () => {
+    const fields = InspectFieldsSchema.parse({
+      input: 'q',
+      target: 'gold',
+      id: 'key',
+      choices: 'options',
+      metadata: ['level', 'topic', 'absent'],
+    });
+    expect(
+      convertInspectSample(
+        {
+          key: 'mc 7',
+          q: 'Which is a noble gas?',
+          gold: 'B',
+          options: ['Nitrogen', 'Argon', 'Oxygen'],
+          level: 3,
+          topic: 'chemistry',
+          input: 'not the input',
+          metadata: { ignored: true },
+        },
+        fields,
+      ),
+    ).toEqual({
+      id: 'mc-7',
+      vars: { input: 'Which is a noble gas?', choices: ['Nitrogen', 'Argon', 'Oxygen'] },
+      expected: 'B',
+      tags: { level: '3', topic: 'chemistry' },
+    });
+    expect(() => convertInspectSample({ q: 'x', options: 'A' }, fields)).toThrow(
+      /'options' must be a list of strings/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { convertInspectSample } from './inspect.js';
+import { convertInspectSample, InspectFieldsSchema } from './inspect.js';
 import { convertOpenAIEvalsSample, OPENAI_EVALS_MATCH_CLASSES } from './openai-evals.js';
 
 /**
@@ -13,7 +13,12 @@ const DatasetObjectSchema = z.discriminatedUnion('format', [
     /** The openai/evals class the samples were written for. */
     match: z.enum(['Match', 'Includes', 'FuzzyMatch']).default('Match'),
   }),
-  z.strictObject({ format: z.literal('inspect'), file: z.string().min(1) }),
+  z.strictObject({
+    format: z.literal('inspect'),
+    file: z.string().min(1),
+    /** Record field names, as Inspect's FieldSpec: `{ input: question, target: answer }`. */
+    fields: InspectFieldsSchema.optional(),
+  }),
   z.strictObject({ format: z.literal('evalgate'), file: z.string().min(1) }),
 ]);
 const FORMATS = ['evalgate', 'openai-evals', 'inspect'];
@@ -73,8 +78,10 @@ export function datasetSource(ref: DatasetRef): DatasetSource {
       const mode = OPENAI_EVALS_MATCH_CLASSES[ref.match]!;
       return { file: ref.file, convert: (raw) => convertOpenAIEvalsSample(raw, mode) };
     }
-    case 'inspect':
-      return { file: ref.file, convert: convertInspectSample };
+    case 'inspect': {
+      const fields = InspectFieldsSchema.parse(ref.fields ?? {});
+      return { file: ref.file, convert: (raw) => convertInspectSample(raw, fields) };
+    }
     case 'evalgate':
       return { file: ref.file, convert: (raw) => raw };
   }

@@ -5,11 +5,13 @@ import { lastUserText, type ChatMessage } from './messages.js';
 
 /**
  * OpenAI Evals (`openai/evals`) basic-eval samples: one JSON object per line,
- * `{ "input": [chat messages] | "text", "ideal": "answer" | ["answers"] }`.
+ * `{ "input": [chat messages] | "text", "ideal": "answer" | ["answers"] }`, or the legacy
+ * `{ "prompt", "completion" }` shape.
  *
  * A sample becomes a case with `vars.input` (the last user message's text, what a prompt
- * template's `{{ input }}` sees) and `vars.messages` (the whole conversation, for http and
- * command targets, which receive every var), `expected` = ideal, and one
+ * template's `{{ input }}` sees) and `vars.messages` (the whole conversation: http and
+ * command targets receive every var, and an openai target sends it around its prompt's
+ * `{{ input }}` message, src/targets/conversation.ts), `expected` = ideal, and one
  * `openai-evals-match` grader in the dataset's `match` mode.
  */
 
@@ -101,25 +103,40 @@ export function normalizeAnswer(text: string): string {
     .join(' ');
 }
 
-/** One sample as a raw case (validated by the loader like any case); throws on a malformed sample. */
+/**
+ * One sample as a raw case (validated by the loader like any case); throws on a malformed sample.
+ *
+ * Legacy samples, `{ "prompt": "text" | [chat messages], "completion": "answer" }` (the
+ * fine-tuning shape some registry sets still use, e.g. `Unfamiliar-Chinese-Character`), read
+ * `prompt` as the input and `completion` as the ideal. The completion's leading whitespace is
+ * dropped: the fine-tuning convention starts a completion with a space, which no stripped
+ * answer could ever start with.
+ */
 export function convertOpenAIEvalsSample(raw: unknown, mode: OpenAIEvalsMatchMode): Record<string, unknown> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('expected a JSON object sample');
   const sample = raw as Record<string, unknown>;
+  const legacy = sample.input === undefined && sample.prompt !== undefined;
+  const inputField = legacy ? 'prompt' : 'input';
+  const idealField = legacy ? 'completion' : 'ideal';
+  const input = sample[inputField];
   const vars: Record<string, unknown> = {};
-  if (typeof sample.input === 'string') {
-    vars.input = sample.input;
-    vars.messages = [{ role: 'user', content: sample.input }];
-  } else if (Array.isArray(sample.input)) {
-    const messages = sample.input as ChatMessage[];
-    vars.input = lastUserText(messages, 'input');
+  if (typeof input === 'string') {
+    vars.input = input;
+    vars.messages = [{ role: 'user', content: input }];
+  } else if (Array.isArray(input)) {
+    const messages = input as ChatMessage[];
+    vars.input = lastUserText(messages, inputField);
     vars.messages = messages;
+  } else if (input === undefined) {
+    throw new Error("no 'input' (or legacy 'prompt') field");
   } else {
-    throw new Error("'input' must be a string or a list of chat messages");
+    throw new Error(`'${inputField}' must be a string or a list of chat messages`);
   }
-  const ideal = sample.ideal;
+  let ideal = sample[idealField];
   if (!(typeof ideal === 'string' || (Array.isArray(ideal) && ideal.every((x) => typeof x === 'string')))) {
-    throw new Error("'ideal' must be a string or a list of strings");
+    throw new Error(`'${idealField}' must be a string or a list of strings`);
   }
+  if (legacy) ideal = typeof ideal === 'string' ? ideal.trimStart() : ideal.map((x) => x.trimStart());
   return {
     vars,
     expected: ideal,

@@ -270,9 +270,36 @@ vars: {}
     expect(loaded.cases[2]!.graders.map((g) => g.name)).toEqual(['contains', 'not-equals']);
   });
 
-  it('adds a cases list when the suite has none, and refuses a flow-style list', () => {
-    const text = promoteLabels('id: s\ndataset: data.jsonl', labels.slice(0, 1)).text;
+  it('adds a cases list when the suite has none; rewrites an empty, null or flow-style one as a block list', () => {
+    const graded = { grader: 'contains' } as const;
+    const text = promoteLabels('id: s\ndataset: data.jsonl', labels.slice(0, 1), graded).text;
     expect(text.startsWith('id: s\ndataset: data.jsonl\ncases:\n  - id: new-pass\n')).toBe(true);
-    expect(() => promoteLabels('id: s\ncases: []\n', labels.slice(0, 1))).toThrow(/flow style/);
+    for (const suite of [
+      'id: s\ncases: []\nvars: {}\n',
+      'id: s\ncases:\nvars: {}\n',
+      'id: s\ncases: null\nvars: {}\n',
+    ]) {
+      const out = promoteLabels(suite, labels.slice(0, 1), graded).text;
+      expect(out.startsWith('id: s\ncases:\n  - id: new-pass\n')).toBe(true);
+      expect(out.endsWith('      - type: contains\nvars: {}\n')).toBe(true);
+    }
+    // A nested block under a two-space key keeps its indentation; comments after the value stay.
+    expect(
+      promoteLabels('id: s\ncases: [{ id: a, input: x }] # audited\n', labels.slice(0, 1), graded).text,
+    ).toMatch(/^id: s\ncases: # audited\n {2}- id: a\n {4}input: x\n {2}- id: new-pass\n/);
+    expect(() => promoteLabels('id: s\ncases: [], vars: {}\n', labels.slice(0, 1), graded)).toThrow();
+  });
+
+  it('fails closed rather than promote a pass case no grader would check', () => {
+    expect(() => promoteLabels('id: s\ncases: []\n', labels.slice(0, 2))).toThrow(
+      "the suite has no suite-level graders, so case 'new-pass' would have none; give --grader equals|contains",
+    );
+    // A fail label always carries its own not-equals grader.
+    const fail = promoteLabels('id: s\ncases: []\n', labels.slice(1, 2));
+    expect(fail.text).toContain('    graders:\n      - type: not-equals\n        value: No refund, ever.\n');
+    // With --grader, a pass case's grader checks the reviewed output (its expected value).
+    const pass = promoteLabels('id: s\ncases: []\n', labels.slice(0, 1), { grader: 'equals' });
+    expect(pass.text).toContain('    expected: You get a refund in 5 days.\n');
+    expect(pass.text).toContain('    graders:\n      - type: equals\n');
   });
 });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { parseYamlFast, type PositionedDocument } from '../config/yaml.js';
+import { spliceConversation } from './conversation.js';
 import { getPath, parsePath, type PathSegment } from './json-path.js';
 import { validateModelParams, type ModelConfig, type ModelParams } from './model-config.js';
 
@@ -475,17 +476,23 @@ export function loadPrompt(
       pieces: link(m.tokens, [abs], linker, root),
     }));
   }
+  // An imported sample's conversation (vars.messages) goes around the {{ input }} message
+  // unless the prompt places `messages` itself (conversation.ts).
+  const uses = (name: string) => (p: Piece) => typeof p !== 'string' && p.path[0] === name;
+  const inputAt = messages.findIndex((m) => m.pieces.some(uses('input')));
+  const splice = inputAt >= 0 && !messages.some((m) => m.pieces.some(uses('messages')));
   return {
     file: abs,
     params: parsed.params,
     includes: linker.includes,
     variables: linker.variables,
     render(vars) {
-      return messages.map((m) => {
+      const rendered = messages.map((m) => {
         const message: ChatMessage = { role: m.role, content: renderPieces(m.pieces, vars, root) };
         if (m.name !== undefined) message.name = m.name;
         return message;
       });
+      return splice ? spliceConversation(rendered, vars, { inputAt }) : rendered;
     },
   };
 }

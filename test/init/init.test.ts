@@ -92,8 +92,8 @@ describe('evalgate init', () => {
     expect(r.stdout).toContain('gh secret set OPENAI_API_KEY');
     const v = await cli(['validate'], dir);
     expect(v.stderr).toBe('');
-    // The starter suite (1 case) and the four packs (10 + 8 + 8 + 10 cases).
-    expect(v.stdout).toBe('ok: 5 suites, 37 cases, 1 target\n');
+    // The starter suite (1 case) and the four packs (105 + 104 + 108 + 108 cases).
+    expect(v.stdout).toBe('ok: 5 suites, 426 cases, 1 target\n');
     expect(v.code).toBe(0);
   });
 

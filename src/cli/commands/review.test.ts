@@ -1,7 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../config/errors.js';
 import { loadProject } from '../../config/load.js';
+import { main } from '../main.js';
 import type { CaseResult, ResultsDocument } from '../../results/types.js';
 import { parseCsv } from '../../review/csv.js';
 import { formatCsv } from '../../review/csv.js';
@@ -12,13 +14,13 @@ import { tempDir } from '../../../test/helpers/tmp.js';
 
 let dir: string;
 
-function io(): CliIO & { out: string; err: string } {
+function io(cwd = dir): CliIO & { out: string; err: string } {
   const x = {
     out: '',
     err: '',
     stdout: (t: string) => void (x.out += t),
     stderr: (t: string) => void (x.err += t),
-    cwd: dir,
+    cwd,
     env: {},
     isTTY: false,
   };
@@ -163,5 +165,148 @@ describe('evalgate review', () => {
       run('promote', '--labels', 'labels.jsonl', '--suite', 'trusted.yml', '--case', 'zzz'),
     ).rejects.toThrow(/no label for case zzz/);
     expect(existsSync(join(dir, 'review'))).toBe(true);
+  });
+});
+
+describe('evalgate review promote never writes a suite that fails validation', () => {
+  let project: string;
+  const labels = [
+    {
+      suite: 'support',
+      case: 'g1',
+      output: 'Paris',
+      label: 'pass',
+      reviewer: 'ana',
+      vars: { question: 'Capital of France?' },
+    },
+    { suite: 'support', case: 'g2', output: 'Lyon', label: 'fail', vars: { question: 'Capital of France?' } },
+  ];
+
+  async function promote(cwd: string, ...argv: string[]) {
+    const x = io(cwd);
+    let error: unknown;
+    let code: number | undefined;
+    try {
+      code = await reviewCommand(['promote', '--labels', 'labels.jsonl', ...argv], x);
+    } catch (e) {
+      error = e;
+    }
+    return { code, error, out: x.out, err: x.err };
+  }
+
+  async function validate(cwd: string) {
+    let out = '';
+    let err = '';
+    const code = await main(['validate'], {
+      stdout: (t) => void (out += t),
+      stderr: (t) => void (err += t),
+      cwd,
+      env: { PATH: process.env.PATH },
+      isTTY: false,
+    });
+    return { code, out, err };
+  }
+
+  function setup(suite: string, target = 'command') {
+    project = tempDir('evalgate-promote-');
+    const targets =
+      target === 'http'
+        ? "targets:\n  app: { type: http, url: 'http://127.0.0.1:9/ask', body: { q: '{{question}}' } }\n"
+        : 'targets:\n  app: { type: command, command: [node, app.js] }\n';
+    writeFileSync(join(project, 'evalgate.yml'), `${targets}suites: [golden.yml]\n`);
+    writeFileSync(join(project, 'golden.yml'), suite);
+    writeFileSync(join(project, 'labels.jsonl'), labels.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    return join(project, 'golden.yml');
+  }
+
+  it('a suite without graders: promoting a pass label fails closed without --grader, and writes nothing', async () => {
+    const file = setup(
+      'id: golden\ntier: trusted\ncases:\n  - id: old\n    input: x\n    graders: [{ type: contains, value: x }]\n',
+    );
+    const before = readFileSync(file, 'utf8');
+    const r = await promote(project, '--suite', 'golden.yml');
+    expect(r.code).toBeUndefined();
+    expect((r.error as Error).message).toBe(
+      "golden.yml: the suite has no suite-level graders, so case 'g1' would have none; give --grader equals|contains (it checks the reviewed output as the expected value) or add graders to the suite; nothing was written",
+    );
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    expect(readdirSync(project).sort()).toEqual(['evalgate.yml', 'golden.yml', 'labels.jsonl']);
+  });
+
+  it('with --grader equals the promoted cases check the reviewed output, and `evalgate validate` passes', async () => {
+    const file = setup(
+      'id: golden\ntier: trusted\ncases:\n  - id: old\n    input: x\n    graders: [{ type: contains, value: x }]\n',
+    );
+    const r = await promote(project, '--suite', 'golden.yml', '--grader', 'equals');
+    expect(r).toMatchObject({ code: 0, out: '2 cases appended to golden.yml\n' });
+    expect(await validate(project)).toMatchObject({ code: 0, out: 'ok: 1 suite, 3 cases, 1 target\n' });
+    const [, g1, g2] = loadProject(join(project, 'evalgate.yml')).suites[0]!.cases;
+    expect(g1!.graders.map((g) => g.name)).toEqual(['equals']);
+    expect(
+      await g1!.graders[0]!.grade({ case: g1!, output: { output: 'Paris' }, latencyMs: 1 }),
+    ).toMatchObject({ pass: true });
+    expect(
+      await g1!.graders[0]!.grade({ case: g1!, output: { output: 'Lyon' }, latencyMs: 1 }),
+    ).toMatchObject({ pass: false });
+    // The fail label had no expected value: only the rejected output is checked.
+    expect(g2!.graders.map((g) => g.name)).toEqual(['not-equals']);
+    expect(readFileSync(file, 'utf8')).toContain('  - id: g1\n');
+  });
+
+  it.each([
+    ['flow-style []', 'id: golden\ngraders: [{ type: contains }]\ncases: []\n'],
+    ['null', 'id: golden\ngraders: [{ type: contains }]\ncases:\n'],
+    ['~ with a comment', 'id: golden\ncases: ~ # reviewed cases go here\ngraders: [{ type: contains }]\n'],
+    [
+      'a flow list with a case',
+      'id: golden\ngraders: [{ type: contains }]\ncases: [{ id: old, input: x, expected: x }]\n',
+    ],
+  ])('accepts cases: written as %s, and the result validates', async (_, suite) => {
+    const file = setup(suite);
+    const r = await promote(project, '--suite', 'golden.yml', '--case', 'g1');
+    expect(r).toMatchObject({ code: 0, out: '1 case appended to golden.yml\n' });
+    expect(await validate(project)).toMatchObject({ code: 0 });
+    const ids = loadProject(join(project, 'evalgate.yml')).suites[0]!.cases.map((c) => c.id);
+    expect(ids).toEqual(suite.includes('id: old') ? ['old', 'g1'] : ['g1']);
+    if (suite.includes('# reviewed'))
+      expect(readFileSync(file, 'utf8')).toContain('cases: # reviewed cases go here\n  - id: g1\n');
+  });
+
+  it('validates as `evalgate validate` would before writing: a case the suite graders cannot grade is refused', async () => {
+    // `contains` with no value needs an expected value; the fail label has none.
+    const file = setup('id: golden\ngraders: [{ type: contains }]\ncases: []\n');
+    const r = await promote(project, '--suite', 'golden.yml');
+    expect(r.code).toBeUndefined();
+    expect(r.err).toBe(
+      'evalgate: promoting would leave golden.yml invalid (positions below are in the suite as it would be); nothing was written\n',
+    );
+    const error = r.error as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    // Positions are in the suite as promote would have written it: g2 is its second case.
+    expect(error.format(project)).toBe(
+      "golden.yml:11:5: cases[1]: grader 'contains' compares with the case's 'expected', which is missing: add 'expected' or give the grader a value",
+    );
+    expect(readFileSync(file, 'utf8')).toBe('id: golden\ngraders: [{ type: contains }]\ncases: []\n');
+    expect(readdirSync(project).sort()).toEqual(['evalgate.yml', 'golden.yml', 'labels.jsonl']);
+  });
+
+  it("renders each promoted case's request with the project's targets: a missing template variable is refused", async () => {
+    const file = setup('id: golden\ngraders: [{ type: contains }]\ncases: []\n', 'http');
+    writeFileSync(
+      join(project, 'labels.jsonl'),
+      JSON.stringify({
+        suite: 's',
+        case: 'g3',
+        output: 'ok',
+        label: 'pass',
+        vars: { input: 'no question var' },
+      }) + '\n',
+    );
+    const r = await promote(project, '--suite', 'golden.yml');
+    expect((r.error as ConfigError).message).toMatch(/missing variable 'question'/);
+    expect(readFileSync(file, 'utf8')).toBe('id: golden\ngraders: [{ type: contains }]\ncases: []\n');
+    expect(await promote(project, '--suite', 'golden.yml', '--grader', 'maybe')).toMatchObject({
+      error: expect.objectContaining({ message: "--grader takes equals or contains, got 'maybe'" }),
+    });
   });
 });

@@ -7,7 +7,8 @@ import type { ResultsDocument } from '../../results/types.js';
 import { reviewCsv, reviewJsonl, selectForReview } from '../../review/export.js';
 import { importReviewCsv, importReviewJsonl, mergeLabels } from '../../review/import.js';
 import { formatLabels, parseLabels } from '../../review/labels.js';
-import { promoteLabels } from '../../review/promote.js';
+import { checkPromotedSuite } from '../../review/check.js';
+import { PROMOTE_GRADERS, promoteLabels, type PromoteGrader } from '../../review/promote.js';
 import { terminalText } from '../../report/escape.js';
 import type { CliIO, CommandHandler } from '../types.js';
 
@@ -23,8 +24,13 @@ const HELP = `Usage: evalgate review <export|import|promote> [options]
       labels into --out (default labels.jsonl), which 'evalgate calibrate' reads.
       Exit 1 when some rows had bad labels (they are listed by line; the rest are merged).
 
-  evalgate review promote --labels FILE --suite FILE.yml [--case ID]...
+  evalgate review promote --labels FILE --suite FILE.yml [--case ID]... [--grader equals|contains]
+                          [--config FILE]
       Appends reviewed cases to a (trusted) suite file, keeping its content and comments.
+      A pass label's output becomes the case's expected value, which the suite's graders
+      check; a suite without suite-level graders needs --grader (equals or contains, on the
+      expected value). The new suite is validated as 'evalgate validate' would (--config,
+      default evalgate.yml when present) before anything is written: on an error nothing is.
 `;
 
 export const reviewCommand: CommandHandler = async (argv, io) => {
@@ -155,6 +161,8 @@ async function promoteCommand(argv: string[], io: CliIO): Promise<number> {
       labels: { type: 'string', short: 'l', default: 'labels.jsonl' },
       suite: { type: 'string', short: 's' },
       case: { type: 'string', multiple: true, default: [] },
+      grader: { type: 'string', short: 'g' },
+      config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -164,6 +172,10 @@ async function promoteCommand(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (!values.suite) throw new UsageError('--suite FILE.yml is required');
+  const grader = values.grader;
+  if (grader !== undefined && !(PROMOTE_GRADERS as readonly string[]).includes(grader)) {
+    throw new UsageError(`--grader takes ${PROMOTE_GRADERS.join(' or ')}, got '${grader}'`);
+  }
   const parsed = parseLabels(readText(io, values.labels));
   if (parsed.problems.length) {
     throw new UsageError(`${values.labels}:${parsed.problems[0]!.line}: ${parsed.problems[0]!.message}`);
@@ -181,11 +193,28 @@ async function promoteCommand(argv: string[], io: CliIO): Promise<number> {
   const before = readText(io, values.suite);
   let result;
   try {
-    result = promoteLabels(before, labels);
+    result = promoteLabels(before, labels, grader ? { grader: grader as PromoteGrader } : {});
   } catch (e) {
-    throw new UsageError(`${values.suite}: ${(e as Error).message}`);
+    throw new UsageError(`${values.suite}: ${(e as Error).message}; nothing was written`);
   }
-  if (result.text !== before) writeFileSync(suitePath, result.text);
+  if (result.text !== before) {
+    const configPath = resolve(io.cwd, values.config ?? 'evalgate.yml');
+    if (values.config !== undefined && !existsSync(configPath))
+      throw new UsageError(`config file not found: ${values.config}`);
+    const invalid = await checkPromotedSuite(
+      suitePath,
+      result.text,
+      existsSync(configPath) ? configPath : undefined,
+      io.env,
+    );
+    if (invalid) {
+      io.stderr(
+        `evalgate: promoting would leave ${terminalText(values.suite)} invalid (positions below are in the suite as it would be); nothing was written\n`,
+      );
+      throw invalid;
+    }
+    writeFileSync(suitePath, result.text);
+  }
   for (const id of result.skipped) io.stderr(`skipped ${id}: the suite already has a case with this id\n`);
   io.stdout(
     `${result.added.length} case${result.added.length === 1 ? '' : 's'} appended to ${values.suite}\n`,
