@@ -1,5 +1,5 @@
 import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
-import{prepareTargets}from"./chunk-LZI6WEXX.js";import{inspectProject}from"./chunk-AOS73ME5.js";import"./chunk-R7ARCYXH.js";import"./chunk-V5KR7OFA.js";import{ConfigError,ConfigErrors,combineConfigErrors,terminalText}from"./chunk-MM4RIFYV.js";import{parseArgs}from"node:util";import{resolve}from"node:path";var HELP=`Usage: evalgate validate [--config FILE] [--all-errors]
+import{prepareTargets}from"./chunk-PBLX25JO.js";import{inspectProject}from"./chunk-HU3DHA42.js";import"./chunk-53I4AKFV.js";import"./chunk-WCPV7GNY.js";import"./chunk-QFZFXNVM.js";import"./chunk-26U7XCPM.js";import"./chunk-ZBMKEIAC.js";import"./chunk-GHP4RUTZ.js";import"./chunk-XP36RG7J.js";import{ConfigError,ConfigErrors,combineConfigErrors,terminalText}from"./chunk-URHKF4WL.js";import"./chunk-M4COAOWX.js";import{parseArgs}from"node:util";import{resolve}from"node:path";var HELP=`Usage: evalgate validate [--config FILE] [--all-errors]
 
 Checks evalgate.yml and every suite: schema, case ids, graders, regexes, prompt files,
 environment variables and template variables. Calls no model. Every error is found in one
