@@ -5,6 +5,9 @@ import { VERDICT_SCHEMA_VERSION, type GateVerdict, type Verdict } from '../gate/
 import { describeGitHubError } from '../github/index.js';
 import { suitesInPlan, type Plan } from '../plan/index.js';
 import { comparisonFileOf } from '../pipeline/gate-change.js';
+import { formatUsd } from '../compare/format.js';
+import { checkBudget, overBudgetVerdict } from '../pipeline/budget.js';
+import { renderEstimateText } from '../plan/estimate.js';
 import { latestAttempts, mergeShardPaths } from '../results/shards.js';
 import type { ResultsDocument } from '../results/types.js';
 import type { RunEvent } from '../runner/run.js';
@@ -43,6 +46,23 @@ export function mergedShards(ctx: ActionContext): string | undefined {
     `evalgate: merged ${shards} shards: ${merged.summary.cases} cases, ${merged.summary.samples} samples${merged.summary.partial ? ' (partial: a shard was interrupted)' : ''}`,
   );
   return out;
+}
+
+/**
+ * budget.maxCostUSD: the estimate of what `suites` will cost (the whole run, on every shard
+ * alike), logged; the inconclusive verdict that refuses the run when it is above the budget.
+ */
+export async function overBudget(
+  ctx: ActionContext,
+  project: LoadedProject,
+  suites: LoadedSuite[],
+): Promise<Verdict | undefined> {
+  if (project.config.budget.maxCostUSD === undefined || suites.length === 0) return undefined;
+  const { estimate, refused } = await checkBudget(project, suites, ctx.env);
+  ctx.io.info(renderEstimateText(estimate, formatUsd).trimEnd());
+  if (!refused) return undefined;
+  ctx.io.warning(`evalgate: ${refused}`);
+  return overBudgetVerdict(refused);
 }
 
 /** The outputs of a mode that ran suites and compared them. */

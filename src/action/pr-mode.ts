@@ -18,6 +18,7 @@ import {
   setOutputs,
   failOnVerdict,
   mergedShards,
+  overBudget,
 } from './job.js';
 import { github, publishPullRequest, startCheck } from './publish.js';
 
@@ -61,6 +62,23 @@ export async function prMode(ctx: ActionContext): Promise<void> {
       await outdated;
       await publishPullRequest(ctx, { number: pr.number, headSha: pr.headSha, check, plan, verdict });
       setOutputs(ctx, { verdict: 'pass', 'suites-run': '' });
+      return;
+    }
+
+    // Cost before spending: a run above budget.maxCostUSD is refused before any call; the
+    // comment says why and the check is neutral (inconclusive: nothing was measured).
+    const refused = await overBudget(ctx, project, suites);
+    if (refused) {
+      await outdated;
+      await publishPullRequest(ctx, {
+        number: pr.number,
+        headSha: pr.headSha,
+        check,
+        plan,
+        verdict: refused,
+      });
+      setOutputs(ctx, { verdict: refused.verdict, 'suites-run': '' });
+      failOnVerdict(ctx, refused);
       return;
     }
 

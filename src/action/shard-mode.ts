@@ -8,6 +8,7 @@ import {
   clearReports,
   openProject,
   outPath,
+  overBudget,
   pickSuites,
   pipelineOptions,
   planSuites,
@@ -41,6 +42,12 @@ export async function shardMode(ctx: ActionContext): Promise<void> {
     });
     writeFile(ctx, FILES.plan, formatPlanJson(plan));
     suites = planSuites(ctx, plan, project);
+  }
+  // The budget is the whole run's: every shard computes the same estimate and refuses alike;
+  // the merging job then publishes the refusal.
+  if (await overBudget(ctx, project, suites)) {
+    setOutputs(ctx, { 'suites-run': '' });
+    return;
   }
   const { suites: mine, info } = shardSuites(suites, spec);
   const cases = mine.reduce((n, s) => n + s.cases.length, 0);

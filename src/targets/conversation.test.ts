@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/errors.js';
 import { spliceConversation } from './conversation.js';
-import type { ChatMessage } from './template.js';
+import type { ChatMessage } from './chat.js';
 
 const prompt: ChatMessage[] = [
   { role: 'system', content: 'App rules.' },

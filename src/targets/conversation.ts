@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/errors.js';
-import type { ChatMessage, ChatRole } from './template.js';
+import type { ChatMessage, ChatRole } from './chat.js';
 
 /**
  * An imported chat sample keeps its conversation on an `openai` target.

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { parseYamlFast, type PositionedDocument } from '../config/yaml.js';
+import type { ChatMessage, ChatRole } from './chat.js';
 import { spliceConversation } from './conversation.js';
 import { getPath, parsePath, type PathSegment } from './json-path.js';
 import { validateModelParams, type ModelConfig, type ModelParams } from './model-config.js';
@@ -23,13 +24,7 @@ import { validateModelParams, type ModelConfig, type ModelParams } from './model
  * a flat list of strings and variable references, cheap enough for 100,000 cases.
  */
 
-export type ChatRole = 'system' | 'developer' | 'user' | 'assistant';
-
-export interface ChatMessage {
-  role: ChatRole;
-  content: string;
-  name?: string;
-}
+export type { ChatMessage, ChatRole } from './chat.js';
 
 export interface PromptTemplate {
   /** Absolute path of the template file. */
