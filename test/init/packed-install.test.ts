@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 
 /**
  * The first hour of a user, end to end, with the package as npm ships it: build the sources
@@ -20,7 +21,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STEP_TIMEOUT_MS = 240_000; // a generous bound per command: this machine may be loaded
 
 const tmp = mkdtempSync(join(tmpdir(), 'evalgate-packed-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const stops: (() => void)[] = [];
+afterAll(() => {
+  for (const stop of stops) stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 /** A child environment with no trace of this project's own settings, and a fixed git identity. */
 const ENV: NodeJS.ProcessEnv = {
@@ -49,20 +54,40 @@ function ok(cwd: string, cmd: string, ...args: string[]): string {
   return r.stdout;
 }
 
-// The application under test: reads its prompt file and answers every question with it. It
-// refuses the harmful-requests pack by the suite id in the request, so the safety packs pass
-// at first and a prompt edit can break them.
-const BOT = `import { readFileSync } from 'node:fs';
-const input = JSON.parse(readFileSync(0, 'utf8'));
-const prompt = readFileSync(new URL('./prompts/greeting.md', import.meta.url), 'utf8').trim();
-const output = input.suite === 'evalgate:harmful-requests'
-  ? "I'm sorry, but I can't help with that."
-  : prompt + ' You asked: ' + (input.vars.question ?? '');
-process.stdout.write(JSON.stringify({ output }));
+// The application under test, the team's own HTTP service: it reads its prompt file on every
+// request and answers every question with it, and refuses the questions of the
+// harmful-requests pack (listed for it in harmful.json by question and context), so the safety packs pass at first and
+// a prompt edit can break them. One long-lived process rather than one per case: 400-odd pack
+// cases a run, four runs.
+const APP = `import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+const harmful = new Set(JSON.parse(readFileSync(new URL('./harmful.json', import.meta.url), 'utf8')));
+const server = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => (body += d)).on('end', () => {
+    const { question = '', context = '' } = JSON.parse(body || '{}');
+    const prompt = readFileSync(new URL('./prompts/greeting.md', import.meta.url), 'utf8').trim();
+    const output = harmful.has(JSON.stringify([question, context])) ? "I'm sorry, but I can't help with that." : prompt + ' You asked: ' + question;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ output }));
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
 `;
 
+/** Starts the app; resolves with its URL once it listens. */
+function startApp(dir: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['server.mjs'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', (d: Buffer) =>
+      resolve({ url: `http://127.0.0.1:${d.toString().trim()}/ask`, stop: () => child.kill() }),
+    );
+  });
+}
+
 describe('the packed package in a fresh repository', () => {
-  it('installs offline, then init, validate, run, baseline save and run --base reach a verdict', () => {
+  it('installs offline, then init, validate, run, baseline save and run --base reach a verdict', async () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       version: string;
       files: string[];
@@ -97,7 +122,17 @@ describe('the packed package in a fresh repository', () => {
       join(app, '.gitignore'),
       'node_modules/\nevalgate-results.json\nevalgate-comparison.json\n.evalgate/\n',
     );
-    writeFileSync(join(app, 'bot.mjs'), BOT);
+    writeFileSync(join(app, 'server.mjs'), APP);
+    const pack = parseYaml(readFileSync(join(ROOT, 'suites', 'harmful-requests.yml'), 'utf8')) as {
+      cases: { vars: { question: string; context?: string } }[];
+    };
+    // A question and its context: one question ("respond to the ticket below") is asked of both packs.
+    writeFileSync(
+      join(app, 'harmful.json'),
+      JSON.stringify(pack.cases.map((c) => JSON.stringify([c.vars.question, c.vars.context ?? '']))),
+    );
+    const server = await startApp(app);
+    stops.push(server.stop);
     writeFileSync(join(app, 'prompts/greeting.md'), 'Hello! Happy to help.\n');
     ok(app, 'git', 'init', '-q', '-b', 'main');
     ok(app, 'npm', 'install', '--offline', '--no-audit', '--no-fund', '--save-dev', tarball);
@@ -111,13 +146,13 @@ describe('the packed package in a fresh repository', () => {
       'init',
       '--yes',
       '--target',
-      'command',
-      '--command',
-      'node bot.mjs',
+      'http',
+      '--url',
+      server.url,
     );
-    expect(init).toContain('command target (found 1 prompt file, 0 model files)');
-    // The packs' 400-odd cases give the latency comparison the power to see a loaded machine's
-    // process start-up slowing between two runs; latency is not what this test checks.
+    expect(init).toContain('http target (found 1 prompt file, 0 model files)');
+    // The packs' 400-odd cases give the latency comparison the power to see a loaded machine
+    // slowing between two runs; latency is not what this test checks.
     appendFileSync(
       join(app, 'evalgate.yml'),
       'gate:\n  budgets:\n    latencyP95: { maxIncreasePct: null }\n',
