@@ -1,0 +1,118 @@
+/**
+ * budget.maxCostUSD in the Action: a pull request whose affected suites would cost more than
+ * the budget is refused before any model call; the comment says why and the check is
+ * neutral. Driven in-process (runAction with an ActionContext) against the fake GitHub (real
+ * Octokit, requests validated against GitHub's OpenAPI description), a loopback
+ * OpenAI-compatible server and a real git repository.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAction } from '../../src/action/modes.js';
+import type { ActionContext } from '../../src/action/types.js';
+import { createGitHubApi, createGitHubClient } from '../../src/github/index.js';
+import {
+  DEFAULT_OWNER,
+  DEFAULT_REPO,
+  DEFAULT_TOKEN,
+  startFakeGitHub,
+  type FakeGitHub,
+} from '../helpers/fake-github.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { createRepo } from '../helpers/git.js';
+import { pullRequestPayload } from './steps.js';
+
+describe('the Action under budget.maxCostUSD', () => {
+  let github: FakeGitHub;
+  let openai: FakeOpenAI;
+  beforeAll(async () => {
+    github = await startFakeGitHub({
+      tokens: { [DEFAULT_TOKEN]: { login: 'github-actions[bot]', type: 'Bot' } },
+    });
+    openai = await startFakeOpenAI({ script: () => ({ content: 'ok' }) });
+  });
+  afterAll(async () => {
+    await github.close();
+    await openai.close();
+  });
+
+  it('refuses an over-budget pull request before any call: a neutral check and a comment that say why', async () => {
+    const repo = createRepo();
+    repo.write({
+      'evalgate.yml': [
+        'targets:',
+        '  bot:',
+        '    type: openai',
+        `    baseURL: ${openai.url}`,
+        '    apiKeyEnv: TEST_KEY',
+        '    prompt: prompts/bot.md',
+        '    model: models/bot.yaml',
+        'suites: [suites/*.yml]',
+        'budget: { maxCostUSD: 0.000001 }',
+        '',
+      ].join('\n'),
+      'prompts/bot.md': '[system]\nYou are terse.\n[user]\n{{question}}\n',
+      'models/bot.yaml': 'model: gpt-4o\nmax_tokens: 400\n',
+      'suites/s.yml':
+        'id: s\ncases:\n  - { id: a, vars: { question: hi }, graders: [{ type: contains, value: ok }] }\n',
+    });
+    const baseSha = repo.commit('base');
+    repo.branch('change', 'main');
+    repo.write({ 'prompts/bot.md': '[system]\nYou are very terse.\n[user]\n{{question}}\n' });
+    const headSha = repo.commit('prompt edit');
+    github.state.addPullRequest(github.state.repo(), { number: 7, headSha, baseSha, headRef: 'change' });
+
+    const client = createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: github.url, spaceWrites: false });
+    const outputs: Record<string, string> = {};
+    const log: string[] = [];
+    let failed: string | undefined;
+    const ctx: ActionContext = {
+      inputs: {
+        config: 'evalgate.yml',
+        token: DEFAULT_TOKEN,
+        mode: 'pr',
+        base: '',
+        suites: [],
+        comment: true,
+        checkName: 'evalgate',
+        failOnInconclusive: false,
+        workingDirectory: '.',
+      },
+      mode: 'pr',
+      payload: pullRequestPayload(7, headSha, baseSha) as ActionContext['payload'],
+      workspace: repo.dir,
+      env: { PATH: process.env.PATH, TEST_KEY: 'sk-test' },
+      repo: { owner: DEFAULT_OWNER, repo: DEFAULT_REPO },
+      serverUrl: 'https://github.com',
+      github: {
+        octokit: client,
+        api: createGitHubApi(client, { owner: DEFAULT_OWNER, repo: DEFAULT_REPO }),
+      },
+      runAttempt: 1,
+      io: {
+        debug: () => {},
+        info: (m) => log.push(m),
+        warning: (m) => log.push(`warning: ${m}`),
+        setOutput: (k, v) => void (outputs[k] = v),
+        setSecret: () => {},
+        setFailed: (m) => void (failed = m),
+        appendSummary: async () => {},
+      },
+    };
+    const before = openai.requests.length;
+    await runAction(ctx);
+
+    expect(openai.requests.length).toBe(before);
+    expect(log.join('\n')).toMatch(
+      /Estimated before running: 1 call, \d+ prompt tokens, 400 completion tokens, at most \$/,
+    );
+    expect(outputs.verdict).toBe('inconclusive');
+    expect(failed).toBeUndefined();
+    const [check] = github.state.repo().checkRuns.filter((c) => c.headSha === headSha);
+    expect(check).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    const [comment, ...more] = github.state.repo().commentsOn(7);
+    expect(more).toEqual([]);
+    // On the first screen: the verdict and why (markdown escapes the dollar signs).
+    expect(comment!.body).toMatch(/## ❓ evalgate: inconclusive/);
+    expect(comment!.body).toMatch(/\*\*Why:\*\* .*above budget\.maxCostUSD \\\$0\.000001: nothing was run/);
+    expect(github.responseViolations).toEqual([]);
+  }, 60_000);
+});
