@@ -1,7 +1,6 @@
 import { formatPlanJson, planFromGit } from '../plan/index.js';
 import { shardSuites } from '../plan/shard.js';
-import { evaluate } from '../pipeline/evaluate.js';
-import { prepareTargets } from '../config/targets.js';
+import { runStage } from '../pipeline/run-stage.js';
 import { throwIfCancelled } from './cancel.js';
 import { pullRequestOf } from './context.js';
 import {
@@ -53,22 +52,12 @@ export async function shardMode(ctx: ActionContext): Promise<void> {
   const cases = mine.reduce((n, s) => n + s.cases.length, 0);
   io.info(`evalgate: shard ${spec.index}/${spec.count}: ${cases} of ${info.totalCases} cases`);
   const options = pipelineOptions(ctx, project, mine);
-  const targets = prepareTargets(project, mine, ctx.env);
-  try {
-    const outcome = await evaluate(project, mine, targets, {
-      ...options.run,
-      shard: info,
-      ...(ctx.signal && { signal: ctx.signal }),
-      onEvent: options.onEvent,
-    });
-    throwIfCancelled(ctx.signal);
-    const s = outcome.summary;
-    io.info(
-      `evalgate: shard ${spec.index}/${spec.count}: ${s.passed} passed, ${s.failed} failed, ${s.errors} errors`,
-    );
-  } finally {
-    for (const t of targets.values()) await t.close?.();
-  }
+  const { outcome } = await runStage({ ...options, run: { ...options.run, shard: info } });
+  throwIfCancelled(ctx.signal);
+  const s = outcome.summary;
+  io.info(
+    `evalgate: shard ${spec.index}/${spec.count}: ${s.passed} passed, ${s.failed} failed, ${s.errors} errors`,
+  );
   setOutputs(ctx, {
     'results-path': outPath(ctx, FILES.results),
     'suites-run': mine.map((s) => s.id).join(','),

@@ -1,5 +1,5 @@
 import { createTarget } from '../targets/index.js';
-import type { Target } from '../targets/types.js';
+import type { CaseInput, Target } from '../targets/types.js';
 import { readFileSync } from 'node:fs';
 import { ConfigError, ConfigErrors } from './errors.js';
 import { locateInJsonLine } from './jsonl.js';
@@ -40,16 +40,7 @@ export function prepareTargets(
       const target = targets.get(suite.target)!;
       for (const c of suite.cases) {
         try {
-          target.prepare({
-            suite: suite.id,
-            caseId: c.id,
-            vars: c.vars,
-            expected: c.expected,
-            ...(c.reference !== undefined && { reference: c.reference }),
-            ...(c.context !== undefined && { context: c.context }),
-            tags: c.tags,
-            sample: 0,
-          });
+          target.prepare(caseInput(suite, c, 0));
         } catch (e) {
           const err = e instanceof ConfigError ? e : new ConfigError((e as Error).message);
           // In the template when the error is there (a bad partial); else at the case's vars,
@@ -63,6 +54,20 @@ export function prepareTargets(
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new ConfigErrors(errors);
   return targets;
+}
+
+/** What a target's `prepare` is given for a case's sample: the case as the target sees it. */
+export function caseInput(suite: LoadedSuite, c: LoadedSuite['cases'][number], sample: number): CaseInput {
+  return {
+    suite: suite.id,
+    caseId: c.id,
+    vars: c.vars,
+    ...(c.expected !== undefined && { expected: c.expected }),
+    ...(c.reference !== undefined && { reference: c.reference }),
+    ...(c.context !== undefined && { context: c.context }),
+    tags: c.tags,
+    sample,
+  };
 }
 
 /**

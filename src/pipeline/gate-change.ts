@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import {
@@ -15,10 +15,8 @@ import {
 import { runGit } from '../changes/git.js';
 import { compare, unpairedCases } from '../compare/compare.js';
 import { mergeBaselineCases } from '../compare/merge.js';
-import { parseResultsDocument } from '../compare/input.js';
 import type { ComparisonDocument } from '../compare/types.js';
 import { loadProject, type LoadedProject, type LoadedSuite } from '../config/load.js';
-import { prepareTargets } from '../config/targets.js';
 import type { BlockerConfirmation } from '../gate/confirm.js';
 import { gate } from '../gate/gate.js';
 import type { GatePolicy } from '../gate/schema.js';
@@ -29,7 +27,8 @@ import type { RunEvent, RunOutcome } from '../runner/run.js';
 import { freshSampler, type ArmSampler } from './arms.js';
 import { withBaselineContext } from './baseline-context.js';
 import { confirmFailingBlockers, emptyConfirmation } from './confirm.js';
-import { evaluate, type EvaluateOptions } from './evaluate.js';
+import type { EvaluateOptions } from './evaluate.js';
+import { runStage } from './run-stage.js';
 import {
   applySettlement,
   settleCapacity,
@@ -256,38 +255,6 @@ async function editsStage(
     `Ran ${arm.cases.length} added or edited case(s) on the base commit too (${arm.calls} calls), to pair them.`,
   );
   return { baseline: merged, arm: { ...arm, status: 'ran' }, notes };
-}
-
-/** A Results document that was not run here (merged shards), as the run stage's outcome. */
-export function outcomeOf(results: ResultsDocument, path: string): RunOutcome {
-  return {
-    path,
-    runId: results.run.id,
-    summary: results.summary,
-    suites: results.suites.map((s) => ({ id: s.id, tier: s.tier, target: s.target, metrics: s.metrics })),
-    resumed: 0,
-  };
-}
-
-/** The run stage, read back as the Results document the later stages take. */
-async function runStage(
-  options: GateChangeOptions,
-): Promise<{ outcome: RunOutcome; results: ResultsDocument }> {
-  if (options.current !== undefined) {
-    const results = parseResultsDocument(readFileSync(options.current, 'utf8'), options.current);
-    return { outcome: outcomeOf(results, options.current), results };
-  }
-  const targets = prepareTargets(options.project, options.suites, options.env);
-  try {
-    const outcome = await evaluate(options.project, options.suites, targets, {
-      ...options.run,
-      ...(options.signal && { signal: options.signal }),
-      ...(options.onEvent && { onEvent: options.onEvent }),
-    });
-    return { outcome, results: parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path) };
-  } finally {
-    for (const t of targets.values()) await t.close?.();
-  }
 }
 
 /**

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   baselinesToResults,
@@ -8,9 +7,7 @@ import {
   type OctokitLike,
 } from '../baseline/index.js';
 import { compare } from '../compare/compare.js';
-import { parseResultsDocument } from '../compare/input.js';
 import type { LoadedProject, LoadedSuite } from '../config/load.js';
-import { prepareTargets } from '../config/targets.js';
 import type { BlockerConfirmation } from '../gate/confirm.js';
 import { gate, verdictFromReasons } from '../gate/gate.js';
 import type { GateReason, Verdict } from '../gate/types.js';
@@ -18,8 +15,9 @@ import type { ResultsDocument } from '../results/types.js';
 import type { RunEvent, RunOutcome } from '../runner/run.js';
 import { freshSampler, type ArmSampler } from './arms.js';
 import { confirmFailingBlockers, emptyConfirmation } from './confirm.js';
-import { evaluate, type EvaluateOptions } from './evaluate.js';
-import { CONFIRM_SAMPLE_OFFSET, outcomeOf } from './gate-change.js';
+import { type EvaluateOptions } from './evaluate.js';
+import { CONFIRM_SAMPLE_OFFSET } from './gate-change.js';
+import { runStage } from './run-stage.js';
 
 /**
  * The default branch's side: run every suite, confirm its failing blockers with fresh
@@ -74,7 +72,7 @@ const NEEDS_NO_BASELINE = new Set<GateReason['code']>([
 export async function recordBaseline(options: RecordBaselineOptions): Promise<RecordedBaseline> {
   const { project } = options;
   const policy = project.config.gate;
-  const { outcome, results } = await runOrRead(options);
+  const { outcome, results } = await runStage(options);
 
   const comparison = compare(baselinesToResults([]), results, { thresholds: policy });
   const stage1 = ownReasons(gate(comparison, policy));
@@ -104,27 +102,6 @@ export async function recordBaseline(options: RecordBaselineOptions): Promise<Re
 
   const save = await saveStage(options, results, verdict);
   return { outcome, results, verdict, confirmation, save };
-}
-
-/** The run stage, or the given Results document (merged shards) read as its outcome. */
-async function runOrRead(
-  options: RecordBaselineOptions,
-): Promise<{ outcome: RunOutcome; results: ResultsDocument }> {
-  if (options.current !== undefined) {
-    const results = parseResultsDocument(readFileSync(options.current, 'utf8'), options.current);
-    return { outcome: outcomeOf(results, options.current), results };
-  }
-  const targets = prepareTargets(options.project, options.suites, options.env);
-  try {
-    const outcome = await evaluate(options.project, options.suites, targets, {
-      ...options.run,
-      ...(options.signal && { signal: options.signal }),
-      ...(options.onEvent && { onEvent: options.onEvent }),
-    });
-    return { outcome, results: parseResultsDocument(readFileSync(outcome.path, 'utf8'), outcome.path) };
-  } finally {
-    for (const t of targets.values()) await t.close?.();
-  }
 }
 
 /** Saves the run as the baselines, unless the store keeps none or the run cannot be one. */

@@ -1,4 +1,5 @@
 import type { LoadedProject, LoadedSuite } from '../config/load.js';
+import { caseInput } from '../config/targets.js';
 import { PriceTable } from '../runner/pricing.js';
 import type { Target } from '../targets/types.js';
 
@@ -134,16 +135,7 @@ export async function estimateRun(
       est.calls += samples;
       judgeCalls += samples * judges;
       if (target.info.kind !== 'openai') continue;
-      const request = target.prepare({
-        suite: suite.id,
-        caseId: c.id,
-        vars: c.vars,
-        expected: c.expected,
-        ...(c.reference !== undefined && { reference: c.reference }),
-        ...(c.context !== undefined && { context: c.context }),
-        tags: c.tags,
-        sample: 0,
-      });
+      const request = target.prepare(caseInput(suite, c, 0));
       const body = request.body as ChatBody;
       let prompt = REPLY_PRIMING;
       for (const m of body.messages ?? []) {

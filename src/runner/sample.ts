@@ -1,14 +1,9 @@
 import type { LoadedCase, LoadedSuite } from '../config/load.js';
+import { caseInput } from '../config/targets.js';
 import type { GradeInput } from '../graders/types.js';
 import type { GraderVerdict, SampleResult, TargetOutput } from '../results/types.js';
 import { plainText } from '../report/escape.js';
-import {
-  TargetError,
-  type CaseInput,
-  type InvokeResult,
-  type PreparedRequest,
-  type Target,
-} from '../targets/types.js';
+import { TargetError, type InvokeResult, type PreparedRequest, type Target } from '../targets/types.js';
 import type { ResponseCache } from './cache.js';
 import type { RunContext, TargetSetting } from './context.js';
 import { errorSample, gradeAnswer, gradedSample, gradeInput, isThenable, sampleStatus } from './grade.js';
@@ -84,20 +79,6 @@ export async function takeSample(
   const input = graded?.input ?? gradeInput(ctx, c, target, output, latencyMs);
   const graders = graded?.graders ?? (await gradeAnswer(c, input));
   return gradedSample(index, seed, input, graders, retries, hit !== undefined);
-}
-
-/** What the target sees of a case. */
-function caseInput(suite: LoadedSuite, c: LoadedCase, index: number): CaseInput {
-  return {
-    suite: suite.id,
-    caseId: c.id,
-    vars: c.vars,
-    ...(c.expected !== undefined && { expected: c.expected }),
-    ...(c.reference !== undefined && { reference: c.reference }),
-    ...(c.context !== undefined && { context: c.context }),
-    tags: c.tags,
-    sample: index,
-  };
 }
 
 /** The run was aborted: the sample is not taken (and not journaled, so a resume takes it). */

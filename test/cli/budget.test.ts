@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -11,18 +11,7 @@ import { tempDir } from '../helpers/tmp.js';
  * `openai` target (the real SDK, a loopback server that reports the usage it was sent).
  */
 
-async function cli(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd,
-    env: { PATH: process.env.PATH, TEST_KEY: 'sk-test' },
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd: string) => runCli(argv, cwd, { TEST_KEY: 'sk-test' });
 
 const QUESTIONS = ['How long do refunds take?', 'Can I change my delivery address after ordering?', 'Hi'];
 const SYSTEM = 'You are a support bot. Answer in one sentence, citing the policy.';

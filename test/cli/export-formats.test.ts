@@ -4,7 +4,7 @@ import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { validateXML } from 'xmllint-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { createRepo } from '../helpers/git.js';
 
 /**
@@ -103,18 +103,7 @@ const FILES: Record<string, string> = {
   ].join('\n'),
 };
 
-async function cli(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd,
-    env: { PATH: process.env.PATH },
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 describe('JUnit XML and SARIF from a run', () => {
   let dir: string;

@@ -1,21 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { createRepo } from '../helpers/git.js';
 
-async function cli(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 // A tiny system under test: its "prompt" is answers.json, a component change detection knows.
 const BOT = `let input = '';

@@ -1,24 +1,13 @@
 import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import type { LoadedSuite } from '../../src/config/load.js';
 import { caseWeight, parseShard, shardSuites } from '../../src/plan/shard.js';
 import type { ResultsDocument, SuiteResult } from '../../src/results/types.js';
 import { createRepo, type TempRepo } from '../helpers/git.js';
 
-async function cli(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 /** Suites as the splitter sees them: ids, vars and repeats. */
 function suites(spec: Record<string, { id: string; repeat?: number; size?: number }[]>): LoadedSuite[] {
