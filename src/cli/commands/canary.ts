@@ -33,6 +33,7 @@ look and trigger together.
   --json             print the decision JSON instead of the Markdown report
   --out FILE         also write the decision JSON to FILE
   -c, --config FILE  project config with 'production:' and 'rollout:' (default: evalgate.yml)
+      --all-errors   list every config error, not the first 25
 
 Exit 0 on promote or continue, 1 on rollback, 2 on no triggers, no policy or bad input.
 `;
@@ -58,6 +59,7 @@ export const canaryCommand: CommandHandler = async (argv, io) => {
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
       config: { type: 'string', short: 'c', default: 'evalgate.yml' },
+      'all-errors': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
