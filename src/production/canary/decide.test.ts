@@ -164,6 +164,18 @@ describe('decideCanary', () => {
     const { decision } = watch(51, {}, {}, { looks: 50, batch: 200, rollout: loose });
     expect(decision.decision).toBe('promote');
     expect(decision.metrics.every((m) => m.status === 'within')).toBe(true);
+    // maxRatio 1 can never be shown within: promoteAfterRecords promotes once no trigger fired
+    const strictSafety = RolloutSchema.parse({
+      triggers: { safetyEvents: { maxRatio: 1, minRecords: 200 } },
+      promoteAfterRecords: 5000,
+    });
+    const early = watch(54, {}, {}, { looks: 24, batch: 200, rollout: strictSafety });
+    expect(early.decision.decision).toBe('continue');
+    const late = watch(54, {}, {}, { looks: 25, batch: 200, rollout: strictSafety });
+    expect(late).toMatchObject({ look: 25, decision: { decision: 'promote' } });
+    expect(late.decision.reasons).toEqual([
+      'promoteAfterRecords (5000) reached with no trigger rolled back; not shown within tolerance: safetyEvents',
+    ]);
     const k = simulateArm(52, 3000, 'canary').map(({ costUsd: _, ...r }) => r);
     const c = simulateArm(53, 3000, 'control').map(({ costUsd: _, ...r }) => r);
     const blind = decideCanary(k, c, loose, ids(1));

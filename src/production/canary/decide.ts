@@ -374,16 +374,29 @@ export function decideCanary(
       reason,
     };
   });
+  const horizon = rollout.promoteAfterRecords;
+  const pastHorizon =
+    horizon !== undefined &&
+    canary.length >= horizon &&
+    control.length >= horizon &&
+    metrics.every((m) => m.status === 'within' || m.status === 'undecided');
   const decision: CanaryVerdict = metrics.some((m) => m.status === 'rollback')
     ? 'rollback'
-    : metrics.every((m) => m.status === 'within')
+    : metrics.every((m) => m.status === 'within') || pastHorizon
       ? 'promote'
       : 'continue';
   const reasons =
     decision === 'rollback'
       ? metrics.filter((m) => m.status === 'rollback').map((m) => m.reason)
       : decision === 'promote'
-        ? ['every trigger is within its tolerance']
+        ? metrics.every((m) => m.status === 'within')
+          ? ['every trigger is within its tolerance']
+          : [
+              `promoteAfterRecords (${horizon}) reached with no trigger rolled back; not shown within tolerance: ${metrics
+                .filter((m) => m.status !== 'within')
+                .map((m) => m.metric)
+                .join(', ')}`,
+            ]
         : metrics.filter((m) => m.status !== 'within').map((m) => m.reason);
   return {
     schema: 'evalgate.canary-decision',

@@ -40,6 +40,13 @@ export const RolloutSchema = z.strictObject({
    * promote.
    */
   alpha: z.number().gt(0).max(0.2).default(0.05),
+  /**
+   * Promote once both sides have this many records, every trigger its minimum sample and
+   * none a rollback, even where an interval still straddles its tolerance (a rare-event
+   * trigger with `maxRatio: 1` can roll back but never prove itself within). Unset: promote
+   * only on confidence, trigger by trigger.
+   */
+  promoteAfterRecords: z.number().int().min(1).optional(),
   triggers: z
     .strictObject({
       /** Share of records with an error. */
