@@ -151,6 +151,16 @@ describe('evalgate canary', () => {
     ).toMatch(/matches no file/);
   });
 
+  it("accepts the README's rollout example", async () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Canary analysis'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    expect(example).toMatch(/^rollout:/);
+    const r = await cli([...ARGS, '--json'], project(POLICY + example));
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).metrics).toHaveLength(6);
+  });
+
   it('prints its help without any config', async () => {
     const r = await cli(['canary', '--help'], tempDir('evalgate-canary-'));
     expect(r.code).toBe(0);
