@@ -343,7 +343,7 @@ export function decideCanary(
           : e.within
             ? 'within'
             : 'undecided';
-    const effect = `${formatEffect(e.kind, e.estimate)} (${level} CS ${formatEffect(e.kind, e.lower)} to ${formatEffect(e.kind, e.upper)})`;
+    const effect = `${formatEffect(e.kind, e.estimate ?? (e.kind === 'ratio' && (e.canary.value ?? 0) > 0 && e.control.value === 0 ? Infinity : null))} (${level} CS ${formatEffect(e.kind, e.lower)} to ${formatEffect(e.kind, e.upper)})`;
     const values = `canary ${formatValue(name, e.canary.value)} vs control ${formatValue(name, e.control.value)}`;
     const tolerated = `tolerated ${formatEffect(e.kind, e.tolerance)}`;
     const reason =

@@ -37,8 +37,14 @@ export function canaryMarkdown(decision: CanaryDecision): string {
   for (const m of d.metrics) {
     const side = (s: typeof m.canary) =>
       `${formatValue(m.metric, s.value)} (${s.events !== undefined ? `${s.events} of ` : ''}${s.records})`;
+    // In the JSON an unbounded end (or a ratio over a zero control) is null; here it is shown.
+    const { kind, estimate, lower, upper } = m.effect;
+    const overZero = kind === 'ratio' && (m.canary.value ?? 0) > 0 && m.control.value === 0;
+    const shownEstimate = estimate === null && overZero ? Infinity : estimate;
+    const shownLower = lower ?? (kind === 'ratio' ? 0 : -Infinity);
+    const shownUpper = upper ?? Infinity;
     lines.push(
-      `| ${m.metric} | ${STATUS[m.status]} | ${side(m.canary)} | ${side(m.control)} | ${formatEffect(m.effect.kind, m.effect.estimate)} (${formatEffect(m.effect.kind, m.effect.lower)} to ${formatEffect(m.effect.kind, m.effect.upper)}) | ${formatEffect(m.effect.kind, m.tolerance)} | ${m.test} |`,
+      `| ${m.metric} | ${STATUS[m.status]} | ${side(m.canary)} | ${side(m.control)} | ${formatEffect(kind, shownEstimate)} (${formatEffect(kind, shownLower)} to ${formatEffect(kind, shownUpper)}) | ${formatEffect(kind, m.tolerance)} | ${m.test} |`,
     );
   }
   const k = d.metrics.length;
