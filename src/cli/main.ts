@@ -61,6 +61,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "delete production records older than the policy's retention",
     load: async () => (await import('./commands/prune.js')).pruneCommand,
   },
+  canary: {
+    summary: 'compare a canary version with control on production records: promote, continue or rollback',
+    load: async () => (await import('./commands/canary.js')).canaryCommand,
+  },
   record: {
     summary: 'turn raw interactions (JSONL) into production records under the privacy policy',
     load: async () => (await import('./commands/record.js')).recordCommand,

@@ -5,6 +5,7 @@ import { GatePolicySchema } from '../gate/schema.js';
 import { BaselineConfigSchema } from '../baseline/schema.js';
 import { JudgeConfigSchema } from '../graders/judge-spec.js';
 import { DatasetFieldSchema } from '../importers/index.js';
+import { RolloutSchema } from '../production/canary/rollout-schema.js';
 import { ProductionPolicySchema } from '../production/policy-schema.js';
 
 /** A YAML key path such as `top_k` or `retriever.embedding.model`. */
@@ -180,5 +181,7 @@ export const ProjectConfigSchema = z.strictObject({
   judge: JudgeConfigSchema.prefault({}),
   /** The privacy policy of the production commands; see src/production/policy-schema.ts. */
   production: ProductionPolicySchema.optional(),
+  /** The canary's rollback triggers; see src/production/canary/rollout-schema.ts. */
+  rollout: RolloutSchema.optional(),
 });
 export type ProjectConfig = z.output<typeof ProjectConfigSchema>;

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * `rollout:` in evalgate.yml: the rollback triggers, declared before a rollout starts.
+ * `evalgate canary` refuses to run without them: a canary judged against limits chosen after
+ * its numbers are seen is no canary.
+ *
+ * Only zod here: the config schema imports this file, so the PR gate carries the schema and
+ * none of the canary statistics.
+ */
+
+const minRecords = z.number().int().min(1).max(100_000_000);
+
+/** A share of interactions (refusals, negative feedback): tolerated rise in the canary's rate, absolute. */
+const proportionTrigger = z.strictObject({
+  /** The largest tolerated rise of the canary's rate over control's, in rate units (0.02 = 2 points). */
+  maxIncrease: z.number().min(0).max(1),
+  /** Records (with the field) each side needs before this metric decides anything. */
+  minRecords,
+});
+
+/** A rare count (errors, safety events): tolerated ratio of the canary's rate to control's. */
+const countTrigger = z.strictObject({
+  /** The largest tolerated canary rate ÷ control rate (1: no rise tolerated). */
+  maxRatio: z.number().min(1).max(1000),
+  minRecords,
+});
+
+/** A positive amount (p95 latency, cost): tolerated relative rise. */
+const relativeTrigger = z.strictObject({
+  /** The largest tolerated relative rise (0.2: the canary's value may be 20 % above control's). */
+  maxIncrease: z.number().min(0).max(100),
+  minRecords,
+});
+
+export const RolloutSchema = z.strictObject({
+  /**
+   * The chance of a false rollback of an unchanged canary, over every look and every
+   * trigger together (split evenly between the triggers). The same bound covers a false
+   * promote.
+   */
+  alpha: z.number().gt(0).max(0.2).default(0.05),
+  /**
+   * Promote once both sides have this many records, every trigger its minimum sample and
+   * none a rollback, even where an interval still straddles its tolerance (a rare-event
+   * trigger with `maxRatio: 1` can roll back but never prove itself within). Unset: promote
+   * only on confidence, trigger by trigger.
+   */
+  promoteAfterRecords: z.number().int().min(1).optional(),
+  triggers: z
+    .strictObject({
+      /** Share of records with an error. */
+      errorRate: countTrigger.optional(),
+      /** Share of records with a safety event (one or more). */
+      safetyEvents: countTrigger.optional(),
+      /** Share of answered records the refusal detector flags. */
+      refusalRate: proportionTrigger.optional(),
+      /** Share of rated records rated down (or scored below 0). */
+      negativeFeedback: proportionTrigger.optional(),
+      /** The 95th percentile of latencyMs. */
+      p95LatencyMs: relativeTrigger.optional(),
+      /** Mean costUsd of the records that carry one. */
+      costPerInteraction: relativeTrigger.optional(),
+    })
+    .refine((t) => Object.values(t).some((v) => v !== undefined), {
+      message:
+        'at least one trigger (errorRate, safetyEvents, refusalRate, negativeFeedback, p95LatencyMs, costPerInteraction)',
+    }),
+});
+export type RolloutConfig = z.output<typeof RolloutSchema>;
+export type TriggerName = keyof RolloutConfig['triggers'];
+export const TRIGGER_NAMES: readonly TriggerName[] = [
+  'errorRate',
+  'safetyEvents',
+  'refusalRate',
+  'negativeFeedback',
+  'p95LatencyMs',
+  'costPerInteraction',
+];
