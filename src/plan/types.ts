@@ -131,5 +131,39 @@ export const PlanSchema = z.strictObject({
     z.strictObject({ systemVersion: z.string(), components: z.array(z.string()) }),
   ),
   warnings: z.array(z.string()),
+  /**
+   * What running the planned suites will cost (src/plan/estimate.ts): calls, tokens and USD,
+   * estimated from the requests at head; absent when the plan was not made on the working tree.
+   */
+  estimate: z
+    .strictObject({
+      calls: z.number(),
+      judgeCalls: z.number(),
+      promptTokens: z.number(),
+      completionTokens: z.number(),
+      costUSD: z.number().nullable(),
+      upperBound: z.boolean(),
+      unpricedCalls: z.number(),
+      targets: z.array(
+        z.strictObject({
+          target: z.string(),
+          kind: z.string(),
+          model: z.string().optional(),
+          calls: z.number(),
+          promptTokens: z.number(),
+          completionTokens: z.number(),
+          costUSD: z.number().nullable(),
+          notes: z.array(z.string()),
+        }),
+      ),
+      judge: z
+        .strictObject({ model: z.string(), calls: z.number(), costUSD: z.number().nullable() })
+        .optional(),
+      notes: z.array(z.string()),
+      /** budget.maxCostUSD, and whether a run of this plan would be refused by it. */
+      maxCostUSD: z.number().optional(),
+      refused: z.string().optional(),
+    })
+    .optional(),
 });
 export type Plan = z.output<typeof PlanSchema>;

@@ -5,6 +5,11 @@ import { UsageError } from '../../config/errors.js';
 import { formatPlanJson } from '../../plan/document.js';
 import { planFromGit } from '../../plan/plan.js';
 import { renderPlanText } from '../../plan/render.js';
+import { renderEstimateText } from '../../plan/estimate.js';
+import { suitesInPlan } from '../../plan/index.js';
+import { checkBudget } from '../../pipeline/budget.js';
+import { loadProject } from '../../config/load.js';
+import { formatUsd } from '../../compare/format.js';
 import { terminalText } from '../../report/escape.js';
 import type { CommandHandler } from '../types.js';
 
@@ -20,6 +25,10 @@ request does (base...head).
   --out FILE     also write the JSON plan to FILE
   --config FILE  default evalgate.yml
   --no-fetch     never fetch a missing base or shallow history from the remote
+
+When head is HEAD (the working tree), the plan also estimates what running its suites will
+cost: calls, prompt tokens (counted with OpenAI's encodings), completion tokens and USD, and
+says whether budget.maxCostUSD would refuse the run (see 'evalgate run --estimate').
 
 Exit 0 with a plan (even one that runs nothing), 2 on a config error or a base that cannot
 be found.
@@ -53,9 +62,27 @@ export const planCommand: CommandHandler = async (argv, io) => {
     fetch: !values['no-fetch'],
     env: io.env,
   });
+  // Cost before spending: when the plan is of the working tree (head is HEAD), what running
+  // its suites would cost, and whether budget.maxCostUSD would refuse it.
+  if (values.head === 'HEAD' && plan.suites.length > 0) {
+    const project = loadProject(resolve(io.cwd, values.config), { env: io.env });
+    const { run } = suitesInPlan(plan, project.suites);
+    const { estimate, refused } = await checkBudget(project, run, io.env);
+    const max = project.config.budget.maxCostUSD;
+    plan.estimate = {
+      ...estimate,
+      ...(max !== undefined && { maxCostUSD: max }),
+      ...(refused && { refused }),
+    };
+  }
   const json = formatPlanJson(plan);
   if (values.out) writeFileSync(resolve(io.cwd, values.out), json);
   // File names from the diff are untrusted: a name may hold an escape sequence or `::`.
-  io.stdout(values.json ? json : terminalText(renderPlanText(plan), { maxLength: 200_000 }));
+  let text = renderPlanText(plan);
+  if (plan.estimate) {
+    text += `\n${renderEstimateText(plan.estimate, formatUsd)}`;
+    if (plan.estimate.refused) text += `A run of this plan would be refused: ${plan.estimate.refused}\n`;
+  }
+  io.stdout(values.json ? json : terminalText(text, { maxLength: 200_000 }));
   return 0;
 };
