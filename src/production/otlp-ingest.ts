@@ -26,6 +26,7 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating';
 import { ConfigError, ConfigErrors } from '../config/errors.js';
 import type { KeyedHasher } from './hash.js';
+import { EVALGATE_OTEL_ATTRIBUTES } from './otlp-attributes.js';
 import type { AttrValue, OtlpSpan } from './otlp.js';
 import type { ProductionPolicy } from './policy-schema.js';
 import {
@@ -53,15 +54,7 @@ import type { Redactor } from './redact/index.js';
  * that one reports none, and `execute_tool` spans under it are its tool calls.
  */
 
-/** evalgate's own attributes, read from the span, else from its resource. */
-export const EVALGATE_OTEL_ATTRIBUTES = {
-  systemVersion: 'evalgate.system_version',
-  promptVersion: 'evalgate.prompt_version',
-  modelVersion: 'evalgate.model_version',
-  retrievalVersion: 'evalgate.retrieval_version',
-  route: 'evalgate.route',
-  riskTags: 'evalgate.risk_tags',
-} as const;
+export { EVALGATE_OTEL_ATTRIBUTES };
 
 const INTERACTION_OPERATIONS = new Set<string>([
   GEN_AI_OPERATION_NAME_VALUE_CHAT,
