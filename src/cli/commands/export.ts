@@ -47,7 +47,7 @@ export const exportCommand: CommandHandler = async (argv, io) => {
     return 0;
   }
   if (!values.junit && !values.sarif && !values['otel-events'])
-    throw new UsageError('export needs --junit FILE, --sarif FILE, --otel-events FILE, or several');
+    throw new UsageError('export needs at least one of --junit FILE, --sarif FILE, --otel-events FILE');
   const configPath = resolve(io.cwd, values.config);
   const projectDir = dirname(configPath);
   let results = values.results && resolve(io.cwd, values.results);
