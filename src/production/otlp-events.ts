@@ -34,6 +34,9 @@ import { EVALGATE_OTEL_ATTRIBUTES } from './otlp-attributes.js';
  * - evalgate's own: `evalgate.suite`, `evalgate.case`, `evalgate.sample`, `evalgate.blocker`,
  *   `evalgate.advisory` (true for an advisory judge), `evalgate.run_id`, and the target's
  *   `evalgate.system_version` (the attribute the OTLP ingester reads back).
+ *
+ * No output, input or case text is copied: only the graders' one-line reasons, as the JUnit
+ * report shows them (the PII grader's reason masks what it found).
  */
 
 type OtlpValue =

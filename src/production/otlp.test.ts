@@ -310,6 +310,52 @@ describe('evalgate record --otlp', () => {
     for (const r of records) expect(validateRecord(r)).toBe(true);
   });
 
+  it('no value planted in the fixtures reaches the records file or the output, with retainText off or on', async () => {
+    const planted = [
+      'jane.doe@example.com',
+      '4111 1111 1111 1111',
+      '+1 415 555 2671',
+      '415-555-2671',
+      'DE89 3704 0044 0532 0130 00',
+      'sk-proj-4fJ2x9QmZr8TbW1cLq7Vn3Ks',
+      '203.0.113.77',
+      'conv_5j66UpCpwteGg4YSxUnt7lPY',
+      'chatcmpl-AzQ4v1X9bE2tV7rN',
+    ];
+    for (const retainText of [false, true]) {
+      const dir = project();
+      writeFileSync(
+        join(dir, 'evalgate.yml'),
+        `production:\n  sampling: { rate: 1 }\n  retainText: ${retainText}\n`,
+      );
+      let printed = '';
+      for (const fixture of [
+        'chat-with-content.json',
+        'chat-no-content.json',
+        'legacy-gen-ai-system.jsonl',
+        'error-status.json',
+      ]) {
+        const r = await cli(dir, [
+          '--otlp',
+          join(FIXTURES, fixture),
+          '--out',
+          'records.jsonl',
+          '--versions',
+          'versions.json',
+        ]);
+        expect(r.code).toBe(0);
+        printed += r.stdout + r.stderr;
+      }
+      const written = readFileSync(join(dir, 'records.jsonl'), 'utf8');
+      expect(written.trimEnd().split('\n')).toHaveLength(8);
+      for (const value of planted) {
+        expect(written, value).not.toContain(value);
+        expect(printed, value).not.toContain(value);
+      }
+      expect(written.includes('[REDACTED:card]')).toBe(retainText);
+    }
+  });
+
   it('a bad export is exit 2 with file:line:col, and nothing is written', async () => {
     const dir = project();
     writeFileSync(
