@@ -368,6 +368,16 @@ describe('evalgate record --otlp', () => {
     expect(r.stderr).toContain('resourceSpans[0].scopeSpans[0].spans[0].traceId');
     expect(r.stderr).not.toContain('    at ');
     expect(existsSync(join(dir, 'records.jsonl'))).toBe(false);
+    const missing = await cli(dir, [
+      '--otlp',
+      'nope.json',
+      '--out',
+      'records.jsonl',
+      '--versions',
+      'versions.json',
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('evalgate: config error: nope.json: cannot read the traces file (ENOENT)\n');
     const both = await cli(dir, ['--otlp', 'bad.json', '--interactions', 'x.jsonl', '--out', 'r.jsonl']);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('not both');

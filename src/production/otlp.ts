@@ -131,7 +131,14 @@ const nanos = (v: number | string | undefined) => (v === undefined ? undefined :
  * before any span is returned, and every bad one reported (file:line:col and field).
  */
 export function readOtlpTraces(file: string): OtlpSpan[] {
-  const text = readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read the traces file (${(e as NodeJS.ErrnoException).code ?? 'error'})`, {
+      file,
+    });
+  }
   // One document (pretty-printed or not), else one per line (the Collector's file exporter).
   const documents: { text: string; line: number; whole: boolean }[] = [];
   const lines = text.split('\n');
