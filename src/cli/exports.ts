@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { runGit } from '../changes/git.js';
 import { parseResultsDocument } from '../compare/input.js';
+import { renderEvaluationEvents } from '../production/otlp-events.js';
 import { renderJUnit } from '../report/junit.js';
 import { renderSarif } from '../report/sarif.js';
 import type { CliIO } from './types.js';
@@ -11,6 +12,8 @@ export interface ExportTargets {
   junit?: string;
   /** SARIF 2.1.0 file (safety findings), relative to the working directory. */
   sarif?: string;
+  /** OTLP/JSON logs file of `gen_ai.evaluation.result` events, relative to the working directory. */
+  otelEvents?: string;
 }
 
 /**
@@ -25,7 +28,7 @@ export async function writeExports(
   targets: ExportTargets,
   io: Pick<CliIO, 'cwd' | 'env' | 'stderr'>,
 ): Promise<void> {
-  if (!targets.junit && !targets.sarif) return;
+  if (!targets.junit && !targets.sarif && !targets.otelEvents) return;
   const results = parseResultsDocument(readFileSync(resultsPath, 'utf8'), resultsPath);
   const top = await runGit(projectDir, ['rev-parse', '--show-toplevel'], { env: io.env }).catch(() => null);
   const root = top && top.code === 0 ? top.stdout.toString('utf8').trim() : projectDir;
@@ -40,4 +43,6 @@ export async function writeExports(
   };
   if (targets.junit) write(targets.junit, renderJUnit(results, { pathPrefix }), 'JUnit XML');
   if (targets.sarif) write(targets.sarif, renderSarif(results, { pathPrefix }), 'SARIF');
+  if (targets.otelEvents)
+    write(targets.otelEvents, renderEvaluationEvents(results), 'OpenTelemetry evaluation events');
 }

@@ -241,6 +241,6 @@ describe('JUnit XML and SARIF from a run', () => {
     expect(broken.stderr).not.toMatch(/\n\s+at /);
     const nothing = await cli(['export'], dir);
     expect(nothing.code).toBe(2);
-    expect(nothing.stderr).toContain('--junit FILE, --sarif FILE or both');
+    expect(nothing.stderr).toContain('at least one of --junit FILE, --sarif FILE, --otel-events FILE');
   });
 });

@@ -6,13 +6,17 @@ import { parseYaml } from '../../config/yaml.js';
 import { writeExports } from '../exports.js';
 import type { CommandHandler } from '../types.js';
 
-const HELP = `Usage: evalgate export [--results FILE] [--junit FILE] [--sarif FILE] [--config FILE]
+const HELP = `Usage: evalgate export [--results FILE] [--junit FILE] [--sarif FILE] [--otel-events FILE]
+                       [--config FILE]
 
 Writes a Results document in the formats CI tools read:
   --junit FILE     JUnit XML: suite → testsuite, case → testcase, a failure per failing case
                    with its graders' reasons (for test-report actions and CI dashboards)
   --sarif FILE     SARIF 2.1.0: the safety graders' findings, one rule per grader, located at
                    the case's line in its suite file (for GitHub code scanning)
+  --otel-events FILE  OTLP/JSON logs: one gen_ai.evaluation.result event per grader verdict
+                   (OpenTelemetry GenAI conventions), for any OTLP exporter to send to the
+                   team's tracing backend
   --results FILE   the Results document (default: the config's 'output', evalgate-results.json
                    next to the config)
   -c, --config FILE  where the project is (default: evalgate.yml); paths in the reports are
@@ -31,6 +35,7 @@ export const exportCommand: CommandHandler = async (argv, io) => {
       results: { type: 'string', short: 'r' },
       junit: { type: 'string' },
       sarif: { type: 'string' },
+      'otel-events': { type: 'string' },
       config: { type: 'string', short: 'c', default: 'evalgate.yml' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -41,7 +46,8 @@ export const exportCommand: CommandHandler = async (argv, io) => {
     io.stdout(HELP);
     return 0;
   }
-  if (!values.junit && !values.sarif) throw new UsageError('export needs --junit FILE, --sarif FILE or both');
+  if (!values.junit && !values.sarif && !values['otel-events'])
+    throw new UsageError('export needs at least one of --junit FILE, --sarif FILE, --otel-events FILE');
   const configPath = resolve(io.cwd, values.config);
   const projectDir = dirname(configPath);
   let results = values.results && resolve(io.cwd, values.results);
@@ -59,7 +65,11 @@ export const exportCommand: CommandHandler = async (argv, io) => {
   await writeExports(
     results,
     projectDir,
-    { ...(values.junit && { junit: values.junit }), ...(values.sarif && { sarif: values.sarif }) },
+    {
+      ...(values.junit && { junit: values.junit }),
+      ...(values.sarif && { sarif: values.sarif }),
+      ...(values['otel-events'] && { otelEvents: values['otel-events'] }),
+    },
     io,
   );
   return 0;

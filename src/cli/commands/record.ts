@@ -5,8 +5,10 @@ import { ConfigError, UsageError } from '../../config/errors.js';
 import { versionsForWorkingTree } from '../../plan/versions.js';
 import { hasherFromEnv } from '../../production/hash.js';
 import { recordsFromInteractions } from '../../production/ingest.js';
+import { readOtlpTraces } from '../../production/otlp.js';
+import { interactionsFromSpans, recordsFromSpans } from '../../production/otlp-ingest.js';
 import { loadProductionPolicy } from '../../production/policy.js';
-import { RecordVersionsSchema, type RecordVersions } from '../../production/record.js';
+import { RecordVersionsSchema, type ProductionRecord, type RecordVersions } from '../../production/record.js';
 import { createRedactor } from '../../production/redact/index.js';
 import { JsonlSink } from '../../production/sink.js';
 import { versionsDocument, type VersionsDocument } from '../../production/versions.js';
@@ -15,6 +17,8 @@ import type { CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate record --interactions FILE.jsonl --out RECORDS.jsonl [--target NAME]
                        [--versions VERSIONS.json] [--config FILE]
+       evalgate record --otlp TRACES.json --out RECORDS.jsonl [--target NAME]
+                       [--versions VERSIONS.json] [--config FILE]
 
 Turns raw interactions (one JSON object per line, the shape toRecord takes) into production
 records under the policy in evalgate.yml, and appends them to --out: ids hashed with the key
@@ -22,10 +26,13 @@ in the variable production.hashKeyEnv names, text redacted or dropped, only kept
 sampled at the policy's rates.
 
   --interactions FILE  the raw interactions (JSONL)
+  --otlp FILE          instead: an OTLP/JSON traces export of GenAI spans (one document, or
+                       one per line); message content is read only where the spans carry it
   --out FILE           the records file to append to (created if missing)
   --target NAME        whose version ids to stamp (needed when the config has several targets)
   --versions FILE      the output of 'evalgate versions --json' (default: computed from the
-                       files on disk now)
+                       files on disk now); with --otlp, only for spans without evalgate.*_version
+                       attributes
   -c, --config FILE    project config holding the policy (default: evalgate.yml)
 
 All or nothing: every line is checked and converted before anything is written; a bad line
@@ -38,6 +45,7 @@ export const recordCommand: CommandHandler = async (argv, io) => {
     args: argv,
     options: {
       interactions: { type: 'string' },
+      otlp: { type: 'string' },
       out: { type: 'string', short: 'o' },
       target: { type: 'string' },
       versions: { type: 'string' },
@@ -54,24 +62,36 @@ export const recordCommand: CommandHandler = async (argv, io) => {
   // The policy and the key first: without them nothing is read.
   const policy = loadProductionPolicy(configPath);
   const hasher = hasherFromEnv(policy, io.env);
-  if (!values.interactions)
-    throw new UsageError('record needs --interactions FILE: the raw interactions (JSONL)');
+  if (values.interactions && values.otlp)
+    throw new UsageError('record takes --interactions FILE or --otlp FILE, not both');
+  if (!values.interactions && !values.otlp)
+    throw new UsageError(
+      'record needs --interactions FILE (raw interactions, JSONL) or --otlp FILE (an OTLP/JSON traces export)',
+    );
   if (!values.out) throw new UsageError('record needs --out FILE: the records file to append to');
-  const versions = await stampFor(
-    values.versions ? resolve(io.cwd, values.versions) : undefined,
-    configPath,
-    values.target,
-  );
-  const input = resolve(io.cwd, values.interactions);
-  const { records, interactions } = recordsFromInteractions(input, policy, versions, {
-    hasher,
-    redactor: createRedactor(policy.redaction),
-  });
+  const redactor = createRedactor(policy.redaction);
+  const stamp = () =>
+    stampFor(values.versions ? resolve(io.cwd, values.versions) : undefined, configPath, values.target);
+  let records: ProductionRecord[];
+  let read: string;
+  if (values.otlp) {
+    const spans = interactionsFromSpans(readOtlpTraces(resolve(io.cwd, values.otlp)));
+    // The version stamp is needed only for spans that carry none of their own.
+    const fallback = spans.some((s) => !s.versions) ? await stamp() : undefined;
+    records = recordsFromSpans(spans, policy, fallback, { hasher, redactor });
+    read = `${spans.length} GenAI span${spans.length === 1 ? '' : 's'}`;
+  } else {
+    const versions = await stamp();
+    const input = resolve(io.cwd, values.interactions!);
+    const result = recordsFromInteractions(input, policy, versions, { hasher, redactor });
+    records = result.records;
+    read = `${result.interactions} interaction${result.interactions === 1 ? '' : 's'}`;
+  }
   const out = resolve(io.cwd, values.out);
   new JsonlSink(out).append(records);
   io.stdout(
     terminalText(
-      `recorded ${records.length} of ${interactions} interaction${interactions === 1 ? '' : 's'} (sampled by the policy) to ${relative(io.cwd, out)}\n`,
+      `recorded ${records.length} of ${read} (sampled by the policy) to ${relative(io.cwd, out)}\n`,
     ),
   );
   return 0;
