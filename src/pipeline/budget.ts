@@ -21,7 +21,15 @@ export async function checkBudget(
   suites: LoadedSuite[],
   env: Record<string, string | undefined>,
 ): Promise<BudgetCheck> {
-  const targets = prepareTargets(project, suites, env);
+  // Nothing is sent: a key or a variable the targets would need to call is not needed to
+  // render the requests and count them, so a plan made without secrets still gets its estimate.
+  const rendering = { ...env };
+  for (const spec of Object.values(project.config.targets)) {
+    const keyEnv =
+      (spec as { apiKeyEnv?: string }).apiKeyEnv ?? (spec.type === 'openai' ? 'OPENAI_API_KEY' : undefined);
+    if (keyEnv && rendering[keyEnv] === undefined) rendering[keyEnv] = 'not-set-for-the-estimate';
+  }
+  const targets = prepareTargets(project, suites, rendering);
   try {
     const estimate = await estimateRun(project, suites, targets);
     const max = project.config.budget.maxCostUSD;

@@ -219,11 +219,11 @@ export function renderEstimateText(e: CostEstimate, formatUsd: (usd: number) => 
   ];
   for (const t of e.targets)
     lines.push(
-      `  ${t.target} (${t.kind}${t.model ? ` ${t.model}` : ''}): ${t.calls} calls, ${t.promptTokens} + ${t.completionTokens} tokens, ${t.costUSD === null ? 'not priced' : formatUsd(t.costUSD)}`,
+      `  ${t.target} (${t.kind}${t.model ? ` ${t.model}` : ''}): ${t.calls} call${t.calls === 1 ? '' : 's'}, ${t.promptTokens} + ${t.completionTokens} tokens, ${t.costUSD === null ? 'not priced' : formatUsd(t.costUSD)}`,
     );
   if (e.judge)
     lines.push(
-      `  judge (${e.judge.model}): ${e.judge.calls} calls, ${e.judge.costUSD === null ? 'not priced' : formatUsd(e.judge.costUSD)}`,
+      `  judge (${e.judge.model}): ${e.judge.calls} call${e.judge.calls === 1 ? '' : 's'}, ${e.judge.costUSD === null ? 'not priced' : formatUsd(e.judge.costUSD)}`,
     );
   for (const note of [...e.targets.flatMap((t) => t.notes.map((n) => `${t.target}: ${n}`)), ...e.notes])
     lines.push(`  note: ${note}`);

@@ -54,8 +54,13 @@ Suites to run (3 of 5):
   support-qa  model support.model changed ${old} → ${now}
 
 Not affected: billing-qa, rag-qa
+
+Estimated before running: 4 calls, 101 prompt tokens, 1700 completion tokens, at most $0.00578
+  support (openai gpt-4o-mini): 3 calls, 82 + 1200 tokens, $0.000732
+  billing (openai gpt-4o): 1 call, 19 + 500 tokens, $0.00505
 `,
     );
+    // Counted without the API key, which the plan job may not have.
     expect(io.stderr()).toBe('');
   });
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../../config/errors.js';
+import { ConfigErrors, UsageError } from '../../config/errors.js';
 import { formatPlanJson } from '../../plan/document.js';
 import { planFromGit } from '../../plan/plan.js';
 import { renderPlanText } from '../../plan/render.js';
@@ -65,15 +65,21 @@ export const planCommand: CommandHandler = async (argv, io) => {
   // Cost before spending: when the plan is of the working tree (head is HEAD), what running
   // its suites would cost, and whether budget.maxCostUSD would refuse it.
   if (values.head === 'HEAD' && plan.suites.length > 0) {
-    const project = loadProject(resolve(io.cwd, values.config), { env: io.env });
-    const { run } = suitesInPlan(plan, project.suites);
-    const { estimate, refused } = await checkBudget(project, run, io.env);
-    const max = project.config.budget.maxCostUSD;
-    plan.estimate = {
-      ...estimate,
-      ...(max !== undefined && { maxCostUSD: max }),
-      ...(refused && { refused }),
-    };
+    try {
+      const project = loadProject(resolve(io.cwd, values.config), { env: io.env });
+      const { run } = suitesInPlan(plan, project.suites);
+      const { estimate, refused } = await checkBudget(project, run, io.env);
+      const max = project.config.budget.maxCostUSD;
+      plan.estimate = {
+        ...estimate,
+        ...(max !== undefined && { maxCostUSD: max }),
+        ...(refused && { refused }),
+      };
+    } catch (e) {
+      // The plan stands without it (a config the run would reject, a key not set here).
+      const message = e instanceof ConfigErrors ? e.errors[0]!.message : (e as Error).message;
+      io.stderr(`evalgate: no cost estimate: ${terminalText(message)}\n`);
+    }
   }
   const json = formatPlanJson(plan);
   if (values.out) writeFileSync(resolve(io.cwd, values.out), json);
