@@ -12,8 +12,10 @@ import {
   failOnVerdict,
   githubOrOwnMessage,
   mergedShards,
+  overBudget,
 } from './job.js';
 import { summary } from './publish.js';
+import { escapeMarkdown } from '../report/escape.js';
 
 /** `mode: baseline`: the default branch's run, its failing blockers confirmed, saved as the baselines. */
 export async function baselineMode(ctx: ActionContext): Promise<void> {
@@ -21,6 +23,19 @@ export async function baselineMode(ctx: ActionContext): Promise<void> {
   const { io } = ctx;
   const project = openProject(ctx);
   const suites = ctx.inputs.suites.length ? pickSuites(project, ctx.inputs.suites) : project.suites;
+  const refused = await overBudget(ctx, project, suites);
+  if (refused) {
+    await summary(
+      ctx,
+      `### evalgate baseline: not recorded: ${escapeMarkdown(refused.reasons[0]!.message, { maxLength: 500 })}\n\n`,
+      {
+        verdict: refused,
+      },
+    );
+    setOutputs(ctx, { verdict: refused.verdict, 'suites-run': '' });
+    failOnVerdict(ctx, refused);
+    return;
+  }
   const current = mergedShards(ctx);
   const recorded = await recordBaseline({
     ...pipelineOptions(ctx, project, suites),

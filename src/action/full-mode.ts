@@ -11,6 +11,8 @@ import {
   comparisonJson,
   failOnVerdict,
   mergedShards,
+  overBudget,
+  setOutputs,
 } from './job.js';
 import { summary } from './publish.js';
 
@@ -21,6 +23,13 @@ export async function fullMode(ctx: ActionContext): Promise<void> {
   const suites = ctx.inputs.suites.length ? pickSuites(project, ctx.inputs.suites) : project.suites;
   // Scheduled and manual runs have no base revision: failing blockers are confirmed in this
   // arm only, and nothing is settled.
+  const refused = await overBudget(ctx, project, suites);
+  if (refused) {
+    writeFile(ctx, FILES.report, await summary(ctx, '', { verdict: refused }));
+    setOutputs(ctx, { verdict: refused.verdict, 'suites-run': '' });
+    failOnVerdict(ctx, refused);
+    return;
+  }
   const current = mergedShards(ctx);
   const gated = await gateChange({ ...pipelineOptions(ctx, project, suites), ...(current && { current }) });
   throwIfCancelled(ctx.signal);
