@@ -146,3 +146,64 @@ describe('evalgate drift: bad input is exit 2 with where', () => {
     expect(r.code).toBe(2);
   });
 });
+
+describe('evalgate drift --coverage: production traffic no suite covers', () => {
+  it('lists routes, languages and risk tags frequent in production and absent or rare in the suites', async () => {
+    const dir = project(`targets:
+  bot: { type: http, url: 'http://127.0.0.1:9/' }
+suites: [suite.yml]
+production:
+  drift:
+    coverage: { minShare: 0.02, minCases: 2 }
+`);
+    // Billing and shipping in English are covered; returns has one case (rare); the
+    // rest of production (account, product-qa, legal, other; es, de, fr; risk tags) has none.
+    writeFileSync(
+      join(dir, 'suite.yml'),
+      `id: support
+cases:
+  - { input: Why was I charged twice this month?, tags: { route: billing }, graders: [{ type: contains, value: x }] }
+  - { input: Why is the invoice higher than what I ordered?, tags: { route: billing }, graders: [{ type: contains, value: x }] }
+  - { input: Where is my order and when will it arrive?, vars: { route: shipping }, graders: [{ type: contains, value: x }] }
+  - { input: Where is the parcel that I ordered last week?, tags: { workflow: shipping }, graders: [{ type: contains, value: x }] }
+  - { input: How do I return the shoes I bought?, tags: { route: returns, risk: payments }, graders: [{ type: contains, value: x }] }
+`,
+    );
+    const traffic = generateTraffic(7, 2000);
+    writeFileSync(join(dir, 'cur.jsonl'), records(traffic));
+    writeFileSync(join(dir, 'ref.jsonl'), records(generateTraffic(8, 2000)));
+    const r = await drift(dir, '--current', 'cur.jsonl', '--reference', 'ref.jsonl', '--coverage', '--json');
+    expect(r.code).toBe(0);
+    const { coverage } = JSON.parse(r.out) as {
+      coverage: { gaps: { dimension: string; value: string; records: number; cases: number }[] };
+    };
+    const gaps = coverage.gaps.map((g) => `${g.dimension}:${g.value}:${g.cases}`);
+    const count = (pred: (t: Interaction) => boolean) => traffic.filter(pred).length;
+    expect(gaps).toEqual(
+      expect.arrayContaining([
+        'route:returns:1',
+        'route:account:0',
+        'route:product-qa:0',
+        'route:legal:0',
+        'language:es:0',
+        'language:de:0',
+        'language:fr:0',
+        'risk:high:0',
+        'risk:payments:1',
+      ]),
+    );
+    for (const covered of ['route:billing', 'route:shipping', 'language:en'])
+      expect(gaps.join(' ')).not.toContain(covered);
+    // 'other' is 2 % of the traffic by weight: listed only if this seed gave it ≥ 2 %.
+    expect(gaps.includes('route:other:0')).toBe(count((t) => t.route === 'other') >= 40);
+    // Counts are the production counts, commonest first.
+    const account = coverage.gaps.find((g) => g.value === 'account')!;
+    expect(account.records).toBe(count((t) => t.route === 'account'));
+    const recordsInOrder = coverage.gaps.map((g) => g.records);
+    expect(recordsInOrder).toEqual([...recordsInOrder].sort((a, b) => b - a));
+
+    const md = await drift(dir, '--current', 'cur.jsonl', '--reference', 'ref.jsonl', '--coverage');
+    expect(md.out).toContain('## Coverage: production traffic no suite covers');
+    expect(md.out).toMatch(/\| route \| account \| \d+ \| [\d.]+ % \| none \|/);
+  });
+});

@@ -2,8 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
+import { loadProject } from '../../config/load.js';
+import { CoverageCounter } from '../../production/coverage.js';
 import { DriftConfigSchema } from '../../production/drift/config.js';
-import { driftMarkdown } from '../../production/drift/report.js';
+import { coverageMarkdown, driftMarkdown } from '../../production/drift/report.js';
 import { driftOfFiles } from '../../production/drift/run.js';
 import { loadProductionPolicy } from '../../production/policy.js';
 import { terminalText } from '../../report/escape.js';
@@ -24,6 +26,8 @@ least its threshold). Windows under production.drift.minRecords are "too few rec
   -c, --config FILE  project config holding the policy (default: evalgate.yml)
       --json         print the report as JSON instead of Markdown
       --out FILE     also write the Markdown report to FILE
+      --coverage     also list routes, languages and risk tags frequent in the current
+                     window and absent or rare in the project's suites (loads the suites)
 
 Exit 0 no drift (or too few records), 1 drift, 2 no policy, bad records or a glob that
 matches no file.
@@ -38,6 +42,7 @@ export const driftCommand: CommandHandler = async (argv, io) => {
       config: { type: 'string', short: 'c', default: 'evalgate.yml' },
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
+      coverage: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -51,11 +56,22 @@ export const driftCommand: CommandHandler = async (argv, io) => {
   const config = DriftConfigSchema.parse(policy.drift ?? {});
   const current = files(io.cwd, '--current', values.current);
   const reference = files(io.cwd, '--reference', values.reference);
-  const report = await driftOfFiles(current, reference, config);
-  const markdown = driftMarkdown(report);
+  // The suites are loaded before any record is read: a broken suite stops the check early.
+  const cases = values.coverage
+    ? loadProject(resolve(io.cwd, values.config)).suites.flatMap((s) => s.cases)
+    : undefined;
+  const counter = new CoverageCounter();
+  const report = await driftOfFiles(current, reference, config, (r, window) => {
+    if (window === 'current') counter.add(r);
+  });
+  const coverage = cases && counter.report(cases, config.coverage);
+  let markdown = driftMarkdown(report);
+  if (coverage) markdown += `\n${coverageMarkdown(coverage)}`;
   if (values.out) writeFileSync(resolve(io.cwd, values.out), markdown);
   io.stdout(
-    values.json ? `${JSON.stringify(report, null, 2)}\n` : terminalText(markdown, { maxLength: 200_000 }),
+    values.json
+      ? `${JSON.stringify({ ...report, ...(coverage && { coverage }) }, null, 2)}\n`
+      : terminalText(markdown, { maxLength: 200_000 }),
   );
   return report.status === 'alarm' ? 1 : 0;
 };

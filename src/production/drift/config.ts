@@ -47,5 +47,14 @@ export const DriftConfigSchema = z.strictObject({
       z.strictObject({ threshold: z.number().positive().optional(), ignore: z.boolean().optional() }),
     )
     .default({}),
+  /** `evalgate drift --coverage`: what production has that the suites lack. */
+  coverage: z
+    .strictObject({
+      /** A value is listed when at least this share of the current window's records has it… */
+      minShare: z.number().gt(0).max(1).default(0.01),
+      /** …and fewer than this many suite cases do. */
+      minCases: z.number().int().min(1).default(3),
+    })
+    .prefault({}),
 });
 export type DriftConfig = z.output<typeof DriftConfigSchema>;

@@ -1,4 +1,5 @@
 import { escapeMarkdown } from '../../report/escape.js';
+import type { CoverageReport } from '../coverage.js';
 import type { DriftReport, FeatureDrift } from './drift.js';
 
 const STATUS_TEXT: Record<FeatureDrift['status'], string> = {
@@ -50,4 +51,29 @@ function fmt(x: number): string {
   if (x === 0) return '0';
   const a = Math.abs(x);
   return a < 1e-3 ? x.toExponential(1) : String(+x.toFixed(3));
+}
+
+/** Coverage gaps as Markdown: the values production has and the suites lack, commonest first. */
+export function coverageMarkdown(coverage: CoverageReport): string {
+  const lines = ['## Coverage: production traffic no suite covers', ''];
+  const pct = (x: number) => `${+(100 * x).toFixed(1)} %`;
+  if (coverage.gaps.length === 0) {
+    lines.push(
+      `Every route, language and risk tag in at least ${pct(coverage.minShare)} of the ${coverage.records} current records has ${coverage.minCases} or more of the ${coverage.cases} suite cases.`,
+      '',
+    );
+    return lines.join('\n');
+  }
+  lines.push(
+    `Values in at least ${pct(coverage.minShare)} of the ${coverage.records} current records with fewer than ${coverage.minCases} of the ${coverage.cases} suite cases: the cases to write next.`,
+    '',
+    '| Dimension | Value | Records | Share | Suite cases |',
+    '| --- | --- | --- | --- | --- |',
+  );
+  for (const g of coverage.gaps)
+    lines.push(
+      `| ${g.dimension} | ${escapeMarkdown(g.value)} | ${g.records} | ${pct(g.share)} | ${g.cases === 0 ? 'none' : g.cases} |`,
+    );
+  lines.push('');
+  return lines.join('\n');
 }
