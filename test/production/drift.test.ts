@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/types.js';
 import type { DriftReport } from '../../src/production/drift/drift.js';
@@ -26,6 +26,9 @@ function project(config = 'production:\n  sampling: { rate: 1 }\n'): string {
   return dir;
 }
 
+/** Which reader the CLI uses: every behaviour below is checked with both. */
+let engine = 'stream';
+
 async function drift(dir: string, ...args: string[]): Promise<{ code: number; out: string }> {
   const out: string[] = [];
   const io: CliIO = {
@@ -35,7 +38,7 @@ async function drift(dir: string, ...args: string[]): Promise<{ code: number; ou
     env: ENV,
     isTTY: false,
   };
-  const code = await main(['drift', ...args], io);
+  const code = await main(['drift', '--engine', engine, ...args], io);
   return { code, out: out.join('') };
 }
 
@@ -48,7 +51,10 @@ function shifted(seed: number, n: number): Interaction[] {
   }));
 }
 
-describe('evalgate drift over realistic, seeded records', () => {
+describe.each(['stream', 'duckdb'])('evalgate drift over realistic, seeded records (engine %s)', (name) => {
+  beforeEach(() => {
+    engine = name;
+  });
   const dir = project();
   writeFileSync(join(dir, 'ref-1.jsonl'), records(generateTraffic(1, 1500)));
   writeFileSync(join(dir, 'ref-2.jsonl.gz'), gzipSync(records(generateTraffic(2, 1500))));
@@ -102,9 +108,30 @@ describe('evalgate drift over realistic, seeded records', () => {
     expect(report.alarms).toEqual(['route']);
     expect(report.features.find((f) => f.feature === 'latencyMs')!.status).toBe('significant');
   });
+
+  it('both engines give the same report', async () => {
+    const args = [
+      '--current',
+      'shifted.jsonl.gz',
+      '--current',
+      'same.jsonl',
+      '--reference',
+      'ref-*',
+      '--json',
+    ];
+    engine = 'stream';
+    const stream = await drift(dir, ...args);
+    engine = 'duckdb';
+    const duck = await drift(dir, ...args);
+    expect(duck.code).toBe(stream.code);
+    expect(JSON.parse(duck.out)).toEqual(JSON.parse(stream.out));
+  });
 });
 
-describe('evalgate drift: bad input is exit 2 with where', () => {
+describe.each(['stream', 'duckdb'])('evalgate drift: bad input is exit 2 with where (engine %s)', (name) => {
+  beforeEach(() => {
+    engine = name;
+  });
   it('a line that is not JSON: file:line:col', async () => {
     const dir = project();
     writeFileSync(join(dir, 'ref.jsonl'), `${records(generateTraffic(1, 3))}\n{"schemaVersion": 1,, }\n`);
@@ -127,7 +154,7 @@ describe('evalgate drift: bad input is exit 2 with where', () => {
     writeFileSync(join(dir, 'bad.jsonl.gz'), 'not gzip at all');
     const r = await drift(dir, '--current', 'bad.jsonl.gz', '--reference', 'bad.jsonl.gz');
     expect(r.code).toBe(2);
-    expect(r.out).toMatch(/bad\.jsonl\.gz: cannot read records file/);
+    expect(r.out).toMatch(/bad\.jsonl\.gz: cannot read records/);
   });
 
   it('no policy: nothing is read', async () => {

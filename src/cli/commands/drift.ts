@@ -6,7 +6,8 @@ import { loadProject } from '../../config/load.js';
 import { CoverageCounter } from '../../production/coverage.js';
 import { DriftConfigSchema } from '../../production/drift/config.js';
 import { coverageMarkdown, driftMarkdown } from '../../production/drift/report.js';
-import { driftOfFiles } from '../../production/drift/run.js';
+import { loadDuckDb } from '../../production/drift/duckdb.js';
+import { driftOfFiles, type DriftEngine } from '../../production/drift/run.js';
 import { loadProductionPolicy } from '../../production/policy.js';
 import { terminalText } from '../../report/escape.js';
 import { expandGlob, isGlob } from '../../util/glob.js';
@@ -26,6 +27,9 @@ least its threshold). Windows under production.drift.minRecords are "too few rec
   -c, --config FILE  project config holding the policy (default: evalgate.yml)
       --json         print the report as JSON instead of Markdown
       --out FILE     also write the Markdown report to FILE
+      --engine NAME  how records are read: duckdb (DuckDB, an optional dependency: fast on
+                     large windows), stream (line by line, reports file:line:col), or
+                     auto (default: duckdb when it is installed, else stream)
       --coverage     also list routes, languages and risk tags frequent in the current
                      window and absent or rare in the project's suites (loads the suites)
 
@@ -43,6 +47,7 @@ export const driftCommand: CommandHandler = async (argv, io) => {
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
       coverage: { type: 'boolean', default: false },
+      engine: { type: 'string', default: 'auto' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -60,10 +65,17 @@ export const driftCommand: CommandHandler = async (argv, io) => {
   const cases = values.coverage
     ? loadProject(resolve(io.cwd, values.config)).suites.flatMap((s) => s.cases)
     : undefined;
+  const engine = await chooseEngine(values.engine);
   const counter = new CoverageCounter();
-  const report = await driftOfFiles(current, reference, config, (r, window) => {
-    if (window === 'current') counter.add(r);
-  });
+  const report = await driftOfFiles(
+    current,
+    reference,
+    config,
+    (r, window) => {
+      if (window === 'current') counter.add(r);
+    },
+    engine,
+  );
   const coverage = cases && counter.report(cases, config.coverage);
   let markdown = driftMarkdown(report);
   if (coverage) markdown += `\n${coverageMarkdown(coverage)}`;
@@ -88,4 +100,15 @@ function files(cwd: string, flag: string, patterns: string[] | undefined): strin
     for (const f of matched) if (!out.includes(f)) out.push(f);
   }
   return out;
+}
+
+async function chooseEngine(name: string): Promise<DriftEngine> {
+  if (name === 'stream') return { kind: 'stream' };
+  if (name !== 'auto' && name !== 'duckdb')
+    throw new UsageError(`--engine must be auto, duckdb or stream, not '${name}'`);
+  const module = await loadDuckDb();
+  if (module) return { kind: 'duckdb', module };
+  if (name === 'duckdb')
+    throw new UsageError('--engine duckdb: @duckdb/node-api is not installed (npm install @duckdb/node-api)');
+  return { kind: 'stream' };
 }
