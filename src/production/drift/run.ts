@@ -38,14 +38,16 @@ export async function driftOfFiles(
     return compareWindows(reference, current, specs, config);
   }
   const reference = new Window(RECORD_FEATURES);
-  for await (const r of readRecords(referenceFiles)) {
-    reference.add(r);
-    onRecord?.(r, 'reference');
-  }
+  for await (const records of readRecords(referenceFiles))
+    for (const r of records) {
+      reference.add(r);
+      onRecord?.(r, 'reference');
+    }
   const current = new Window(RECORD_FEATURES);
-  for await (const r of readRecords(currentFiles)) {
-    current.add(r);
-    onRecord?.(r, 'current');
-  }
+  for await (const records of readRecords(currentFiles))
+    for (const r of records) {
+      current.add(r);
+      onRecord?.(r, 'current');
+    }
   return compareWindows(reference, current, RECORD_FEATURES, config);
 }
