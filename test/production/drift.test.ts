@@ -157,6 +157,14 @@ describe.each(['stream', 'duckdb'])('evalgate drift: bad input is exit 2 with wh
     expect(r.out).toMatch(/bad\.jsonl\.gz: cannot read records/);
   });
 
+  it('a bad production.drift: every problem at file:line:col', async () => {
+    const dir = project('production:\n  drift:\n    psi: -1\n    features: { nope: {} }\n');
+    const r = await drift(dir, '--current', 'x.jsonl', '--reference', 'x.jsonl');
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/evalgate\.yml:3:\d+: production\.drift\.psi: /);
+    expect(r.out).toMatch(/evalgate\.yml:4:\d+: production\.drift\.features(\.nope)?: /);
+  });
+
   it('no policy: nothing is read', async () => {
     const dir = project('suites: []\n');
     const r = await drift(dir, '--current', 'x.jsonl', '--reference', 'x.jsonl');

@@ -7,8 +7,8 @@ import { RECORD_SCHEMA_VERSION, type ProductionRecord } from '../record.js';
 
 /**
  * Production records from JSONL files (gzip when the name ends in `.gz`), streamed in
- * batches (the lines of each 1 MiB read): a window far larger than memory is read in constant memory, and only what
- * the caller keeps of each record stays.
+ * batches (the lines of each 1 MiB read): a window far larger than memory is read in
+ * constant memory, and only what the caller keeps of each record stays.
  *
  * A line that is not JSON, or not a production record of this schema version, stops the
  * read with a ConfigError at file:line:col: drift over half-read windows would be wrong
