@@ -1,11 +1,11 @@
 // npm run bench: speed and memory of the bundled CLI against a local OpenAI-compatible
 // server, reported as ratios to the ideal. Not a test: it prints figures for the README.
-import { fork, spawn } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -315,6 +315,70 @@ async function benchAction(work) {
   );
 }
 
+/**
+ * `evalgate drift` over 1,000,000 records (two JSONL windows of 500,000; 5,000 distinct
+ * seeded records repeated), with each engine, beside the ideal of reading the lines once
+ * (readline + JSON.parse in a Node process of its own).
+ */
+async function benchDrift(work) {
+  const perWindow = 500_000;
+  console.log(`\ndrift: ${2 * perWindow} records (two windows of ${perWindow}), JSONL`);
+  const dir = join(work, 'drift');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'evalgate.yml'), 'production:\n  sampling: { rate: 1 }\n');
+  const { toRecord, ProductionPolicySchema } = await import(
+    pathToFileURL(join(root, 'dist', 'production.js')).href
+  );
+  const policy = ProductionPolicySchema.parse({});
+  const env = { EVALGATE_HASH_KEY: 'bench-hash-key-0123456789' };
+  let seed = 1;
+  const r = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const routes = ['billing', 'shipping', 'returns', 'account', 'legal'];
+  const lines = Array.from({ length: 5000 }, (_, i) =>
+    JSON.stringify(
+      toRecord(
+        {
+          requestId: `r${i}`,
+          route: routes[Math.floor(r() * routes.length)],
+          input: 'Where is my order and when will it arrive? '.repeat(1 + Math.floor(r() * 3)),
+          output: 'Your parcel left our warehouse yesterday.',
+          latencyMs: Math.round(Math.exp(6.5 + r())),
+          tokens: { input: 100 + Math.floor(r() * 50), output: 30 },
+          costUsd: 0.0001 * r(),
+          ...(r() < 0.4 && { toolCalls: [{ name: 'lookup_order' }] }),
+          ...(r() < 0.08 && { feedback: 'up' }),
+        },
+        policy,
+        { system: 'bench' },
+        { env },
+      ),
+    ),
+  );
+  const block = `${lines.join('\n')}\n`;
+  for (const name of ['ref.jsonl', 'cur.jsonl'])
+    writeFileSync(join(dir, name), block.repeat(perWindow / lines.length));
+  const readOnce = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const {createReadStream}=require('fs'),{createInterface}=require('readline');(async()=>{const t=Date.now();for(const f of ['ref.jsonl','cur.jsonl'])for await(const l of createInterface({input:createReadStream(f),crlfDelay:Infinity}))JSON.parse(l);console.log(Date.now()-t)})()`,
+    ],
+    { cwd: dir, encoding: 'utf8' },
+  );
+  const ideal = Number(readOnce.stdout.trim());
+  for (const engine of ['stream', 'duckdb']) {
+    const run = await runCli(
+      ['drift', '--engine', engine, '--current', 'cur.jsonl', '--reference', 'ref.jsonl', '--json'],
+      dir,
+    );
+    if (run.code !== 0)
+      throw new Error(`drift --engine ${engine} exited ${run.code}: ${run.stderr.slice(-2000)}`);
+    const perSecond = Math.round((2 * perWindow) / (run.wallMs / 1000));
+    report(`drift (${engine}) wall time`, run.wallMs, ideal, 15_000, 'ms', `(${perSecond} records/s)`);
+    report(`drift (${engine}) peak RSS`, run.peakMb, undefined, 500, 'MB');
+  }
+}
+
 header();
 const work = mkdtempSync(join(tmpdir(), 'evalgate-bench-'));
 try {
@@ -323,6 +387,7 @@ try {
   if (want('replay')) await benchCachedReplay(work);
   if (want('plan')) await benchPlan();
   if (want('action')) await benchAction(work);
+  if (want('drift')) await benchDrift(work);
   if (want('bundle')) {
     console.log('\nbundle');
     const files = readdirSync(join(root, 'dist'), { recursive: true, withFileTypes: true }).filter((e) =>

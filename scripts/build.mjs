@@ -31,6 +31,9 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   define: { __EVALGATE_VERSION__: JSON.stringify(pkg.version) },
+  // DuckDB is a native module (an optional dependency): loaded from node_modules at run
+  // time by `evalgate drift` alone, never bundled.
+  external: ['@duckdb/node-api'],
   // Some dependencies are CommonJS and call require(); give the ESM chunks one.
   banner: {
     js: "import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);",

@@ -69,6 +69,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'turn raw interactions (JSONL) into production records under the privacy policy',
     load: async () => (await import('./commands/record.js')).recordCommand,
   },
+  drift: {
+    summary: 'compare production records of two windows; alarm on significant, large drift',
+    load: async () => (await import('./commands/drift.js')).driftCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DriftConfigSchema } from './drift/config.js';
 
 /**
  * `production:` in evalgate.yml: the privacy policy every production command enforces.
@@ -110,5 +111,7 @@ export const ProductionPolicySchema = z.strictObject({
   retainText: z.boolean().default(false),
   /** Records older than this are deleted by `evalgate prune`. */
   retentionDays: z.number().int().min(1).max(3650).default(30),
+  /** Thresholds of `evalgate drift`; see src/production/drift/config.ts (defaults when absent). */
+  drift: DriftConfigSchema.optional(),
 });
 export type ProductionPolicy = z.output<typeof ProductionPolicySchema>;
