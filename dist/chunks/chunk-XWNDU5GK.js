@@ -1,0 +1,2 @@
+import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
+function holmAdjust(pValues){let m=pValues.length,order=pValues.map((_,i)=>i).sort((i,j)=>pValues[i]-pValues[j]||i-j),adjusted=new Array(m),running=0;return order.forEach((index,rank)=>{running=Math.max(running,Math.min(1,(m-rank)*pValues[index])),adjusted[index]=running}),adjusted}export{holmAdjust};
