@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,7 +16,7 @@ import { join } from 'node:path';
  * design (a cache kept between runs, not a leak); for the run it goes beside the temp folder,
  * in the run's own folder, so it neither counts as a leftover nor outlives the run.
  */
-export default function setup(): () => void {
+export default function setup(): () => Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'evalgate-vitest-run-'));
   const run = join(root, 'tmp');
   const compileCache = join(root, 'node-compile-cache');
@@ -27,14 +27,23 @@ export default function setup(): () => void {
   process.env.TMP = run;
   process.env.TEMP = run;
   process.env.NODE_COMPILE_CACHE = compileCache;
-  return () => {
+  return async () => {
     for (const key of keys) {
       const value = saved[key];
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
     const left = readdirSync(run).sort();
-    rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    // A child process that is still exiting (a killed server flushing Node's compile cache)
+    // can write into the folder while it is being removed: try again until it is gone.
+    for (let attempt = 0; existsSync(root) && attempt < 50; attempt++) {
+      try {
+        rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        // ENOTEMPTY while something writes: wait and try again.
+      }
+      if (existsSync(root)) await new Promise((r) => setTimeout(r, 100));
+    }
     if (left.length === 0) return;
     // vitest reports an error thrown here but does not fail the run for it: fail it ourselves.
     process.exitCode = 1;
