@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { loadProject, type LoadedProject, type LoadedSuite } from '../config/load.js';
 import { VERDICT_SCHEMA_VERSION, type GateVerdict, type Verdict } from '../gate/types.js';
 import { describeGitHubError } from '../github/index.js';
-import { suitesInPlan, type Plan } from '../plan/index.js';
+import { formatPlanJson, planFromGit, suitesInPlan, type Plan } from '../plan/index.js';
 import { comparisonFileOf } from '../pipeline/gate-change.js';
 import { formatUsd } from '../compare/format.js';
 import { checkBudget, overBudgetVerdict } from '../pipeline/budget.js';
@@ -12,7 +12,7 @@ import { latestAttempts, mergeShardPaths } from '../results/shards.js';
 import type { ResultsDocument } from '../results/types.js';
 import type { RunEvent } from '../runner/run.js';
 import { envReferences } from '../targets/env.js';
-import { InputError } from './context.js';
+import { InputError, pullRequestOf } from './context.js';
 import { FILES, type ActionContext } from './types.js';
 
 /** The job's side that every mode shares: report files, outputs, the project, the pipeline's options. */
@@ -125,6 +125,30 @@ export function pickSuites(project: LoadedProject, ids: string[]): LoadedSuite[]
       `input 'suites' names ${unknown.join(', ')}, not in the config (it has: ${project.suites.map((s) => s.id).join(', ') || 'no suite'})`,
     );
   return project.suites.filter((s) => ids.includes(s.id));
+}
+
+/**
+ * A pull request's plan (against its base, or the `base` input), written to the plan file,
+ * and the suites to run: the `suites` input when given, else the plan's. What pr mode and its
+ * shards both start from.
+ */
+export async function planPullRequest(
+  ctx: ActionContext,
+  project: LoadedProject,
+): Promise<{ plan: Plan; suites: LoadedSuite[] }> {
+  const pr = pullRequestOf(ctx.payload);
+  const plan = await planFromGit({
+    cwd: project.rootDir,
+    base: ctx.inputs.base || pr.baseSha,
+    head: 'HEAD',
+    config: project.configPath,
+    env: ctx.env,
+  });
+  writeFile(ctx, FILES.plan, formatPlanJson(plan));
+  const suites = ctx.inputs.suites.length
+    ? pickSuites(project, ctx.inputs.suites)
+    : planSuites(ctx, plan, project);
+  return { plan, suites };
 }
 
 export function planSuites(ctx: ActionContext, plan: Plan, project: LoadedProject): LoadedSuite[] {

@@ -1,4 +1,3 @@
-import { formatPlanJson, planFromGit } from '../plan/index.js';
 import { gateChange } from '../pipeline/gate-change.js';
 import { completeCheckRun } from '../publish/check-run.js';
 import { isCancellation, throwIfCancelled } from './cancel.js';
@@ -10,8 +9,6 @@ import {
   writeFile,
   clearReports,
   openProject,
-  pickSuites,
-  planSuites,
   pipelineOptions,
   verdictOf,
   comparisonJson,
@@ -19,6 +16,7 @@ import {
   failOnVerdict,
   mergedShards,
   overBudget,
+  planPullRequest,
 } from './job.js';
 import { github, publishPullRequest, startCheck } from './publish.js';
 
@@ -42,15 +40,7 @@ export async function prMode(ctx: ActionContext): Promise<void> {
   });
   try {
     const project = openProject(ctx);
-    const plan = await planFromGit({
-      cwd: project.rootDir,
-      base: inputs.base || pr.baseSha,
-      head: 'HEAD',
-      config: project.configPath,
-      env: ctx.env,
-    });
-    writeFile(ctx, FILES.plan, formatPlanJson(plan));
-    const suites = inputs.suites.length ? pickSuites(project, inputs.suites) : planSuites(ctx, plan, project);
+    const { plan, suites } = await planPullRequest(ctx, project);
     io.info(
       suites.length
         ? `Suites to run: ${suites.map((s) => s.id).join(', ')}`

@@ -1,8 +1,7 @@
-import { formatPlanJson, planFromGit } from '../plan/index.js';
 import { shardSuites } from '../plan/shard.js';
 import { runStage } from '../pipeline/run-stage.js';
 import { throwIfCancelled } from './cancel.js';
-import { pullRequestOf } from './context.js';
+
 import {
   clearReports,
   openProject,
@@ -10,9 +9,8 @@ import {
   overBudget,
   pickSuites,
   pipelineOptions,
-  planSuites,
   setOutputs,
-  writeFile,
+  planPullRequest,
 } from './job.js';
 import { FILES, type ActionContext } from './types.js';
 
@@ -28,20 +26,12 @@ export async function shardMode(ctx: ActionContext): Promise<void> {
   const spec = inputs.shard!;
   clearReports(ctx);
   const project = openProject(ctx);
-  let suites = project.suites;
-  if (inputs.suites.length) suites = pickSuites(project, inputs.suites);
-  else if (ctx.mode === 'pr') {
-    const pr = pullRequestOf(ctx.payload);
-    const plan = await planFromGit({
-      cwd: project.rootDir,
-      base: inputs.base || pr.baseSha,
-      head: 'HEAD',
-      config: project.configPath,
-      env: ctx.env,
-    });
-    writeFile(ctx, FILES.plan, formatPlanJson(plan));
-    suites = planSuites(ctx, plan, project);
-  }
+  const suites =
+    ctx.mode === 'pr'
+      ? (await planPullRequest(ctx, project)).suites
+      : inputs.suites.length
+        ? pickSuites(project, inputs.suites)
+        : project.suites;
   // The budget is the whole run's: every shard computes the same estimate and refuses alike;
   // the merging job then publishes the refusal.
   if (await overBudget(ctx, project, suites)) {

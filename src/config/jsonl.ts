@@ -122,3 +122,34 @@ class SyntaxAt {
 function columnOf(line: string, offset: number): number {
   return Array.from(line.slice(0, Math.min(offset, line.length))).length + 1;
 }
+
+/**
+ * Each non-blank line of JSONL `text` parsed and handed to `fn` with its position and text; a
+ * line that is not JSON becomes a ConfigError at its file:line:col in `errors` and is skipped,
+ * so every bad line of a file is reported in one pass.
+ */
+export function forEachJsonLine(
+  text: string,
+  file: string,
+  errors: ConfigError[],
+  fn: (value: unknown, at: { file: string; line: number }, line: string) => void,
+): void {
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    const at = { file, line: i + 1 };
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      const syntax = jsonSyntaxError(line);
+      errors.push(
+        new ConfigError(`invalid JSON${syntax ? `: expected ${syntax.expected}` : ''}`, {
+          ...at,
+          column: syntax?.column ?? 1,
+        }),
+      );
+      return;
+    }
+    fn(value, at, line);
+  });
+}

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { LoadedCase } from '../config/load.js';
 import type { TargetOutput } from '../results/types.js';
 import { compileGrader } from './index.js';
-import { findCanaryLeak, findPii, ibanValid, luhnValid, type PiiKind } from './safety.js';
+import { luhnValid } from '../util/luhn.js';
+import { findCanaryLeak, findPii, ibanValid, type PiiKind } from './safety.js';
 import { GraderSpecSchema, normalizeGraderInput } from './spec.js';
 
 function compile(raw: unknown) {

@@ -10,6 +10,7 @@ import {
 } from './canary-forms.js';
 import { deterministicGrader } from './rag.js';
 import type { Grader } from './types.js';
+import { luhnValid } from '../util/luhn.js';
 
 /**
  * Safety detectors: deterministic, so they can block a release without a judge's noise.
@@ -275,20 +276,6 @@ function digitGroups(chunk: string, offset: number): DigitGroup[] {
 /** Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro. */
 const CARD_PREFIX =
   /^(?:4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|3[47]|6011|64[4-9]|65|35(?:2[89]|[3-8]\d)|3(?:0[0-5]|[68])|62|5018|5020|5038|6304|67)/;
-
-/** Luhn: double every second digit from the right, subtract 9 above 9; valid when the sum ends in 0. */
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
 
 /** Country code → IBAN length (SWIFT IBAN registry). Unknown countries are not matched. */
 // prettier-ignore

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, ConfigErrors, formatField } from '../config/errors.js';
-import { jsonSyntaxError, locateInJsonLine } from '../config/jsonl.js';
+import { forEachJsonLine, locateInJsonLine } from '../config/jsonl.js';
 import type { KeyedHasher } from './hash.js';
 import type { ProductionPolicy } from './policy-schema.js';
 import {
@@ -29,23 +29,8 @@ export function recordsFromInteractions(
   const errors: ConfigError[] = [];
   const records: ProductionRecord[] = [];
   let interactions = 0;
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    interactions++;
-    const at = { file, line: i + 1 };
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      const syntax = jsonSyntaxError(line);
-      errors.push(
-        new ConfigError(`invalid JSON${syntax ? `: expected ${syntax.expected}` : ''}`, {
-          ...at,
-          column: syntax?.column ?? 1,
-        }),
-      );
-      return;
-    }
+  interactions += text.split('\n').filter((line) => line.trim()).length;
+  forEachJsonLine(text, file, errors, (raw, at, line) => {
     const parsed = InteractionSchema.safeParse(raw);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {

@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { ConfigError, ConfigErrors } from '../config/errors.js';
-import { parseYamlFast } from '../config/yaml.js';
 import { inlineCode } from '../report/escape.js';
+import { loadConfigSection } from './section.js';
 import {
   DETECTOR_KINDS,
   ProductionPolicySchema,
@@ -21,37 +18,12 @@ export { ProductionPolicySchema, type ProductionPolicy } from './policy-schema.j
  * a policy someone wrote down.
  */
 export function loadProductionPolicy(configPath: string): ProductionPolicy {
-  const file = resolve(configPath);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError(code === 'ENOENT' ? 'config file not found' : `cannot read config file: ${code}`, {
-      file,
-    });
-  }
-  const doc = parseYamlFast(text, file);
-  const section = (doc.value as { production?: unknown } | null)?.production;
-  if (section === undefined || section === null) {
-    throw new ConfigError(
-      "no production policy: production commands read and write nothing without a 'production:' section (see the README's Production section)",
-      { file, ...doc.locate([]) },
-    );
-  }
-  const parsed = ProductionPolicySchema.safeParse(section);
-  if (parsed.success) return parsed.data;
-  // Worded as config/load.ts words zod's issues; not imported from there, which would pull
-  // the graders (and the OpenAI SDK) into the application's bundle of `evalgate/production`.
-  const errors = parsed.error.issues.map((issue) => {
-    const path = ['production', ...(issue.path as (string | number)[])];
-    const message =
-      issue.code === 'unrecognized_keys'
-        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`
-        : issue.message.replace(/^Invalid input: /, '');
-    return doc.error(path, message);
-  });
-  throw errors.length === 1 ? errors[0]! : new ConfigErrors(errors);
+  return loadConfigSection(
+    configPath,
+    'production',
+    ProductionPolicySchema,
+    "no production policy: production commands read and write nothing without a 'production:' section (see the README's Production section)",
+  );
 }
 
 /** The effective policy, every default filled in, as JSON (`evalgate policy --json`). */

@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConfigError, ConfigErrors } from '../config/errors.js';
-import { jsonSyntaxError } from '../config/jsonl.js';
+import { forEachJsonLine } from '../config/jsonl.js';
 
 const DAY_MS = 86_400_000;
 
@@ -41,31 +41,14 @@ export function planPrune(files: readonly string[], cutoff: Date): PrunePlan[] {
     const text = (file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
     const kept: string[] = [];
     let total = 0;
-    const lines = text.split('\n');
-    lines.forEach((line, i) => {
-      if (!line.trim()) return;
-      total++;
-      let record: unknown;
-      try {
-        record = JSON.parse(line);
-      } catch {
-        const syntax = jsonSyntaxError(line);
-        errors.push(
-          new ConfigError(`invalid JSON${syntax ? `: expected ${syntax.expected}` : ''}`, {
-            file,
-            line: i + 1,
-            column: syntax?.column ?? 1,
-          }),
-        );
-        return;
-      }
+    total += text.split('\n').filter((line) => line.trim()).length;
+    forEachJsonLine(text, file, errors, (record, where, line) => {
       const at = (record as { at?: unknown } | null)?.at;
       const time = typeof at === 'string' ? Date.parse(at) : NaN;
       if (Number.isNaN(time)) {
         errors.push(
           new ConfigError('not a production record: `at` (an ISO 8601 time) is missing or invalid', {
-            file,
-            line: i + 1,
+            ...where,
             column: 1,
             field: 'at',
           }),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { ConfigError, ConfigErrors } from '../../config/errors.js';
-import { jsonSyntaxError } from '../../config/jsonl.js';
+import { forEachJsonLine } from '../../config/jsonl.js';
 import type { ProductionRecord } from '../record.js';
 
 export interface RecordSlices {
@@ -23,22 +23,7 @@ export function readRecordSlices(files: readonly string[], canary: string, contr
   for (const file of files) {
     const raw = readFileSync(file);
     const text = (file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
-    text.split('\n').forEach((line, i) => {
-      if (!line.trim()) return;
-      const at = { file, line: i + 1 };
-      let record: unknown;
-      try {
-        record = JSON.parse(line);
-      } catch {
-        const syntax = jsonSyntaxError(line);
-        errors.push(
-          new ConfigError(`invalid JSON${syntax ? `: expected ${syntax.expected}` : ''}`, {
-            ...at,
-            column: syntax?.column ?? 1,
-          }),
-        );
-        return;
-      }
+    forEachJsonLine(text, file, errors, (record, at) => {
       const r = record as Partial<ProductionRecord> | null;
       if (!r || typeof r !== 'object' || Array.isArray(r)) {
         errors.push(new ConfigError('not a production record: expected a JSON object', { ...at, column: 1 }));

@@ -1,4 +1,5 @@
 import { matches, type Detector } from './types.js';
+import { luhnValid } from '../../util/luhn.js';
 
 /**
  * Payment card numbers (PANs). A run of 12 to 19 digits, written compact or in groups
@@ -55,19 +56,6 @@ const ID_LABEL =
 const ID_KEY = /[a-z](?:Id|ID)["'\s:=]{0,6}$/;
 /** How cards are written when grouped: fours (Visa, Mastercard, …), or Amex's and Diners' 4-6-5 / 4-6-4. */
 const CARD_GROUPING = /^(?:\d{4}(?:[ -]\d{4})*(?:[ -]\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})$/;
-
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
 
 /** The number has a card network's issuer prefix at a length that network issues. */
 export function networkPrefix(digits: string): boolean {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProductionPolicySchema } from '../policy-schema.js';
-import { luhnValid, networkPrefix } from './card.js';
+import { luhnValid } from '../../util/luhn.js';
+import { networkPrefix } from './card.js';
 import { ibanChecksumValid } from './iban.js';
 import { createRedactor } from './index.js';
 

@@ -1,5 +1,5 @@
 import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
-import{loadProductionPolicy,policyJson,policyMarkdown}from"./chunk-6ZV56YRF.js";import"./chunk-TFABQEA7.js";import"./chunk-ZBMKEIAC.js";import"./chunk-GHP4RUTZ.js";import{terminalText}from"./chunk-URHKF4WL.js";import"./chunk-M4COAOWX.js";import{resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate policy [--config FILE] [--json]
+import{loadProductionPolicy,policyJson,policyMarkdown}from"./chunk-THACSMFV.js";import"./chunk-TFABQEA7.js";import"./chunk-ZBMKEIAC.js";import"./chunk-GHP4RUTZ.js";import{terminalText}from"./chunk-URHKF4WL.js";import"./chunk-M4COAOWX.js";import{resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate policy [--config FILE] [--json]
 
 Prints the effective production privacy policy (the 'production:' section of evalgate.yml,
 every default filled in): what is sampled, which fields are kept, which detectors redact,
