@@ -73,6 +73,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'compare production records of two windows; alarm on significant, large drift',
     load: async () => (await import('./commands/drift.js')).driftCommand,
   },
+  docs: {
+    summary: 'write the eval policy, suite manifest, rollout checklist and incident template from the config',
+    load: async () => (await import('./commands/docs.js')).docsCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes

@@ -31,8 +31,15 @@ export function policyJson(policy: ProductionPolicy, env: Record<string, string 
   return `${JSON.stringify({ ...policy, hashKeySet: Boolean(env[policy.hashKeyEnv]) }, null, 2)}\n`;
 }
 
-/** The effective policy as Markdown: what is sampled, kept, redacted, hashed and for how long. */
-export function policyMarkdown(policy: ProductionPolicy, env: Record<string, string | undefined>): string {
+/**
+ * The effective policy as Markdown: what is sampled, kept, redacted, hashed and for how long.
+ * `env` null (the generated eval policy, `evalgate docs`) leaves out whether this machine has
+ * the hash key, so the text depends on the policy alone.
+ */
+export function policyMarkdown(
+  policy: ProductionPolicy,
+  env: Record<string, string | undefined> | null,
+): string {
   const { sampling, redaction } = policy;
   const pct = (r: number) => `${+(r * 100).toFixed(4)} %`;
   const lines = ['# Production privacy policy', '', '## Sampling', ''];
@@ -68,7 +75,7 @@ export function policyMarkdown(policy: ProductionPolicy, env: Record<string, str
     '',
     '## Hashing',
     '',
-    `- user, session and request ids and text hashes: HMAC-SHA-256 keyed by \`$${policy.hashKeyEnv}\` (${env[policy.hashKeyEnv] ? 'set' : 'not set: recording will refuse to start'})`,
+    `- user, session and request ids and text hashes: HMAC-SHA-256 keyed by \`$${policy.hashKeyEnv}\` (${env === null ? 'recording refuses to start where it is not set' : env[policy.hashKeyEnv] ? 'set' : 'not set: recording will refuse to start'})`,
     '',
   );
   return lines.join('\n');

@@ -3,7 +3,15 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
 import { detectProject, splitCommand } from '../../init/detect.js';
-import { chooseTarget, planInit, type InitChoices, type InitTargetType } from '../../init/scaffold.js';
+import { DEFAULT_DOCS_DIR } from '../../docs/index.js';
+import { INIT_DOCUMENTS, renderInitDocuments } from '../../init/docs.js';
+import {
+  chooseTarget,
+  CONFIG_FILE,
+  planInit,
+  type InitChoices,
+  type InitTargetType,
+} from '../../init/scaffold.js';
 import { terminalText } from '../../report/escape.js';
 import type { CliIO, CommandHandler } from '../types.js';
 
@@ -17,6 +25,8 @@ and model files (models/**/*.{yaml,yml,json}) and writes:
   evalgate/suites/starter.yml            a starter trusted suite to fill in
   .github/workflows/evalgate.yml         pull requests, and baselines on pushes to main
   .github/workflows/evalgate-report.yml  the verdict of pull requests from forks
+  docs/evalgate/*.md                     the eval policy, suite manifest, rollout checklist and
+                                         incident log template, generated from evalgate.yml
 
 An existing file is kept, never overwritten, unless --force. Running init again is safe.
 
@@ -109,6 +119,26 @@ export async function initWith(argv: string[], io: CliIO, ask: Ask | undefined):
     written.push(file.path);
     out(`  ${verb.padEnd(15)} ${terminalText(file.path)}  — ${file.purpose}\n`);
   }
+  // The generated documents come from the config just written (or kept), so they go last.
+  const docs = INIT_DOCUMENTS.filter((d) => values.force || !existsSync(join(root, d.path)));
+  for (const d of INIT_DOCUMENTS) if (!docs.includes(d)) kept.push(d.path);
+  const rendered = dry || docs.length === 0 ? undefined : await renderInitDocuments(root);
+  if (rendered && 'error' in rendered)
+    plan.notes.push(
+      `${DEFAULT_DOCS_DIR}/ was not written: ${CONFIG_FILE} does not load (${rendered.error}); fix it, then run 'npx evalgate docs'`,
+    );
+  else
+    for (const d of docs) {
+      const abs = join(root, d.path);
+      const exists = existsSync(abs);
+      const verb = dry ? (exists ? 'would overwrite' : 'would write') : exists ? 'overwrote' : 'wrote';
+      if (rendered) {
+        mkdirSync(dirname(abs), { recursive: true });
+        writeFileSync(abs, rendered.files.find((f) => f.path === d.path)!.content);
+      }
+      written.push(d.path);
+      out(`  ${verb.padEnd(15)} ${terminalText(d.path)}  — ${d.purpose}\n`);
+    }
   for (const path of kept)
     out(`  ${'kept'.padEnd(15)} ${terminalText(path)}  — it exists; --force overwrites it\n`);
   for (const note of plan.notes) out(`note: ${terminalText(note)}\n`);
@@ -127,7 +157,7 @@ function nextSteps(secret: string | undefined): string {
     'npx evalgate validate           # check the config and suites, no model called',
     'npx evalgate run                # run every suite; writes evalgate-results.json',
     'npx evalgate baseline save      # store the results as the baseline to compare with',
-    'git add evalgate.yml evalgate .github/workflows && git commit -m "Add evalgate"',
+    'git add evalgate.yml evalgate docs/evalgate .github/workflows && git commit -m "Add evalgate"',
     'add evalgate-results.json, evalgate-comparison.json and .evalgate/ to .gitignore: they are outputs',
   ];
   const lines = steps.map((s, i) => `  ${i + 1}. ${s}`);
