@@ -10,7 +10,7 @@ import type { DocumentSpec } from './types.js';
 export const INCIDENT_SECTIONS = [
   'What degraded',
   'Since when',
-  'Which version ids',
+  'Version ids',
   'Evidence',
   'Mitigation',
   'Communication',
@@ -22,7 +22,8 @@ type Inputs = {
   /** Declared rollback triggers, by name, with their tolerance in words. */
   triggers: { name: string; tolerance: string }[];
   owners: string[];
-  suites: string[];
+  /** Suite files a production failure can become a case of (not the built-in packs). */
+  suiteFiles: string[];
   retentionDays: number | null;
 };
 
@@ -43,7 +44,9 @@ export const incidentTemplateDocument: DocumentSpec<Inputs> = {
         }))
       : [],
     owners: [...new Set(f.suites.flatMap((s) => (s.owner === null ? [] : [s.owner])))].sort(),
-    suites: f.suites.map((s) => s.id),
+    suiteFiles: [
+      ...new Set(f.suites.map((s) => s.file).filter((file) => !file.startsWith('evalgate:'))),
+    ].sort(),
     retentionDays: f.production ? f.production.retentionDays : null,
   }),
   render(i) {
@@ -108,8 +111,8 @@ export const incidentTemplateDocument: DocumentSpec<Inputs> = {
       '',
       `## ${followUp}`,
       '',
-      `- [ ] Every failing production record is a regression case (\`evalgate incident add-case --record ID --suite SUITE\`: redacted, tagged \`source: production-incident\`, a blocker), in ${
-        i.suites.length ? `one of ${listing(i.suites.map(code), 'none', 'or')}` : 'a suite'
+      `- [ ] Every failing production record is a regression case: \`evalgate incident add-case --record ID --records GLOB --suite SUITE_FILE --pull-request\` (redacted, PII-scanned, tagged \`source: production-incident\`, a blocker), into ${
+        i.suiteFiles.length ? listing(i.suiteFiles.map(code), 'none', 'or') : 'a suite file'
       }`,
       '- [ ] The fix passes those cases, and goes out as a new canary under the same triggers',
       '- [ ] A trigger or threshold that fired too late (or not at all) is tightened in the config, before the next rollout',

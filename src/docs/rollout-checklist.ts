@@ -111,7 +111,7 @@ export const rolloutChecklistDocument: DocumentSpec<Inputs> = {
           : ` (the policy keeps them ${plural(i.retentionDays, 'day')}: copy the evidence before \`evalgate prune\` deletes it)`
       }.`,
       "4. [ ] Open or update the incident from `incident-log-template.md`: what degraded (the decision's `reasons`), since when, the version ids, the evidence table (the decision's `metrics`), the mitigation (this rollback), communication and follow-up.",
-      '5. [ ] Turn the failing production records into regression cases (`evalgate incident add-case --record ID --suite SUITE`), so the fixed version must pass them.',
+      '5. [ ] Turn the failing production records into regression cases (`evalgate incident add-case --record ID --records GLOB --suite SUITE_FILE`), so the fixed version must pass them.',
       '6. [ ] Start the fixed version as a new canary from look 1, under the same triggers.',
       '',
     );

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   collectDocsFacts,
+  type DocsFacts,
   DEFAULT_DOCS_DIR,
   DOCUMENTS,
   generateDocs,
@@ -91,6 +92,72 @@ describe('golden documents', () => {
     expect(headings).toEqual([...INCIDENT_SECTIONS]);
     // Pre-filled: a row per declared trigger, with its tolerance.
     expect(text).toContain("| `errorRate` |   |   |   | canary rate ≤ 1.5 × control's |   |");
+  });
+});
+
+describe('the renderers', () => {
+  const render = (facts: DocsFacts) =>
+    Object.fromEntries(
+      renderDocuments(facts, FULL, join(FULL, DEFAULT_DOCS_DIR)).map((d) => [d.file, d.content]),
+    );
+
+  it('with triggers but no production policy: the checklist says no records may be made, and keeps the triggers', async () => {
+    const facts = await collectDocsFacts(join(FULL, 'evalgate.yml'));
+    const docs = render({ ...facts, production: null });
+    const checklist = docs['rollout-checklist.md']!;
+    expect(checklist).toContain('**No production records may be made: no privacy policy declared.**');
+    expect(checklist).not.toContain('No rollout may start');
+    expect(checklist).toContain(
+      "| `errorRate` | share of records with an error | `error` | canary rate ≤ 1.5 × control's | 500 |",
+    );
+    // Without a policy nothing is known to be dropped: no trigger is called blind.
+    expect(checklist).not.toContain('Blind trigger');
+    expect(docs['eval-policy.md']).toContain(
+      '**Not declared**: `evalgate.yml` has no `production:` section.',
+    );
+  });
+
+  it('lists a trigger it has no words for with its fields as written, after the known ones', async () => {
+    const facts = await collectDocsFacts(join(FULL, 'evalgate.yml'));
+    const triggers = {
+      ...facts.rollout!.triggers,
+      onlineGraderPassRate: { maxDecrease: 0.05, minRecords: 300 },
+    };
+    const docs = render({ ...facts, rollout: { ...facts.rollout!, triggers } as typeof facts.rollout });
+    const rows = docs['rollout-checklist.md']!.split('\n').filter((l) => /^\| `\w+` \|/.test(l));
+    expect(rows.at(-1)).toBe('| `onlineGraderPassRate` | see the README | — | maxDecrease 0.05 | 300 |');
+    expect(rows.map((r) => r.split('`')[1])).toEqual([
+      'errorRate',
+      'safetyEvents',
+      'refusalRate',
+      'p95LatencyMs',
+      'costPerInteraction',
+      'onlineGraderPassRate',
+    ]);
+    expect(docs['incident-log-template.md']).toContain(
+      '| `onlineGraderPassRate` |   |   |   | maxDecrease 0.05 |   |',
+    );
+  });
+
+  it('the same facts give the same bytes; a change the document does not read leaves it, and its hash, alone', async () => {
+    const facts = await collectDocsFacts(join(FULL, 'evalgate.yml'));
+    expect(render(structuredClone(facts))).toEqual(render(facts));
+    const moreCases = structuredClone(facts);
+    moreCases.suites[0]!.cases += 1;
+    const a = render(facts);
+    const b = render(moreCases);
+    expect(b['regression-suite-manifest.md']).not.toBe(a['regression-suite-manifest.md']);
+    for (const file of ['eval-policy.md', 'rollout-checklist.md', 'incident-log-template.md'])
+      expect(b[file], file).toBe(a[file]);
+  });
+
+  it('a baseline file that cannot be read is an error naming it, never "none saved"', async () => {
+    const dir = copy(FULL);
+    writeFileSync(join(dir, 'baselines/answers.json'), '{"schemaVersion": 1, "suite": "ans');
+    const r = await runCli(['docs', '--check'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('baselines/answers.json');
+    expect(r.stderr).toContain('baseline is not valid JSON');
   });
 });
 
