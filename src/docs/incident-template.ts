@@ -1,5 +1,5 @@
 import { code, listing, prose, table } from './format.js';
-import { declaredTriggers, describeTolerance } from './triggers.js';
+import { declaredTriggers } from './triggers.js';
 import type { DocumentSpec } from './types.js';
 
 /**
@@ -38,10 +38,7 @@ export const incidentTemplateDocument: DocumentSpec<Inputs> = {
   title: 'Model-quality incident log template',
   inputs: (f) => ({
     triggers: f.rollout
-      ? declaredTriggers(f.rollout.triggers).map(([name, t]) => ({
-          name,
-          tolerance: describeTolerance(name, t),
-        }))
+      ? declaredTriggers(f.rollout.triggers).map((t) => ({ name: t.name, tolerance: t.tolerance }))
       : [],
     owners: [...new Set(f.suites.flatMap((s) => (s.owner === null ? [] : [s.owner])))].sort(),
     suiteFiles: [
@@ -52,7 +49,7 @@ export const incidentTemplateDocument: DocumentSpec<Inputs> = {
   render(i) {
     const [degraded, since, versions, evidence, mitigation, communication, followUp] = INCIDENT_SECTIONS;
     const rows = i.triggers.length
-      ? i.triggers.map((t) => [`\`${t.name}\``, ' ', ' ', ' ', t.tolerance, ' '])
+      ? i.triggers.map((t) => [code(t.name), ' ', ' ', ' ', t.tolerance, ' '])
       : [
           [
             '(no rollback trigger declared: one row per drifted feature or degraded metric)',

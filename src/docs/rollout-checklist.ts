@@ -1,6 +1,6 @@
 import type { DocsFacts } from './facts.js';
 import { code, listing, num, pct, plural, table } from './format.js';
-import { declaredTriggers, describeTolerance, TRIGGERS } from './triggers.js';
+import { declaredTriggers } from './triggers.js';
 import type { DocumentSpec } from './types.js';
 
 type Inputs = Pick<DocsFacts, 'configFile' | 'rollout'> & {
@@ -48,12 +48,7 @@ export const rolloutChecklistDocument: DocumentSpec<Inputs> = {
     const rollout = i.rollout!;
     const triggers = declaredTriggers(rollout.triggers);
     const blind =
-      i.fields === null
-        ? []
-        : triggers.filter(([name]) => {
-            const field = TRIGGERS[name]?.field;
-            return field !== undefined && !i.fields!.includes(field);
-          });
+      i.fields === null ? [] : triggers.filter((t) => t.field !== null && !i.fields!.includes(t.field));
     lines.push(
       '## Before the rollout',
       '',
@@ -67,8 +62,8 @@ export const rolloutChecklistDocument: DocumentSpec<Inputs> = {
         i.fields === null ? ' — **none is declared** (see above)' : ''
       }.`,
       ...blind.map(
-        ([name]) =>
-          `- [ ] **Blind trigger**: \`${name}\` reads the record field \`${TRIGGERS[name]!.field}\`, which the policy does not keep; \`evalgate canary\` refuses to run until the policy keeps it or the trigger is removed.`,
+        (t) =>
+          `- [ ] **Blind trigger**: ${code(t.name)} reads the record field \`${t.field}\`, which the policy does not keep; \`evalgate canary\` refuses to run until the policy keeps it or the trigger is removed.`,
       ),
       '- [ ] The triggers below are agreed before traffic moves, and are not changed while the canary runs.',
       '',
@@ -76,16 +71,13 @@ export const rolloutChecklistDocument: DocumentSpec<Inputs> = {
       '',
       ...table(
         ['trigger', 'measures', 'record field', 'tolerated degradation', 'minimum records a side'],
-        triggers.map(([name, t]) => {
-          const known = TRIGGERS[name];
-          return [
-            `\`${name}\``,
-            known?.measures ?? 'see the README',
-            known ? `\`${known.field}\`` : '—',
-            describeTolerance(name, t),
-            String(t.minRecords),
-          ];
-        }),
+        triggers.map((t) => [
+          code(t.name),
+          t.measures,
+          t.field === null ? '—' : `\`${t.field}\``,
+          t.tolerance,
+          String(t.minRecords),
+        ]),
       ),
       '',
       `Every trigger's interval is a confidence sequence at level 1 − α/${triggers.length} (α = ${num(rollout.alpha)}): the chance of ever rolling back an unchanged canary, however often it is checked, is at most ${pct(rollout.alpha)}. ${

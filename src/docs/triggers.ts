@@ -1,5 +1,5 @@
 import { TRIGGER_NAMES } from '../production/canary/rollout-schema.js';
-import { num, pct } from './format.js';
+import { code, num, pct } from './format.js';
 
 /** What each trigger measures, the record field it reads, and how its tolerance reads. */
 export const TRIGGERS: Record<
@@ -39,27 +39,81 @@ export const TRIGGERS: Record<
   },
 };
 
-/** A trigger's tolerance in words; a trigger not in TRIGGERS shows its fields as written. */
-export function describeTolerance(name: string, trigger: Record<string, number>): string {
-  const known = TRIGGERS[name];
-  if (known) return known.tolerance(trigger);
-  return Object.entries(trigger)
-    .filter(([k]) => k !== 'minRecords')
-    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
-    .map(([k, v]) => `${k} ${num(v)}`)
-    .join(', ');
+/** One declared rollback trigger, in words. */
+export interface DeclaredTrigger {
+  /** `errorRate`; `GROUP.NAME` for a trigger in a group (`onlineGraders.pii`). */
+  name: string;
+  minRecords: number;
+  measures: string;
+  /** The record field it reads, for the blind-trigger check; null when it reads none directly. */
+  field: string | null;
+  tolerance: string;
 }
 
+/** Groups of triggers keyed by a user's name: `rollout.triggers.onlineGraders.NAME`. */
+const GROUPS: Record<
+  string,
+  { measures: (name: string) => string; tolerance: (t: Record<string, number>) => string }
+> = {
+  onlineGraders: {
+    measures: (name) => `pass rate of the online grader ${code(name)}`,
+    tolerance: (t) => `at most ${num(t.maxDecrease! * 100)} points below control`,
+  },
+};
+
 /**
- * The declared triggers in the README's order (TRIGGER_NAMES), then any others by name:
- * a trigger added to the schema later is still listed.
+ * The declared triggers in the README's order (TRIGGER_NAMES), then any others by name, a
+ * group's members each on their own. A trigger added to the schema after this file is still
+ * listed, with its fields as written: nothing declared is left out of the documents.
  */
-export function declaredTriggers(triggers: object): [string, Record<string, number>][] {
+export function declaredTriggers(triggers: object): DeclaredTrigger[] {
+  const out: DeclaredTrigger[] = [];
+  for (const [name, value] of Object.entries(triggers) as [string, unknown][]) {
+    if (!isObject(value)) continue;
+    if (typeof value.minRecords === 'number') {
+      const t = value as Record<string, number>;
+      const known = TRIGGERS[name];
+      out.push({
+        name,
+        minRecords: t.minRecords!,
+        measures: known?.measures ?? 'see the README',
+        field: known?.field ?? null,
+        tolerance: known ? known.tolerance(t) : fieldsAsWritten(t),
+      });
+      continue;
+    }
+    const group = GROUPS[name];
+    for (const [member, m] of Object.entries(value).sort((a, b) => compare(a[0], b[0]))) {
+      if (!isObject(m) || typeof m.minRecords !== 'number') continue;
+      const t = m as Record<string, number>;
+      out.push({
+        name: `${name}.${member}`,
+        minRecords: t.minRecords!,
+        measures: group ? group.measures(member) : 'see the README',
+        field: null,
+        tolerance: group ? group.tolerance(t) : fieldsAsWritten(t),
+      });
+    }
+  }
   const rank = (name: string) => {
     const i = (TRIGGER_NAMES as readonly string[]).indexOf(name);
     return i < 0 ? TRIGGER_NAMES.length : i;
   };
-  return (Object.entries(triggers) as [string, Record<string, number> | undefined][])
-    .filter((e): e is [string, Record<string, number>] => e[1] !== undefined)
-    .sort((a, b) => rank(a[0]) - rank(b[0]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return out.sort((a, b) => rank(a.name) - rank(b.name) || compare(a.name, b.name));
+}
+
+function fieldsAsWritten(t: Record<string, number>): string {
+  return Object.entries(t)
+    .filter(([k]) => k !== 'minRecords')
+    .sort((a, b) => compare(a[0], b[0]))
+    .map(([k, v]) => `${k} ${num(v)}`)
+    .join(', ');
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

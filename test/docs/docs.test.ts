@@ -117,25 +117,35 @@ describe('the renderers', () => {
     );
   });
 
-  it('lists a trigger it has no words for with its fields as written, after the known ones', async () => {
+  it('lists every declared trigger: online graders one by one, and one it has no words for as written', async () => {
     const facts = await collectDocsFacts(join(FULL, 'evalgate.yml'));
+    // `onlineGraders` (issue 14, another branch) and a trigger no renderer knows yet.
     const triggers = {
       ...facts.rollout!.triggers,
-      onlineGraderPassRate: { maxDecrease: 0.05, minRecords: 300 },
+      onlineGraders: {
+        pii: { maxDecrease: 0.01, minRecords: 300 },
+        '@json|schema': { maxDecrease: 0.05, minRecords: 200 },
+      },
+      futureRate: { maxWobble: 0.3, minRecords: 100 },
     };
-    const docs = render({ ...facts, rollout: { ...facts.rollout!, triggers } as typeof facts.rollout });
-    const rows = docs['rollout-checklist.md']!.split('\n').filter((l) => /^\| `\w+` \|/.test(l));
-    expect(rows.at(-1)).toBe('| `onlineGraderPassRate` | see the README | — | maxDecrease 0.05 | 300 |');
-    expect(rows.map((r) => r.split('`')[1])).toEqual([
+    const docs = render({ ...facts, rollout: { ...facts.rollout!, triggers } as DocsFacts['rollout'] });
+    const rows = docs['rollout-checklist.md']!.split('\n').filter((l) => /^\| .* \| \d+ \|$/.test(l));
+    expect(rows.slice(5)).toEqual([
+      '| `futureRate` | see the README | — | maxWobble 0.3 | 100 |',
+      // A grader's name is the user's: escaped (a table cell, a mention).
+      '| onlineGraders.@\u200djson\\|schema | pass rate of the online grader @\u200djson\\|schema | — | at most 5 points below control | 200 |',
+      '| `onlineGraders.pii` | pass rate of the online grader `pii` | — | at most 1 points below control | 300 |',
+    ]);
+    expect(rows.slice(0, 5).map((r) => r.split('`')[1])).toEqual([
       'errorRate',
       'safetyEvents',
       'refusalRate',
       'p95LatencyMs',
       'costPerInteraction',
-      'onlineGraderPassRate',
     ]);
+    expect(docs['rollout-checklist.md']).toContain('a confidence sequence at level 1 − α/8');
     expect(docs['incident-log-template.md']).toContain(
-      '| `onlineGraderPassRate` |   |   |   | maxDecrease 0.05 |   |',
+      '| `onlineGraders.pii` |   |   |   | at most 1 points below control |   |',
     );
   });
 
