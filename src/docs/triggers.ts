@@ -20,12 +20,12 @@ export const TRIGGERS: Record<
   refusalRate: {
     measures: 'share of answered records the refusal detector flags',
     field: 'refusal',
-    tolerance: (t) => `at most ${num(t.maxIncrease! * 100)} points above control`,
+    tolerance: (t) => `at most ${points(t.maxIncrease!)} above control`,
   },
   negativeFeedback: {
     measures: 'share of rated records rated down',
     field: 'feedback',
-    tolerance: (t) => `at most ${num(t.maxIncrease! * 100)} points above control`,
+    tolerance: (t) => `at most ${points(t.maxIncrease!)} above control`,
   },
   p95LatencyMs: {
     measures: '95th percentile of latency',
@@ -57,7 +57,7 @@ const GROUPS: Record<
 > = {
   onlineGraders: {
     measures: (name) => `pass rate of the online grader ${code(name)}`,
-    tolerance: (t) => `at most ${num(t.maxDecrease! * 100)} points below control`,
+    tolerance: (t) => `at most ${points(t.maxDecrease!)} below control`,
   },
 };
 
@@ -100,6 +100,12 @@ export function declaredTriggers(triggers: object): DeclaredTrigger[] {
     return i < 0 ? TRIGGER_NAMES.length : i;
   };
   return out.sort((a, b) => rank(a.name) - rank(b.name) || compare(a.name, b.name));
+}
+
+/** A difference of shares in percentage points: 0.02 → `2 points`. */
+function points(share: number): string {
+  const n = num(share * 100);
+  return `${n} ${n === '1' ? 'point' : 'points'}`;
 }
 
 function fieldsAsWritten(t: Record<string, number>): string {

@@ -134,7 +134,7 @@ describe('the renderers', () => {
       '| `futureRate` | see the README | — | maxWobble 0.3 | 100 |',
       // A grader's name is the user's: escaped (a table cell, a mention).
       '| onlineGraders.@\u200djson\\|schema | pass rate of the online grader @\u200djson\\|schema | — | at most 5 points below control | 200 |',
-      '| `onlineGraders.pii` | pass rate of the online grader `pii` | — | at most 1 points below control | 300 |',
+      '| `onlineGraders.pii` | pass rate of the online grader `pii` | — | at most 1 point below control | 300 |',
     ]);
     expect(rows.slice(0, 5).map((r) => r.split('`')[1])).toEqual([
       'errorRate',
@@ -145,7 +145,7 @@ describe('the renderers', () => {
     ]);
     expect(docs['rollout-checklist.md']).toContain('a confidence sequence at level 1 − α/8');
     expect(docs['incident-log-template.md']).toContain(
-      '| `onlineGraders.pii` |   |   |   | at most 1 points below control |   |',
+      '| `onlineGraders.pii` |   |   |   | at most 1 point below control |   |',
     );
   });
 
