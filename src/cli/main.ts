@@ -73,6 +73,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'compare production records of two windows; alarm on significant, large drift',
     load: async () => (await import('./commands/drift.js')).driftCommand,
   },
+  incident: {
+    summary: 'open, update and close the GitHub issue of a drift or canary incident; turn a record into a regression case',
+    load: async () => (await import('./commands/incident.js')).incidentCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes
