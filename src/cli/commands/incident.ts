@@ -242,6 +242,10 @@ async function addCaseCommand(argv: string[], io: CliIO): Promise<number> {
   });
   const c = result.built;
   const graders = (c.case.graders as { type: string }[]).map((g) => g.type).join(', ');
+  if (result.alreadyInSuite) {
+    io.stdout(terminalText(`case ${c.id} is already in ${values.suite}: nothing to add`) + '\n');
+    return 0;
+  }
   if (result.written) {
     io.stdout(
       terminalText(

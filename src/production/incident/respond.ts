@@ -5,7 +5,14 @@ import { describeGitHubError } from '../../github/index.js';
 import { checkPromotedSuite } from '../../review/check.js';
 import { KeyedHasher, MIN_KEY_LENGTH } from '../hash.js';
 import { loadProductionPolicy } from '../policy.js';
-import { buildIncidentCase, findRecord, type IncidentCase, type IncidentCaseOptions } from './case.js';
+import {
+  buildIncidentCase,
+  findRecord,
+  incidentCaseId,
+  suiteHasCase,
+  type IncidentCase,
+  type IncidentCaseOptions,
+} from './case.js';
 import type { CasePullRequestGitHub, IncidentGitHub } from './github.js';
 import { openCasePullRequest, type CasePullRequestOutcome } from './pull.js';
 import { signalOf, type IncidentSignal } from './signal.js';
@@ -67,6 +74,8 @@ export interface AddCaseResult {
   built: IncidentCase;
   /** The suite file was written (without `pullRequest`). */
   written: boolean;
+  /** The local suite already has a case with this id: nothing written. */
+  alreadyInSuite?: boolean;
   pull?: CasePullRequestOutcome;
   /** The suite path in the repository (with `pullRequest`). */
   repoPath?: string;
@@ -104,6 +113,10 @@ export async function addIncidentCase(req: AddCaseRequest): Promise<AddCaseResul
       throw new UsageError(
         `cannot read the suite ${req.suiteFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
       );
+    }
+    if (suiteHasCase(local, incidentCaseId(record))) {
+      const built = buildIncidentCase(record, policy, local, options);
+      return { built, written: false, alreadyInSuite: true };
     }
     const built = await build(local);
     writeFileSync(req.suiteFile, built.text);
