@@ -254,3 +254,68 @@ describe('evalgate incident add-case on the quickstart bot', () => {
     }
   }, 60_000);
 });
+
+describe('evalgate incident sync', () => {
+  it('a canary report: --dry-run prints the issue; a sync opens it, a re-run changes nothing; a bad report is exit 2', async () => {
+    const report = {
+      schema: 'evalgate.canary-decision',
+      schemaVersion: 1,
+      decision: 'rollback',
+      canary: 'sys-b',
+      control: 'sys-a',
+      look: 4,
+      alpha: 0.05,
+      records: { canary: 900, control: 900 },
+      recordsNeeded: { canary: 0, control: 0 },
+      reasons: ['errorRate beyond tolerance'],
+      metrics: [
+        {
+          metric: 'errorRate',
+          status: 'rollback',
+          test: 'conditional-binomial-sequential',
+          effect: { kind: 'ratio', estimate: 2.5, lower: 1.6, upper: 4 },
+          tolerance: 1.2,
+          alpha: 0.05,
+          canary: { records: 900, events: 45, value: 0.05 },
+          control: { records: 900, events: 18, value: 0.02 },
+          recordsNeeded: { canary: 0, control: 0 },
+          reason: 'errorRate beyond tolerance',
+        },
+      ],
+    };
+    writeFileSync(join(dir, 'canary.json'), JSON.stringify(report));
+    const dry = await runCli(['incident', 'sync', '--report', 'canary.json', '--dry-run'], dir);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^Model-quality incident: canary on errorRate/);
+    expect(dry.stdout).toContain('## Follow-up');
+
+    const github = await startFakeGitHub();
+    try {
+      const ghEnv = {
+        GITHUB_TOKEN: DEFAULT_TOKEN,
+        GITHUB_REPOSITORY: `${DEFAULT_OWNER}/${DEFAULT_REPO}`,
+        GITHUB_API_URL: github.url,
+      };
+      const first = await runCli(['incident', 'sync', '--report', 'canary.json', '--json'], dir, ghEnv);
+      expect(first.code).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({
+        action: 'opened',
+        kind: 'canary',
+        crossing: ['errorRate'],
+      });
+      const second = await runCli(['incident', 'sync', '--report', 'canary.json'], dir, ghEnv);
+      expect(second.stdout).toMatch(/: unchanged #1 /);
+      expect(github.state.repo().issueRecords.size).toBe(1);
+
+      writeFileSync(join(dir, 'bad.json'), '{"schema":"evalgate.canary-decision","schemaVersion":7}');
+      const bad = await runCli(['incident', 'sync', '--report', 'bad.json'], dir, ghEnv);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/schemaVersion 7/);
+      const noToken = await runCli(['incident', 'sync', '--report', 'canary.json'], dir);
+      expect(noToken.code).toBe(2);
+      expect(noToken.stderr).toMatch(/GITHUB_TOKEN/);
+    } finally {
+      await github.close();
+    }
+  }, 60_000);
+});
