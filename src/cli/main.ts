@@ -74,7 +74,7 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (await import('./commands/drift.js')).driftCommand,
   },
   incident: {
-    summary: 'open, update and close the GitHub issue of a drift or canary incident; turn a record into a regression case',
+    summary: "a drift or canary incident's GitHub issue; a production record as a regression case",
     load: async () => (await import('./commands/incident.js')).incidentCommand,
   },
 };
