@@ -12,6 +12,7 @@ export interface IncidentIssue {
   body: string;
   state: 'open' | 'closed';
   htmlUrl: string;
+  labels: string[];
 }
 
 export interface IssuesApi {
@@ -56,12 +57,14 @@ export function createIncidentGitHub(
     body?: string | null;
     state: string;
     html_url: string;
+    labels: (string | { name?: string })[];
   }): IncidentIssue => ({
     number: d.number,
     title: d.title,
     body: d.body ?? '',
     state: d.state === 'closed' ? 'closed' : 'open',
     htmlUrl: d.html_url,
+    labels: d.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
   });
   const toPull = (d: { number: number; html_url: string; head: { ref: string } }): OpenPullRequest => ({
     number: d.number,

@@ -254,6 +254,18 @@ describe('incident sync against the OpenAPI-validated fake GitHub', () => {
     );
   });
 
+  it('fails, naming the permission, when GitHub drops the label (the issue could never be found again)', async () => {
+    const dropping: IncidentGitHub = {
+      ...gh,
+      createIssue: async (input) => ({ ...(await gh.createIssue(input)), labels: [] }),
+    };
+    await expect(
+      syncIncident(dropping, signalOf(decision(3, ['rollback', 30]), 'canary.json'), {
+        at: '2026-12-07T05:00:00Z',
+      }),
+    ).rejects.toThrow(/without the label 'evalgate-incident'.*issues: write/);
+  });
+
   it('refuses a report it cannot read, before any call', async () => {
     expect(() => signalOf({ schema: 'evalgate.canary-decision', schemaVersion: 2 }, 'c.json')).toThrow(
       /schemaVersion 2/,

@@ -1,3 +1,4 @@
+import { UsageError } from '../../config/errors.js';
 import type { IncidentGitHub, IncidentIssue } from './github.js';
 import {
   closeComment,
@@ -93,6 +94,13 @@ export async function syncIncident(
       body: issueBody(signal, options),
       labels: [label],
     });
+    if (!created.labels.includes(label)) {
+      // GitHub drops labels a token may not set: such an issue could never be found again, and
+      // every check would open another. Fail here, once, with what to change.
+      throw new UsageError(
+        `GitHub opened #${created.number} without the label '${label}' (the token may not set labels): the incident could not be found again by later checks; give the workflow 'permissions: issues: write'`,
+      );
+    }
     open = await mine();
     // Our own issue may not be listed yet (GitHub's listing can lag a write): it still counts.
     if (!open.some((i) => i.number === created.number))
