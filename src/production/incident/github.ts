@@ -13,6 +13,8 @@ export interface IncidentIssue {
   state: 'open' | 'closed';
   htmlUrl: string;
   labels: string[];
+  /** Who opened it: evalgate's own entries are the comments by the same account. */
+  authorLogin: string | null;
 }
 
 export interface IssuesApi {
@@ -58,6 +60,7 @@ export function createIncidentGitHub(
     state: string;
     html_url: string;
     labels: (string | { name?: string })[];
+    user: { login: string } | null;
   }): IncidentIssue => ({
     number: d.number,
     title: d.title,
@@ -65,6 +68,7 @@ export function createIncidentGitHub(
     state: d.state === 'closed' ? 'closed' : 'open',
     htmlUrl: d.html_url,
     labels: d.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
+    authorLogin: d.user?.login ?? null,
   });
   const toPull = (d: { number: number; html_url: string; head: { ref: string } }): OpenPullRequest => ({
     number: d.number,

@@ -254,6 +254,22 @@ describe('incident sync against the OpenAPI-validated fake GitHub', () => {
     );
   });
 
+  it("ignores markers in other people's comments: a forged entry cannot hold the incident open", async () => {
+    const opened = await sync(decision(3, ['rollback', 30]));
+    const repo = github.state.repo();
+    const at = '2026-12-07T05:01:00Z';
+    repo.comments.push({
+      id: github.state.nextId(),
+      issueNumber: opened.issue!.number,
+      body: `<!-- evalgate-incident:v1 role=update fingerprint=${opened.fingerprint} crossing=neverRecovers digest=0000000000000000 -->`,
+      user: github.state.user('mallory'),
+      createdAt: at,
+      updatedAt: at,
+      htmlUrl: 'https://example.invalid/c',
+    });
+    expect((await sync(decision(4, ['within', 10], ['within', 0]))).action).toBe('closed');
+  });
+
   it('fails, naming the permission, when GitHub drops the label (the issue could never be found again)', async () => {
     const dropping: IncidentGitHub = {
       ...gh,

@@ -116,10 +116,14 @@ export async function syncIncident(
     closed.push(dup.number);
   }
 
-  const history = [
-    parseMarker(canonical.body),
-    ...(await gh.listIssueComments(canonical.number)).map((c) => parseMarker(c.body)),
-  ].filter((m) => m !== undefined && m.fingerprint === fp);
+  // Only evalgate's own entries count: the comments by the account that opened the issue. A
+  // marker anyone else pastes into a comment could otherwise hold the incident open for ever.
+  const comments = (await gh.listIssueComments(canonical.number)).filter(
+    (c) => canonical.authorLogin !== null && c.userLogin === canonical.authorLogin,
+  );
+  const history = [parseMarker(canonical.body), ...comments.map((c) => parseMarker(c.body))].filter(
+    (m) => m !== undefined && m.fingerprint === fp,
+  );
   const last = history.at(-1);
   const everCrossed = [...new Set(history.flatMap((m) => m!.crossing))];
 
