@@ -36,6 +36,12 @@ export const OPERATIONS = [
   'POST /repos/{owner}/{repo}/git/refs',
   'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
   'GET /user',
+  // The incident workflow (src/production/incident): one issue per incident, the add-case pull request.
+  'GET /repos/{owner}/{repo}/issues',
+  'POST /repos/{owner}/{repo}/issues',
+  'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
+  'GET /repos/{owner}/{repo}/pulls',
+  'POST /repos/{owner}/{repo}/pulls',
 ];
 
 /** Keys that only document; dropped unless they name a property (inside `properties`). */

@@ -6,7 +6,7 @@
 
 import { parseShard, type ShardSpec } from '../plan/shard.js';
 
-export type Mode = 'pr' | 'baseline' | 'full' | 'report';
+export type Mode = 'pr' | 'baseline' | 'full' | 'report' | 'incident';
 export type InputMode = 'auto' | Mode;
 
 export interface ActionInputs {
@@ -24,6 +24,25 @@ export interface ActionInputs {
   shard?: ShardSpec;
   /** `shards: DIR`: the matrix's downloaded artifacts, merged and then gated, saved or compared. */
   shards?: string;
+  /** `mode: incident`: the report to sync and the record to turn into a case (incident-mode.ts). */
+  incident?: IncidentInputs;
+}
+
+export interface IncidentInputs {
+  /** `incident-report`: a canary decision or drift report (JSON), relative to working-directory. */
+  report?: string;
+  /** `incident-scope`: ROLE=ID version ids the report does not carry. */
+  scope: string[];
+  /** `incident-label`; default evalgate-incident. */
+  label?: string;
+  /** `add-case-*`: open a pull request adding the record's regression case. */
+  addCase?: {
+    record: string;
+    records: string[];
+    suite: string;
+    expect?: string;
+    refusal?: boolean;
+  };
 }
 
 /** An input the user got wrong: the message says which and what is allowed. */
@@ -34,7 +53,7 @@ export class InputError extends Error {
   }
 }
 
-const MODES: readonly InputMode[] = ['auto', 'pr', 'baseline', 'full', 'report'];
+const MODES: readonly InputMode[] = ['auto', 'pr', 'baseline', 'full', 'report', 'incident'];
 
 function bool(name: string, raw: string, fallback: boolean): boolean {
   const value = raw.trim().toLowerCase();
@@ -62,6 +81,43 @@ export function readInputs(getInput: (name: string) => string): ActionInputs {
     failOnInconclusive: bool('fail-on-inconclusive', getInput('fail-on-inconclusive'), false),
     workingDirectory: getInput('working-directory').trim() || '.',
     ...shardInputs(getInput),
+    ...(mode === 'incident' && { incident: incidentInputs(getInput) }),
+  };
+}
+
+function incidentInputs(getInput: (name: string) => string): IncidentInputs {
+  const list = (name: string) =>
+    getInput(name)
+      .split(/[\s,]+/)
+      .filter(Boolean);
+  const report = getInput('incident-report').trim();
+  const label = getInput('incident-label').trim();
+  const record = getInput('add-case-record').trim();
+  const suite = getInput('add-case-suite').trim();
+  const records = list('add-case-records');
+  const expect = getInput('add-case-expect');
+  const refusal = getInput('add-case-refusal').trim();
+  if (!report && !record)
+    throw new InputError(
+      "mode: incident needs 'incident-report' (a canary or drift report to open, update or close the incident's issue) or 'add-case-record' (a record to propose as a regression case), or both",
+    );
+  if (record && (!suite || records.length === 0))
+    throw new InputError(
+      "'add-case-record' needs 'add-case-suite' (the suite file) and 'add-case-records' (the records files)",
+    );
+  return {
+    ...(report && { report }),
+    scope: list('incident-scope'),
+    ...(label && { label }),
+    ...(record && {
+      addCase: {
+        record,
+        records,
+        suite,
+        ...(expect.trim() && { expect }),
+        ...(refusal && { refusal: bool('add-case-refusal', refusal, false) }),
+      },
+    }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { baselineMode } from './baseline-mode.js';
 import { fullMode } from './full-mode.js';
+import { incidentMode } from './incident-mode.js';
 import { prMode } from './pr-mode.js';
 import { reportMode } from './report-mode.js';
 import { shardMode } from './shard-mode.js';
@@ -13,6 +14,8 @@ import type { ActionContext } from './types.js';
  *   baseline  baseline-mode.ts  the default branch's run, saved as the baselines
  *   full      full-mode.ts      every suite against the stored baselines (schedule, dispatch)
  *   report    report-mode.ts    publish another run's artifact (the fork pattern)
+ *   incident  incident-mode.ts  a production job: a drift or canary report → the incident's
+ *                               issue; a record → a pull request adding its regression case
  *   (shard)   shard-mode.ts     with `shard: I/N`: one matrix job's part of pr, baseline or
  *                               full; the job with `shards: DIR` merges them and goes on as
  *                               its mode does
@@ -24,6 +27,7 @@ import type { ActionContext } from './types.js';
 export async function runAction(ctx: ActionContext): Promise<void> {
   ctx.io.info(`evalgate: mode ${ctx.mode}${ctx.inputs.mode === 'auto' ? ' (picked by the event)' : ''}`);
   // A matrix job: its part of the run, for the job that merges the shards to judge.
+  if (ctx.mode === 'incident') return incidentMode(ctx);
   if (ctx.inputs.shard && ctx.mode !== 'report') return shardMode(ctx);
   switch (ctx.mode) {
     case 'pr':

@@ -77,6 +77,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'write the eval policy, suite manifest, rollout checklist and incident template from the config',
     load: async () => (await import('./commands/docs.js')).docsCommand,
   },
+  incident: {
+    summary: "a drift or canary incident's GitHub issue; a production record as a regression case",
+    load: async () => (await import('./commands/incident.js')).incidentCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes

@@ -1,21 +1,14 @@
+import { INCIDENT_SECTIONS } from '../production/incident/render.js';
 import { code, listing, prose, table } from './format.js';
 import { declaredTriggers } from './triggers.js';
 import type { DocumentSpec } from './types.js';
 
 /**
- * The sections of a model-quality incident, in order: the generated template and the issues
- * the incident workflow opens use these very headings (`## ${heading}`), so a log kept by
- * hand and one kept by evalgate read the same.
+ * The sections of a model-quality incident, in order: the generated template uses the very
+ * headings of the issues the incident workflow opens (`## ${heading}`), so a log kept by hand
+ * and one kept by evalgate read the same.
  */
-export const INCIDENT_SECTIONS = [
-  'What degraded',
-  'Since when',
-  'Version ids',
-  'Evidence',
-  'Mitigation',
-  'Communication',
-  'Follow-up',
-] as const;
+export { INCIDENT_SECTIONS };
 export type IncidentSection = (typeof INCIDENT_SECTIONS)[number];
 
 type Inputs = {

@@ -76,6 +76,18 @@ export function promoteLabels(
     );
   }
 
+  return { text: insertCases(suiteText, cases), added, skipped };
+}
+
+/**
+ * `cases` appended to the suite file's `cases:` as YAML text, every other byte kept (see
+ * promoteLabels). Also used by `evalgate incident add-case`. Ids are not checked here.
+ */
+export function insertCases(suiteText: string, cases: Record<string, unknown>[]): string {
+  const doc = parseDocument(suiteText);
+  if (doc.errors.length) throw new Error(`the suite file is not valid YAML: ${doc.errors[0]!.message}`);
+  if (!isMap(doc.contents)) throw new Error('the suite file is not a mapping');
+  const node = doc.contents.get('cases', true);
   const block = (items: unknown[], indent: number) =>
     stringify(items, { lineWidth: 0 })
       .split('\n')
@@ -85,13 +97,13 @@ export function promoteLabels(
 
   if (node === undefined) {
     const sep = suiteText === '' || suiteText.endsWith('\n') ? '' : '\n';
-    return { text: `${suiteText}${sep}cases:\n${block(cases, 2)}`, added, skipped };
+    return `${suiteText}${sep}cases:\n${block(cases, 2)}`;
   }
   const empty = node === null || (isScalar(node) && (node.value === null || node.value === undefined));
   if (!empty && !isSeq(node)) throw new Error("'cases' is not a list");
   if (empty || (isSeq(node) && node.flow)) {
     const items = isSeq(node) ? [...(node.toJSON() as unknown[]), ...cases] : cases;
-    return { text: replaceValue(suiteText, doc.contents, items, block), added, skipped };
+    return replaceValue(suiteText, doc.contents, items, block);
   }
   if (!isSeq(node) || !node.range) throw new Error("'cases' is not a list");
   const [start, valueEnd] = node.range;
@@ -105,11 +117,7 @@ export function promoteLabels(
       prefix = '\n';
     } else at = nl + 1;
   }
-  return {
-    text: suiteText.slice(0, at) + prefix + block(cases, indent) + suiteText.slice(at),
-    added,
-    skipped,
-  };
+  return suiteText.slice(0, at) + prefix + block(cases, indent) + suiteText.slice(at);
 }
 
 /**

@@ -65,7 +65,7 @@ describe('the trimmed OpenAPI description', () => {
       Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
     );
     expect(routes.sort()).toEqual([...spec['x-evalgate-source'].operations].sort());
-    expect(routes).toHaveLength(19);
+    expect(routes).toHaveLength(24);
   });
 
   it('answers 404 Not Found for a route outside it', async () => {
@@ -367,6 +367,67 @@ describe('pull requests', () => {
   it('treats a non-numeric pull number as an unknown route', async () => {
     const failure = await rejection(octokit.request(`GET /repos/${DEFAULT_OWNER}/${DEFAULT_REPO}/pulls/abc`));
     expect(failure.status).toBe(404);
+  });
+});
+
+describe('issues and opening pull requests', () => {
+  it('creates, filters by label and state, closes with a reason, and rejects a bad state reason', async () => {
+    const a = await octokit.rest.issues.create({ ...repo, title: 'a', body: 'x', labels: ['incident'] });
+    await octokit.rest.issues.create({ ...repo, title: 'b', labels: ['other'] });
+    expect(a.status).toBe(201);
+    const labelled = await octokit.rest.issues.listForRepo({ ...repo, labels: 'incident' });
+    expect(labelled.data.map((i) => i.title)).toEqual(['a']);
+    await octokit.rest.issues.update({
+      ...repo,
+      issue_number: a.data.number,
+      state: 'closed',
+      state_reason: 'duplicate',
+    });
+    expect((await octokit.rest.issues.listForRepo({ ...repo, labels: 'incident' })).data).toEqual([]);
+    const closed = await octokit.rest.issues.listForRepo({ ...repo, labels: 'incident', state: 'closed' });
+    expect(closed.data[0]).toMatchObject({ state: 'closed', state_reason: 'duplicate' });
+    expect(
+      (
+        await rejection(
+          untyped('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
+            ...repo,
+            issue_number: a.data.number,
+            state: 'closed',
+            state_reason: 'fixed',
+          }),
+        )
+      ).status,
+    ).toBe(422);
+  });
+
+  it('opens a pull request from a branch with its changed files, once per head, never with no commits', async () => {
+    const git = github.state.repo().git;
+    const base = git.commitFiles('main', { 'a.txt': 'a\n' });
+    git.commitFiles('feature', { 'a.txt': 'a\n' });
+    git.refs.set('refs/heads/feature', base);
+    expect(
+      (await rejection(octokit.rest.pulls.create({ ...repo, title: 't', head: 'feature', base: 'main' })))
+        .data,
+    ).toMatchObject({ message: 'Validation Failed' });
+    git.commitFiles('feature', { 'b.txt': 'b\n' });
+    const pull = await octokit.rest.pulls.create({
+      ...repo,
+      title: 't',
+      head: 'feature',
+      base: 'main',
+      body: 'why',
+    });
+    expect(pull.data).toMatchObject({ state: 'open', body: 'why', head: { ref: 'feature' } });
+    const files = await octokit.rest.pulls.listFiles({ ...repo, pull_number: pull.data.number });
+    expect(files.data.map((f) => [f.filename, f.status])).toEqual([['b.txt', 'added']]);
+    const again = await rejection(
+      octokit.rest.pulls.create({ ...repo, title: 't', head: 'feature', base: 'main' }),
+    );
+    expect(again.status).toBe(422);
+    expect(JSON.stringify(again.data)).toContain('A pull request already exists');
+    const listed = await octokit.rest.pulls.list({ ...repo, head: `${DEFAULT_OWNER}:feature` });
+    expect(listed.data.map((p) => p.number)).toEqual([pull.data.number]);
+    expect((await octokit.rest.pulls.list({ ...repo, head: `${DEFAULT_OWNER}:other` })).data).toEqual([]);
   });
 });
 

@@ -91,6 +91,20 @@ export interface FakePullRequest {
   base: { ref: string; sha: string };
   files: FakePullFile[];
   user: FakeUser;
+  body?: string;
+}
+
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  stateReason: 'completed' | 'not_planned' | 'duplicate' | 'reopened' | null;
+  labels: string[];
+  user: FakeUser;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
 }
 
 export interface FakeTreeEntry {
@@ -429,6 +443,8 @@ export class FakeRepo {
   readonly pulls = new Map<number, FakePullRequest>();
   /** Issue numbers that exist apart from pull requests. */
   readonly issues = new Set<number>();
+  /** Issues created through the API (`POST /issues`), with their title, body, state and labels. */
+  readonly issueRecords = new Map<number, FakeIssue>();
   readonly git: FakeGit;
 
   constructor(
@@ -452,7 +468,14 @@ export class FakeRepo {
   }
 
   hasIssue(number: number): boolean {
-    return this.issues.has(number) || this.pulls.has(number);
+    return this.issues.has(number) || this.pulls.has(number) || this.issueRecords.has(number);
+  }
+
+  /** The next free issue (and pull request) number: they share one sequence, as on GitHub. */
+  nextIssueNumber(): number {
+    let number = 1;
+    while (this.hasIssue(number)) number++;
+    return number;
   }
 
   commentsOn(issueNumber: number): FakeComment[] {
@@ -1296,6 +1319,7 @@ class Shapes {
       number: pull.number,
       state: pull.state,
       title: pull.title,
+      body: pull.body ?? null,
       url: this.apiUrl(`/repos/${repo.fullName}/pulls/${pull.number}`),
       html_url: this.htmlUrl(`/${repo.fullName}/pull/${pull.number}`),
       user: this.user(pull.user),
@@ -1311,6 +1335,53 @@ class Shapes {
       commits: 1,
       author_association: 'MEMBER',
     });
+  }
+
+  issue(repo: FakeRepo, issue: FakeIssue): JsonObject {
+    return this.complete('issue', {
+      id: repo.id * 1000 + issue.number,
+      node_id: `I_${issue.number}`,
+      number: issue.number,
+      title: issue.title,
+      body: issue.body,
+      state: issue.state,
+      state_reason: issue.stateReason,
+      locked: false,
+      comments: repo.commentsOn(issue.number).length,
+      labels: issue.labels.map((name, index) => ({
+        id: index + 1,
+        node_id: `LA_${index + 1}`,
+        url: this.apiUrl(`/repos/${repo.fullName}/labels/${encodeURIComponent(name)}`),
+        name,
+        description: null,
+        color: 'ededed',
+        default: false,
+      })),
+      url: this.apiUrl(`/repos/${repo.fullName}/issues/${issue.number}`),
+      html_url: this.htmlUrl(`/${repo.fullName}/issues/${issue.number}`),
+      repository_url: this.apiUrl(`/repos/${repo.fullName}`),
+      labels_url: this.apiUrl(`/repos/${repo.fullName}/issues/${issue.number}/labels{/name}`),
+      comments_url: this.apiUrl(`/repos/${repo.fullName}/issues/${issue.number}/comments`),
+      events_url: this.apiUrl(`/repos/${repo.fullName}/issues/${issue.number}/events`),
+      user: this.user(issue.user),
+      assignee: null,
+      milestone: null,
+      created_at: issue.createdAt,
+      updated_at: issue.updatedAt,
+      closed_at: issue.closedAt,
+      author_association: 'NONE',
+    });
+  }
+
+  /** A pull request as `GET /pulls` lists it (`pull-request-simple`). */
+  pullSimple(repo: FakeRepo, pull: FakePullRequest): JsonObject {
+    const full = this.pull(repo, pull);
+    const pick = (keys: string[]): JsonObject =>
+      Object.fromEntries(keys.filter((key) => key in full).map((key) => [key, full[key]]));
+    return this.complete(
+      'pull-request-simple',
+      pick(['id', 'node_id', 'number', 'state', 'title', 'url', 'html_url', 'user', 'head', 'base', 'draft']),
+    );
   }
 
   pullFile(repo: FakeRepo, pull: FakePullRequest, file: FakePullFile): JsonObject {
@@ -1565,6 +1636,142 @@ function buildHandlers(state: FakeGitHubState, shapes: Shapes): Record<string, H
         { total_count: runs.length, check_runs: page.map((run) => shapes.checkRun(ctx.repo, run)) },
         headers,
       );
+    },
+
+    // ---- Issues (not pull requests) and opening pull requests ----
+
+    'GET /repos/{owner}/{repo}/issues': (ctx) => {
+      const state = (ctx.query.state as string | undefined) ?? 'open';
+      const labels =
+        typeof ctx.query.labels === 'string' ? ctx.query.labels.split(',').map((l) => l.trim()) : [];
+      const issues = [...ctx.repo.issueRecords.values()]
+        .filter((issue) => state === 'all' || issue.state === state)
+        .filter((issue) => labels.every((label) => issue.labels.includes(label)))
+        // GitHub's default order: newest first.
+        .sort((a, b) => (ctx.query.direction === 'asc' ? a.number - b.number : b.number - a.number));
+      const { page, headers } = paginate(ctx, issues);
+      return ok(
+        page.map((issue) => shapes.issue(ctx.repo, issue)),
+        headers,
+      );
+    },
+
+    'POST /repos/{owner}/{repo}/issues': (ctx) => {
+      const at = state.timestamp();
+      const title = ctx.body.title;
+      const labels = ((ctx.body.labels as unknown[] | undefined) ?? []).map((label) =>
+        typeof label === 'string' ? label : String((label as JsonObject).name ?? ''),
+      );
+      const issue: FakeIssue = {
+        number: ctx.repo.nextIssueNumber(),
+        title: String(title),
+        body: typeof ctx.body.body === 'string' ? ctx.body.body : '',
+        state: 'open',
+        stateReason: null,
+        labels: [...new Set(labels.filter(Boolean))],
+        user: ctx.actor,
+        createdAt: at,
+        updatedAt: at,
+        closedAt: null,
+      };
+      checkCommentBody(issue.body);
+      ctx.repo.issueRecords.set(issue.number, issue);
+      return created(shapes.issue(ctx.repo, issue));
+    },
+
+    'PATCH /repos/{owner}/{repo}/issues/{issue_number}': (ctx) => {
+      const issue = ctx.repo.issueRecords.get(Number(ctx.params.issue_number));
+      if (!issue) throw notFound();
+      if (typeof ctx.body.title === 'string') issue.title = ctx.body.title;
+      if (typeof ctx.body.body === 'string') {
+        checkCommentBody(ctx.body.body);
+        issue.body = ctx.body.body;
+      }
+      if (Array.isArray(ctx.body.labels)) {
+        issue.labels = ctx.body.labels.map((label) =>
+          typeof label === 'string' ? label : String((label as JsonObject).name ?? ''),
+        );
+      }
+      const next = ctx.body.state as 'open' | 'closed' | undefined;
+      if (next && next !== issue.state) {
+        issue.state = next;
+        // As on GitHub, the reason is only taken with a change of state.
+        issue.stateReason =
+          next === 'closed'
+            ? ((ctx.body.state_reason as FakeIssue['stateReason']) ?? 'completed')
+            : 'reopened';
+        issue.closedAt = next === 'closed' ? state.timestamp() : null;
+      }
+      issue.updatedAt = state.timestamp();
+      return ok(shapes.issue(ctx.repo, issue));
+    },
+
+    'GET /repos/{owner}/{repo}/pulls': (ctx) => {
+      const wanted = (ctx.query.state as string | undefined) ?? 'open';
+      const head = typeof ctx.query.head === 'string' ? ctx.query.head : undefined;
+      const base = typeof ctx.query.base === 'string' ? ctx.query.base : undefined;
+      const pulls = [...ctx.repo.pulls.values()]
+        .filter((pull) => wanted === 'all' || pull.state === wanted)
+        .filter((pull) => head === undefined || `${ctx.repo.owner}:${pull.head.ref}` === head)
+        .filter((pull) => base === undefined || pull.base.ref === base)
+        .sort((a, b) => b.number - a.number);
+      const { page, headers } = paginate(ctx, pulls);
+      return ok(
+        page.map((pull) => shapes.pullSimple(ctx.repo, pull)),
+        headers,
+      );
+    },
+
+    'POST /repos/{owner}/{repo}/pulls': (ctx) => {
+      const git = ctx.repo.git;
+      const headName = String(ctx.body.head).replace(/^[^:]+:/, '');
+      const baseName = String(ctx.body.base);
+      const headSha = git.refs.get(`refs/heads/${headName}`);
+      const baseSha = git.refs.get(`refs/heads/${baseName}`);
+      const invalid = (field: string, message?: string): HttpError =>
+        validationFailed([
+          {
+            resource: 'PullRequest',
+            code: message ? 'custom' : 'invalid',
+            field,
+            ...(message && { message }),
+          },
+        ]);
+      if (!baseSha) throw invalid('base');
+      if (!headSha) throw invalid('head');
+      if (headSha === baseSha) throw invalid('head', `No commits between ${baseName} and ${headName}`);
+      const open = [...ctx.repo.pulls.values()].find(
+        (pull) => pull.state === 'open' && pull.head.ref === headName && pull.base.ref === baseName,
+      );
+      if (open) throw invalid('head', `A pull request already exists for ${ctx.repo.owner}:${headName}.`);
+      const before = git.flatten(git.commits.get(baseSha)!.tree);
+      const after = git.flatten(git.commits.get(headSha)!.tree);
+      const lines = (sha: string | undefined): number =>
+        sha ? (git.blobs.get(sha)?.toString('utf8').split('\n').length ?? 0) : 0;
+      const files: FakePullFile[] = [];
+      for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+        const a = before.get(path)?.sha;
+        const b = after.get(path)?.sha;
+        if (a === b) continue;
+        files.push({
+          filename: path,
+          status: !a ? 'added' : !b ? 'removed' : 'modified',
+          additions: lines(b),
+          deletions: lines(a),
+        });
+      }
+      const pull = state.addPullRequest(ctx.repo, {
+        number: ctx.repo.nextIssueNumber(),
+        title: String(ctx.body.title ?? ''),
+        headRef: headName,
+        headSha,
+        baseRef: baseName,
+        baseSha,
+        files,
+      });
+      pull.user = ctx.actor;
+      if (typeof ctx.body.body === 'string') pull.body = ctx.body.body;
+      return created(shapes.pull(ctx.repo, pull));
     },
 
     // ---- Git Data ----
