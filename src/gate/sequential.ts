@@ -21,8 +21,8 @@ import { sha256 } from '../util/hash.js';
  * baseline|, the sample counts (equal in both arms after the first), and a hash of the case
  * id. Swapping the arms of any set of cases therefore changes no decision, so under the null
  * each case's final difference is symmetric about 0 and independent of the others' signs,
- * whatever the magnitudes: exactly the null of the sign-flip tests the comparison runs
- * (Wilcoxon signed-rank, McNemar, the paired sign-flip bootstrap). One look, full α.
+ * whatever the magnitudes: exactly the null of the signed-rank test the comparison runs on
+ * per-case pass fractions (Wilcoxon; McNemar when every case has one sample). One look, full α.
  *
  * Sampling one arm only cannot do this. With a one-sample baseline, re-sampling the current
  * arm where it disagrees makes the baseline sample of every chosen case pass or fail with
@@ -40,8 +40,8 @@ import { sha256 } from '../util/hash.js';
  * (1.5 × the calls of one sample per case by default). Each round gives the unsettled cases
  * one sample per arm, fewest samples first, then the largest |d|, then by hash: the cases
  * closest to a decision are never starved by one case sampled to its cap. A case left
- * unsettled is compared on what it has; the comparison's interval then decides between
- * pass and `inconclusive` — never a pass on nothing.
+ * unsettled is compared on what it has, and counted in the report; as everywhere, a suite
+ * whose interval cannot rule out a regression beyond the minimum effect is `inconclusive`.
  *
  * Blocker cases are left out (a failing blocker has its own confirmation: confirm.ts), as are
  * cases with no graded sample in an arm (an error is the error budget's business, not noise
