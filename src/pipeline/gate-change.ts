@@ -239,7 +239,7 @@ async function sequentialStage(
   });
   if (out.report.status === 'ran' || out.report.status === 'failed')
     options.log?.(
-      `Sequential sampling: ${out.report.rounds} round(s), ${out.report.calls.extra} fresh calls in both arms${out.report.error ? ` (stopped: ${out.report.error})` : ''}.`,
+      `Sequential sampling: ${out.report.rounds} round(s), ${out.report.calls.extra} fresh calls in both arms${out.report.error ? ' (then a round could not be sampled: see the note)' : ''}.`,
     );
   return out;
 }
