@@ -228,6 +228,33 @@ describe('sampleSequentially', () => {
     expect(renderSequentialNote(out.report)).toContain('2 still unsettled when the call budget was spent');
   });
 
+  it('does not ask again for a case whose fresh sample could not be graded in an arm', async () => {
+    const base = doc([{ id: '0', pass: 1 }], 16);
+    const cur = doc([{ id: '0', pass: 0 }], 17);
+    let rounds = 0;
+    const out = await sampleSequentially({
+      baseline: base,
+      current: cur,
+      sampling: () => ({ mode: 'sequential', maxSamples: 5, callBudget: 20 }),
+      suites: ['s'],
+      baseArm: true,
+      // The base arm cannot run the case: it comes back without it.
+      sampleRound: async (cases) => {
+        rounds++;
+        const fresh = syntheticResults(
+          { suites: [{ id: 's', cases: cases.map((c) => ({ id: c.case, pass: 0 })) }] },
+          createRng(18),
+        );
+        return {
+          baseline: syntheticResults({ suites: [{ id: 's', cases: [] }] }, createRng(19)),
+          current: fresh,
+        };
+      },
+    });
+    expect(rounds).toBe(1);
+    expect(out.report).toMatchObject({ status: 'ran', rounds: 1, calls: { extra: 2 } });
+  });
+
   it('does nothing without a base arm, or for a fixed suite, and says so', async () => {
     const base = doc([{ id: '0', pass: 1 }], 12);
     const cur = doc([{ id: '0', pass: 0 }], 13);

@@ -277,10 +277,17 @@ export async function sampleSequentially(
   let rounds = 0;
   let error: string | undefined;
   const sampled = new Map<string, Set<string>>(suites.map((s) => [s.id, new Set()]));
+  // A case whose fresh sample errored in an arm (or that the base cannot run) is not asked again.
+  const stalled = new Set<string>();
+  const key = (c: { suite: string; case: string }) => `${c.suite}\u0000${c.case}`;
   for (;;) {
     if (o.signal?.aborted) break;
     const chosen = suites.flatMap((s) =>
-      nextRound(sequentialCases(s.id, baseline, current), s.maxSamples, s.left).map((c) => ({ s, c })),
+      nextRound(
+        sequentialCases(s.id, baseline, current).filter((c) => !stalled.has(key(c))),
+        s.maxSamples,
+        s.left,
+      ).map((c) => ({ s, c })),
     );
     if (chosen.length === 0) break;
     let fresh;
@@ -295,10 +302,16 @@ export async function sampleSequentially(
     }
     baseline = appendSamples(baseline, fresh.baseline);
     current = appendSamples(current, fresh.current);
+    const after = new Map(
+      suites.flatMap((s) => sequentialCases(s.id, baseline, current)).map((c) => [key(c), c]),
+    );
     for (const { s, c } of chosen) {
       s.left -= 2;
       s.extraCalls += 2;
       sampled.get(s.id)!.add(c.case);
+      const now = after.get(key(c));
+      if (!now || graded(now.baseline) === graded(c.baseline) || graded(now.current) === graded(c.current))
+        stalled.add(key(c));
     }
     rounds++;
   }
