@@ -14,6 +14,9 @@
 // save`, path store), which plans, runs, compares, and re-samples inconclusive suites in both
 // arms (the base arm in a worktree); its run is the one the 1-sample row compares, so the two
 // rows judge the same pull requests. The naive gate (pass rate down > 2 points) reads the same runs.
+// Sequential (`seq`): a project of its own with `gate.sampling: { mode: sequential }`, judged by
+// `evalgate run --base main`, which samples again, in both arms, only the cases whose arms
+// disagree (src/gate/sequential.ts); its calls are the run's plus both arms' fresh samples.
 // "Blocked" is exit code 1; any other exit but 0, or a single errored sample, stops the measurement.
 //
 //   node scripts/gate-power.mjs [--trials 200] [--only aa-1,power-1] [--parallel 2] [--seed 1]
@@ -33,6 +36,7 @@ const MODES = {
   1: { repeat: 1, settle: false, label: '1 sample per case' },
   3: { repeat: 3, settle: false, label: '3 samples per case (`repeat: 3`)' },
   settle: { repeat: 1, settle: true, label: '1 sample per case, settling' },
+  seq: { repeat: 1, sequential: true, label: 'sequential sampling' },
 };
 const CELLS = Object.fromEntries(
   Object.keys(MODES).flatMap((mode) => [
@@ -56,6 +60,8 @@ const { values: args } = parseArgs({
     broken: { type: 'string', default: '20' },
     'call-budget': { type: 'string', default: '120' },
     'samples-per-arm': { type: 'string', default: '3' },
+    'max-samples': { type: 'string', default: '3' },
+    'sampling-budget': { type: 'string', default: '1.5' },
     minutes: { type: 'string' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -66,7 +72,7 @@ if (args.help) {
   console.log(
     `Usage: node scripts/gate-power.mjs [--trials N] [--only CELL,...] [--parallel P] [--seed S] [--minutes M] [--json FILE]\n` +
       `Cells: ${Object.keys(CELLS).join(', ')}. --minutes stops starting new trials after M minutes.\n` +
-      `Also: --cases 200 --broken 20 --call-budget 120 --samples-per-arm 3.`,
+      `Also: --cases 200 --broken 20 --call-budget 120 --samples-per-arm 3 --max-samples 3 --sampling-budget 1.5.`,
   );
   process.exit(0);
 }
@@ -86,6 +92,9 @@ const cases = int('cases', 1);
 const broken = int('broken', 0);
 const callBudget = int('call-budget', 0);
 const samplesPerArm = int('samples-per-arm', 1);
+const maxSamples = int('max-samples', 2);
+const samplingBudget = Number(args['sampling-budget']);
+if (!(samplingBudget >= 1)) usage(`--sampling-budget takes a number ≥ 1, got '${args['sampling-budget']}'`);
 const minutes = args.minutes === undefined ? Infinity : Number(args.minutes);
 if (!(minutes > 0)) usage(`--minutes takes a positive number, got '${args.minutes}'`);
 const cells = args.only.split(',').map((c) => c.trim());
@@ -100,11 +109,16 @@ const modes = Object.keys(MODES).flatMap((mode) => {
  * The jobs of one trial: one per `repeat`, running the arms its rows want, in a fixed order so
  * the server's call counts (and so every coin) are the same on every run.
  */
-const jobKinds = [1, 3].flatMap((repeat) => {
-  const rows = modes.filter(({ mode }) => MODES[mode].repeat === repeat);
-  const arms = ['aa', 'power'].filter((arm) => rows.some((r) => r.arms.includes(arm)));
-  return arms.length ? [{ repeat, arms }] : [];
-});
+const jobKinds = [
+  ...[1, 3].flatMap((repeat) => {
+    const rows = modes.filter(({ mode }) => MODES[mode].repeat === repeat && !MODES[mode].sequential);
+    const arms = ['aa', 'power'].filter((arm) => rows.some((r) => r.arms.includes(arm)));
+    return arms.length ? [{ repeat, arms }] : [];
+  }),
+  ...modes
+    .filter(({ mode }) => MODES[mode].sequential)
+    .map(({ arms }) => ({ repeat: 1, sequential: true, arms })),
+];
 
 // ---------------------------------------------------------------- processes and clean-up
 
@@ -220,7 +234,7 @@ function checkRun(r, samples, what) {
 
 // ---------------------------------------------------------------- the project under test
 
-function writeProject(dir, { repeat, settle }) {
+function writeProject(dir, { repeat, settle, sequential }) {
   mkdirSync(join(dir, 'suites'), { recursive: true });
   writeFileSync(
     join(dir, 'evalgate.yml'),
@@ -245,6 +259,9 @@ function writeProject(dir, { repeat, settle }) {
       // add warnings that depend on the load, and make the verdicts differ between runs.
       '  budgets: { latencyP95: { maxIncreasePct: null } }',
       ...(settle ? [`  resample: { callBudget: ${callBudget}, samplesPerArm: ${samplesPerArm} }`] : []),
+      ...(sequential
+        ? [`  sampling: { mode: sequential, maxSamples: ${maxSamples}, callBudget: ${samplingBudget} }`]
+        : []),
       '',
     ].join('\n'),
   );
@@ -271,7 +288,8 @@ function writeProject(dir, { repeat, settle }) {
  * runs (a paired design): `evalgate compare` gates the branch's Results against main's, and
  * `evalgate run --base main` (whose run stage is the branch's run) adds settling on top.
  */
-async function trialJob({ trial, repeat, arms }, dir) {
+async function trialJob({ trial, repeat, arms, sequential }, dir) {
+  if (sequential) return sequentialJob({ trial, arms }, dir);
   const settleArms = arms.filter((arm) => repeat === 1 && cells.includes(`${arm}-settle`));
   writeProject(dir, { repeat, settle: settleArms.length > 0 });
   const stream = (arm) => `${trial}/r${repeat}-${arm}`;
@@ -376,13 +394,60 @@ async function trialJob({ trial, repeat, arms }, dir) {
   return out;
 }
 
+/**
+ * One trial of sequential sampling, in a git repository of its own: v1 run on main and saved as
+ * the baseline, then each change judged by `evalgate run --base main`.
+ */
+async function sequentialJob({ trial, arms }, dir) {
+  writeProject(dir, { repeat: 1, sequential: true });
+  const stream = (arm) => `${trial}/seq-${arm}`;
+  await git(['init', '-q', '-b', 'main'], dir);
+  await git(['add', '.'], dir);
+  await git(['commit', '-q', '-m', 'v1'], dir);
+  checkRun(
+    await evalgate(['run', '--json', '--out', 'main.out.json'], dir, stream('main')),
+    cases,
+    'the run on main',
+  );
+  expectExit(
+    await evalgate(['baseline', 'save', '--results', 'main.out.json'], dir, stream('main')),
+    [0],
+    'baseline save',
+  );
+  const out = [];
+  for (const arm of arms) {
+    await git(['checkout', '-q', '-B', arm, 'main'], dir);
+    writeFileSync(join(dir, 'prompt.md'), PROMPTS[arm]);
+    await git(['commit', '-q', '-am', arm], dir);
+    const r = await evalgate(['run', '--base', 'main', '--json'], dir, stream(arm));
+    checkRun(r, cases, `run --base main (${arm}, sequential)`);
+    const file = JSON.parse(readFileSync(join(dir, 'evalgate-comparison.json'), 'utf8'));
+    const s = file.sampling;
+    if (s?.status !== 'ran')
+      throw new Error(`run --base main (${arm}): sequential sampling did not run: ${JSON.stringify(s)}`);
+    // A fresh sample that errored is not noise to average away: it stops the measurement.
+    const errors = file.comparison.suites.flatMap((x) => x.transitions).filter((t) => t.current.errors > 0);
+    if (errors.length)
+      throw new Error(`run --base main (${arm}): ${errors.length} case(s) with errored samples`);
+    out.push({
+      cell: `${arm}-seq`,
+      trial,
+      code: r.code,
+      verdict: file.verdict,
+      why: reasonsOf(file),
+      sampling: { calls: s.calls.total, extra: s.calls.extra, rounds: s.rounds },
+    });
+  }
+  return out;
+}
+
 /** The verdict's reasons above `info`, for the JSON: why a trial blocked or stayed inconclusive. */
 function reasonsOf(verdict) {
   return verdict.reasons.filter((r) => r.level !== 'info').map((r) => `${r.level}: ${r.message}`);
 }
 
 async function runJob(job) {
-  const dir = mkdtempSync(join(work, `t${job.trial}-r${job.repeat}-`));
+  const dir = mkdtempSync(join(work, `t${job.trial}-${job.sequential ? 'seq' : `r${job.repeat}`}-`));
   try {
     return await trialJob(job, dir);
   } finally {
@@ -411,6 +476,7 @@ function summarise(records) {
       const blocked = rs.filter((r) => r.code === 1).length;
       const inconclusive = rs.filter((r) => r.verdict === 'inconclusive').length;
       const settled = rs.filter((r) => r.settlement?.status === 'ran');
+      const sampled = rs.filter((r) => r.sampling);
       return [
         cell,
         {
@@ -426,6 +492,9 @@ function summarise(records) {
               ? settled.reduce((k, r) => k + r.settlement.calls, 0) / settled.length
               : 0,
             meanCallsPerTrial: n ? settled.reduce((k, r) => k + r.settlement.calls, 0) / n : 0,
+          }),
+          ...(cell.endsWith('-seq') && {
+            meanCallsPerCase: n ? sampled.reduce((k, r) => k + r.sampling.calls, 0) / n / cases : 0,
           }),
         },
       ];
@@ -445,7 +514,9 @@ function table(summary, machine) {
   const label = (mode) =>
     MODES[mode].settle
       ? `evalgate, 1 sample per case, settling (\`resample: { callBudget: ${callBudget}, samplesPerArm: ${samplesPerArm} }\`)`
-      : `evalgate, ${MODES[mode].label}`;
+      : MODES[mode].sequential
+        ? `evalgate, sequential sampling (\`sampling: { mode: sequential, maxSamples: ${maxSamples}, callBudget: ${samplingBudget} }\`)`
+        : `evalgate, ${MODES[mode].label}`;
   const rows = modes.map(({ mode }) => {
     const aa = cell(`aa-${mode}`);
     const pw = cell(`power-${mode}`);
@@ -468,6 +539,10 @@ function table(summary, machine) {
       ([arm, c]) =>
         `${arm === 'aa' ? 'A/A' : 'power'}: re-sampled in ${pct(c.settlingRan / c.trials)} of trials, ${c.meanCallsPerTrial.toFixed(0)} extra calls per trial on average`,
     );
+  const seqCalls = modes
+    .filter(({ mode }) => MODES[mode].sequential)
+    .flatMap(({ arms }) => arms.map((arm) => [arm, cell(`${arm}-seq`)]))
+    .map(([arm, c]) => `${arm === 'aa' ? 'A/A' : 'power'} ${c.meanCallsPerCase.toFixed(2)}×`);
   const flags = [
     `--trials ${trials}`,
     ...(args.only !== Object.keys(CELLS).join(',') ? [`--only ${args.only}`] : []),
@@ -489,6 +564,11 @@ function table(summary, machine) {
       ...(calls.length
         ? [
             `Settling judges the same runs as the 1-sample row and re-samples when they are inconclusive; ${calls.join('; ')}.`,
+          ]
+        : []),
+      ...(seqCalls.length
+        ? [
+            `Sequential sampling runs a project of its own per trial; its calls, both arms' fresh samples included, per case: ${seqCalls.join(', ')}.`,
           ]
         : []),
       `Measured ${machine.date} on ${machine.cores} × ${machine.cpu}, Node ${machine.node}, load average ${machine.loadStart} at the start and ${machine.loadEnd} at the end, seed ${seed}, \`npm run bench:gate -- ${flags.join(' ')}\`, ${machine.minutes} min.`,
@@ -530,7 +610,7 @@ function nextJob() {
   if (jobs.length === 0) {
     if (trialsStarted >= trials || Date.now() - started > minutes * 60_000) return undefined;
     const trial = trialsStarted++;
-    for (const { repeat, arms } of jobKinds) jobs.push({ trial, repeat, arms });
+    for (const kind of jobKinds) jobs.push({ ...kind, trial });
   }
   return jobs.shift();
 }
@@ -552,7 +632,7 @@ async function worker() {
       const elapsed = (Date.now() - started) / 1000;
       const eta = (elapsed / done) * (totalJobs - done);
       console.error(
-        `  [${done}/${totalJobs}] trial ${job.trial} repeat ${job.repeat}: ${out.map((r) => `${r.cell} ${r.verdict}${r.settlement ? ` (${r.settlement.status} ${r.settlement.before}→${r.settlement.after}, ${r.settlement.calls} calls)` : ''} exit ${r.code}`).join('; ')} · ${((Date.now() - t0) / 1000).toFixed(1)} s · ETA ${Math.round(eta)} s`,
+        `  [${done}/${totalJobs}] trial ${job.trial} ${job.sequential ? 'sequential' : `repeat ${job.repeat}`}: ${out.map((r) => `${r.cell} ${r.verdict}${r.settlement ? ` (${r.settlement.status} ${r.settlement.before}→${r.settlement.after}, ${r.settlement.calls} calls)` : ''} exit ${r.code}`).join('; ')} · ${((Date.now() - t0) / 1000).toFixed(1)} s · ETA ${Math.round(eta)} s`,
       );
     } catch (e) {
       fatal(e);
@@ -577,7 +657,19 @@ if (args.json) {
     `${JSON.stringify(
       {
         machine,
-        options: { trials, cells, parallel, seed, cases, broken, brokenP: 0.02, callBudget, samplesPerArm },
+        options: {
+          trials,
+          cells,
+          parallel,
+          seed,
+          cases,
+          broken,
+          brokenP: 0.02,
+          callBudget,
+          samplesPerArm,
+          maxSamples,
+          samplingBudget,
+        },
         server: stats,
         summary,
         records: records.sort((a, b) => a.trial - b.trial || a.cell.localeCompare(b.cell)),

@@ -20,6 +20,7 @@ import { z } from 'zod';
  *     costPerCase: { maxIncreasePct: 20, action: fail }
  *   errors: { maxRate: 0.1 }
  *   resample: { callBudget: 60, samplesPerArm: 3 }  # settle inconclusive regressions (off by default)
+ *   sampling: { mode: sequential, maxSamples: 3, callBudget: 1.5 }  # more samples only where unsettled
  * ```
  */
 
@@ -109,6 +110,27 @@ export type Budget = Budgets[BudgetKey];
 export const NothingComparablePolicySchema = z.enum(['fail', 'warn', 'neutral']);
 export type NothingComparablePolicy = z.output<typeof NothingComparablePolicySchema>;
 
+/**
+ * How many samples a case gets. fixed: the suite's `repeat`, every case. sequential: one
+ * sample per case, then more — in both arms, the change and its base — only for the cases
+ * whose arms disagree, until they settle (gate/sequential.ts). Needs a base arm: `run --base`
+ * and the Action's pull-request mode; elsewhere a suite is sampled as `fixed`.
+ */
+const samplingMode = z.enum(['fixed', 'sequential']);
+/** Most graded samples per case and arm, the first one included. */
+const maxSamples = z.number().int().min(2).max(25);
+/** Calls a suite may spend in all, both arms, as a multiple of its case count (1.5: half again). */
+const samplingBudget = z.number().min(1).max(50);
+
+export const SamplingPolicySchema = z
+  .strictObject({
+    mode: samplingMode.default('fixed'),
+    maxSamples: maxSamples.default(3),
+    callBudget: samplingBudget.default(1.5),
+  })
+  .prefault({});
+export type SamplingPolicy = z.output<typeof SamplingPolicySchema>;
+
 export const SuitePolicySchema = z.strictObject({
   alpha: alpha.optional(),
   minEffect: minEffect.optional(),
@@ -116,6 +138,13 @@ export const SuitePolicySchema = z.strictObject({
   onInconclusive: InconclusivePolicySchema.optional(),
   onNothingComparable: NothingComparablePolicySchema.optional(),
   budgets: z.partialRecord(z.enum(BUDGET_KEYS), BudgetOverrideSchema).optional(),
+  sampling: z
+    .strictObject({
+      mode: samplingMode.optional(),
+      maxSamples: maxSamples.optional(),
+      callBudget: samplingBudget.optional(),
+    })
+    .optional(),
 });
 export type SuitePolicy = z.output<typeof SuitePolicySchema>;
 
@@ -191,6 +220,8 @@ export const GatePolicySchema = z
         spending: z.enum(['bonferroni', 'pocock', 'obrien-fleming']).default('pocock'),
       })
       .prefault({}),
+    /** Samples per case: `fixed` (the suite's repeat) or `sequential`; per suite under `suites`. */
+    sampling: SamplingPolicySchema,
     baseline: z
       .strictObject({
         /** A baseline older than this many days is stale. */
@@ -201,6 +232,16 @@ export const GatePolicySchema = z
   })
   .prefault({});
 export type GatePolicy = z.output<typeof GatePolicySchema>;
+
+/** A suite's sampling: its own fields over the top-level ones. */
+export function samplingFor(policy: GatePolicy, suite: string): SamplingPolicy {
+  const own = policy.suites[suite]?.sampling;
+  return {
+    mode: own?.mode ?? policy.sampling.mode,
+    maxSamples: own?.maxSamples ?? policy.sampling.maxSamples,
+    callBudget: own?.callBudget ?? policy.sampling.callBudget,
+  };
+}
 
 /** The policy with every default filled in. */
 export function defaultGatePolicy(): GatePolicy {

@@ -19,7 +19,8 @@ import type { ComparisonDocument } from '../compare/types.js';
 import { loadProject, type LoadedProject, type LoadedSuite } from '../config/load.js';
 import type { BlockerConfirmation } from '../gate/confirm.js';
 import { gate } from '../gate/gate.js';
-import type { GatePolicy } from '../gate/schema.js';
+import { samplingFor, type GatePolicy } from '../gate/schema.js';
+import { renderSequentialNote, sampleSequentially, type SequentialReport } from '../gate/sequential.js';
 import type { Verdict } from '../gate/types.js';
 import { describeGitHubError } from '../github/errors.js';
 import type { ResultsDocument } from '../results/types.js';
@@ -44,6 +45,7 @@ import {
  *   run        the affected suites                                  → Results
  *   baselines  from the store, or the base ref re-measured (rerun)  → Baseline Results
  *   edits      cases the change added or edited, run on the base too  → Baseline Results (merged)
+ *   sequential unsettled cases sampled again in both arms (gate/sequential.ts) → both Results
  *   compare    paired, and gate at α₁ when re-sampling is on        → Comparison, Verdict
  *   confirm    failing blockers re-sampled fresh in both arms       → Verdict (gate/confirm.ts)
  *   settle     inconclusive trusted suites re-sampled at α₂          → Verdict (settle.ts)
@@ -55,6 +57,8 @@ import {
 /** Sample indices of fresh samples start here, far from any `repeat`, so their seeds are new. */
 export const CONFIRM_SAMPLE_OFFSET = 1000;
 export const SETTLE_SAMPLE_OFFSET = 2000;
+/** Round r of sequential sampling takes sample index SEQUENTIAL_SAMPLE_OFFSET + r. */
+export const SEQUENTIAL_SAMPLE_OFFSET = 3000;
 
 /** What the edits arm did: cases the change added or edited, measured on its base as well. */
 export interface EditsArm {
@@ -92,11 +96,14 @@ export interface GateChangeOptions {
   /** One line of progress at a time (confirmation, settlement); already plain text. */
   log?: (line: string) => void;
   /** Fresh samples for confirmation and settlement; the runner by default. Injected in tests. */
-  sampler?: (purpose: 'confirm' | 'settle' | 'edits') => ArmSampler;
+  sampler?: (purpose: SamplePurpose, sampleOffset: number) => ArmSampler;
 }
+
+type SamplePurpose = 'confirm' | 'settle' | 'edits' | 'sequential';
 
 export interface GatedChange {
   outcome: RunOutcome;
+  /** The run's Results, with the fresh samples of sequential sampling appended. */
   results: ResultsDocument;
   comparison: ComparisonDocument;
   verdict: Verdict;
@@ -107,16 +114,19 @@ export interface GatedChange {
   confirmation: BlockerConfirmation;
   edits: EditsArm;
   settlement?: Settlement;
+  sampling: SequentialReport;
 }
 
 export async function gateChange(options: GateChangeOptions): Promise<GatedChange> {
   const { project } = options;
   const policy = project.config.gate;
-  const { outcome, results } = await runStage(options);
-  const baselines = await baselineStage(options, results);
-  const edits = await editsStage(options, baselines.loaded.results, results);
+  const { outcome, results: firstPass } = await runStage(options);
+  const baselines = await baselineStage(options, firstPass);
+  const edits = await editsStage(options, baselines.loaded.results, firstPass);
+  const sequential = await sequentialStage(options, edits.baseline, firstPass);
+  const results = sequential.current;
   const comparison = withBaselineContext(
-    compare(edits.baseline, results, {
+    compare(sequential.baseline, results, {
       // With re-sampling on, this comparison is stage 1 of two and may spend only α₁ of α.
       thresholds: stageOnePolicy(policy),
       staleAfterDays: policy.baseline.maxAgeDays,
@@ -125,7 +135,7 @@ export async function gateChange(options: GateChangeOptions): Promise<GatedChang
     // The report's trend chart and the baseline's outputs of the cases that got worse.
     baselines.loaded.baselines,
     baselines.loaded.sources,
-    edits.baseline,
+    sequential.baseline,
   );
   let verdict = gate(comparison, stageOnePolicy(policy));
   const gated = {
@@ -133,8 +143,9 @@ export async function gateChange(options: GateChangeOptions): Promise<GatedChang
     results,
     comparison,
     sources: baselines.loaded.sources,
-    notes: [...baselines.notes, ...edits.notes],
+    notes: [...baselines.notes, ...edits.notes, ...[renderSequentialNote(sequential.report) ?? []].flat()],
     edits: edits.arm,
+    sampling: sequential.report,
   };
   // An interrupted run is judged as it is (the gate says `error`): no more calls are made.
   if (results.summary.partial || options.signal?.aborted) {
@@ -198,6 +209,39 @@ function budgetNotes(
       );
   }
   return notes;
+}
+
+/**
+ * Sequential sampling (gate/sequential.ts): in the trusted suites that ask for it, the cases
+ * whose arms disagree get fresh samples in both arms, round by round, until they settle or
+ * the suite's call budget is spent. Skipped for an interrupted run.
+ */
+async function sequentialStage(
+  options: GateChangeOptions,
+  baseline: ResultsDocument,
+  current: ResultsDocument,
+): Promise<{ baseline: ResultsDocument; current: ResultsDocument; report: SequentialReport }> {
+  const policy = options.project.config.gate;
+  const stopped = current.summary.partial || options.signal?.aborted;
+  const out = await sampleSequentially({
+    baseline,
+    current,
+    sampling: (suite) => samplingFor(policy, suite),
+    suites: stopped ? [] : current.suites.filter((s) => s.tier === 'trusted').map((s) => s.id),
+    baseArm: !!options.baseRef,
+    sampleRound: async (cases, round) => {
+      const sample = samplerFor(options, 'sequential', SEQUENTIAL_SAMPLE_OFFSET + round);
+      const cur = await sample('current', cases, 1);
+      const base = await sample('base', cases, 1);
+      return { current: cur, baseline: base };
+    },
+    ...(options.signal && { signal: options.signal }),
+  });
+  if (out.report.status === 'ran' || out.report.status === 'failed')
+    options.log?.(
+      `Sequential sampling: ${out.report.rounds} round(s), ${out.report.calls.extra} fresh calls in both arms${out.report.error ? ' (then a round could not be sampled: see the note)' : ''}.`,
+    );
+  return out;
 }
 
 /**
@@ -337,8 +381,12 @@ async function rerunSuites(
   }
 }
 
-function samplerFor(options: GateChangeOptions, purpose: 'confirm' | 'settle' | 'edits'): ArmSampler {
-  if (options.sampler) return options.sampler(purpose);
+function samplerFor(options: GateChangeOptions, purpose: SamplePurpose, offset?: number): ArmSampler {
+  // Edits are ordinary samples of the base, paired index for index with the change's.
+  const sampleOffset =
+    offset ??
+    (purpose === 'confirm' ? CONFIRM_SAMPLE_OFFSET : purpose === 'settle' ? SETTLE_SAMPLE_OFFSET : 0);
+  if (options.sampler) return options.sampler(purpose, sampleOffset);
   return freshSampler({
     project: options.project,
     repoDir: options.repoDir,
@@ -347,9 +395,7 @@ function samplerFor(options: GateChangeOptions, purpose: 'confirm' | 'settle' | 
     outDir: resolve(options.run.out, '..'),
     purpose,
     concurrency: options.run.concurrency,
-    // Edits are ordinary samples of the base, paired index for index with the change's.
-    sampleOffset:
-      purpose === 'confirm' ? CONFIRM_SAMPLE_OFFSET : purpose === 'settle' ? SETTLE_SAMPLE_OFFSET : 0,
+    sampleOffset,
     ...(options.signal && { signal: options.signal }),
   });
 }
@@ -382,15 +428,18 @@ export interface ComparisonFile extends Verdict {
   edits?: EditsArm;
   confirmation?: BlockerConfirmation;
   settlement?: Settlement;
+  /** What sequential sampling spent, saved, and each case it sampled again. */
+  sampling?: SequentialReport;
 }
 
 export function comparisonFileOf(
   g: Pick<GatedChange, 'comparison' | 'verdict'> &
-    Partial<Pick<GatedChange, 'confirmation' | 'settlement' | 'edits'>>,
+    Partial<Pick<GatedChange, 'confirmation' | 'settlement' | 'edits' | 'sampling'>>,
 ): ComparisonFile {
   return {
     ...g.verdict,
     comparison: g.comparison,
+    ...(g.sampling && g.sampling.status !== 'off' && { sampling: g.sampling }),
     ...(g.edits && g.edits.status !== 'not-needed' && { edits: g.edits }),
     ...(g.confirmation && g.confirmation.status !== 'not-needed' && { confirmation: g.confirmation }),
     ...(g.settlement && { settlement: g.settlement }),
