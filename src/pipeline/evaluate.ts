@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { readHead } from '../changes/head.js';
 import type { LoadedProject, LoadedSuite } from '../config/load.js';
+import type { Price } from '../config/schema.js';
 import { versionsForWorkingTree } from '../plan/index.js';
 import type { ShardInfo } from '../plan/shard.js';
 import { createDiskCache, projectCache } from '../runner/cache.js';
@@ -23,6 +24,8 @@ export interface EvaluateOptions {
   sampleOffset?: number;
   /** The run is one shard of a split run: recorded in the Results for `evalgate merge`. */
   shard?: ShardInfo;
+  /** USD per million tokens by model; default: the config's `prices` (a batch run passes batch prices). */
+  prices?: Record<string, Price>;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
 }
@@ -59,7 +62,7 @@ export async function evaluate(
       : options.cacheDir
         ? createDiskCache(options.cacheDir)
         : (projectCache(project.config, project.rootDir) ?? null),
-    prices: project.config.prices,
+    prices: options.prices ?? project.config.prices,
     ...(options.refreshFailures && { refreshFailures: true }),
     ...(options.sampleOffset && { sampleOffset: options.sampleOffset }),
     ...(options.signal && { signal: options.signal }),

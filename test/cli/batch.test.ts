@@ -1,0 +1,172 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import {
+  startFakeOpenAIBatch,
+  type FakeBatchOptions,
+  type FakeOpenAIBatch,
+} from '../helpers/fake-openai-batch.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: Ajv2020,
+) => void;
+const ajv = new Ajv2020({ strict: false });
+addFormats(ajv);
+const validateResults = ajv.compile(JSON.parse(readFileSync('schema/results.schema.json', 'utf8')));
+
+const KEY = 'sk-batch-test-secret';
+
+const servers: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+async function batchServer(options: FakeBatchOptions = {}): Promise<FakeOpenAIBatch> {
+  const server = await startFakeOpenAIBatch(options);
+  servers.push(server);
+  return server;
+}
+
+/** A project whose one openai target talks to `FAKE_URL`: four cases, one sampled twice. */
+function project(extra: Record<string, string> = {}): string {
+  const dir = tempDir('evalgate-batch-');
+  const files: Record<string, string> = {
+    'evalgate.yml': [
+      'targets:',
+      '  bot:',
+      '    type: openai',
+      '    baseURL: ${env:FAKE_URL}',
+      '    apiKeyEnv: TEST_KEY',
+      '    prompt: prompts/bot.md',
+      '    model: models/bot.yaml',
+      'suites: [suites/*.yml]',
+      'retries: 1',
+      'gate:',
+      '  errors:',
+      '    maxRate: 1',
+      '',
+    ].join('\n'),
+    'prompts/bot.md': '[system]\nYou are a support bot.\n[user]\n{{question}}\n',
+    'models/bot.yaml': 'model: gpt-4o-mini\ntemperature: 0.7\nseed: 7\n',
+    'suites/support.yml': [
+      'id: support',
+      'cases:',
+      '  - id: refunds',
+      '    vars: { question: How long for refunds? }',
+      '    graders: [{ type: contains, value: refunds }]',
+      '  - id: shipping',
+      '    vars: { question: Where is my parcel? }',
+      '    repeat: 2',
+      '    graders: [{ type: contains, value: parcel }]',
+      '  - id: wrong',
+      '    vars: { question: Say hello }',
+      '    graders: [{ type: contains, value: goodbye }]',
+      '  - id: rejected',
+      '    vars: { question: reject me }',
+      '    graders: [{ type: contains, value: me }]',
+      '',
+    ].join('\n'),
+    ...extra,
+  };
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const env = (server: { url: string }) => ({ FAKE_URL: server.url, TEST_KEY: KEY });
+const results = (dir: string) => JSON.parse(readFileSync(join(dir, 'evalgate-results.json'), 'utf8'));
+const sampleOf = (doc: { suites: { cases: { id: string; samples: unknown[] }[] }[] }, id: string, i = 0) =>
+  doc.suites[0]!.cases.find((c) => c.id === id)!.samples[i] as Record<string, unknown>;
+
+/** The fake's default answer to a request: 400 for "reject me", else an echo. */
+const rejecting: FakeBatchOptions['script'] = ({ body }) =>
+  JSON.stringify(body.messages).includes('reject me') ? { status: 400 } : undefined;
+
+describe('evalgate run --batch (real SDK, local Files + Batches server)', () => {
+  it('sends every request in one batch, grades the mapped answers and prices them at the batch price', async () => {
+    const server = await batchServer({ script: rejecting });
+    const dir = project();
+    const r = await runCli(['run', '--batch', '--batch-poll-interval', '0.01'], dir, env(server));
+    expect(r.code, r.stdout + r.stderr).toBe(0); // no blockers; errors allowed (gate.errors.maxRate 1)
+    expect(r.stderr).not.toContain(KEY);
+
+    // One upload (purpose batch), one batch, on the spec's endpoint and window.
+    expect(server.files.filter((f) => f.purpose === 'batch')).toHaveLength(1);
+    expect(server.batches).toHaveLength(1);
+    const [batch] = server.batches;
+    expect(batch).toMatchObject({
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      status: 'completed',
+    });
+    const input = server.files[0]!.content.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    // Five samples (shipping twice, with its own seed each), as the live run would send them.
+    expect(input).toHaveLength(5);
+    expect(input[0]).toEqual({
+      custom_id: 'r0',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: {
+        model: 'gpt-4o-mini',
+        temperature: 0.7,
+        seed: expect.any(Number),
+        messages: [
+          { role: 'system', content: 'You are a support bot.' },
+          { role: 'user', content: 'How long for refunds?' },
+        ],
+      },
+    });
+    const seeds = input.map((l) => l.body.seed);
+    expect(seeds[1]).not.toBe(seeds[2]); // shipping's two samples: a seed each, as live
+    expect(seeds[1]).toBe(seeds[0]);
+    // Progress on stderr: the batch id and its status changes.
+    expect(r.stderr).toContain(`created ${batch!.id}`);
+    for (const status of ['validating', 'in_progress', 'finalizing', 'completed'])
+      expect(r.stderr).toContain(`${batch!.id}: ${status}`);
+
+    const doc = results(dir);
+    expect(validateResults(doc), JSON.stringify(validateResults.errors)).toBe(true);
+    expect(sampleOf(doc, 'refunds')).toMatchObject({
+      status: 'pass',
+      output: { output: 'echo: How long for refunds?', model: 'gpt-4o-mini', requestId: 'req_fake_batch_0' },
+    });
+    expect(sampleOf(doc, 'shipping', 1)).toMatchObject({ status: 'pass', index: 1 });
+    expect(sampleOf(doc, 'wrong')).toMatchObject({ status: 'fail' });
+    expect(sampleOf(doc, 'rejected')).toMatchObject({
+      status: 'error',
+      retries: 0,
+      error: { kind: 'http', status: 400 },
+    });
+    // gpt-4o-mini at half its list price ($0.15 / $0.60 per million).
+    const refunds = sampleOf(doc, 'refunds') as {
+      tokens: { prompt: number; completion: number };
+      cost: number;
+    };
+    expect(refunds.cost).toBeCloseTo(
+      (refunds.tokens.prompt * 0.075 + refunds.tokens.completion * 0.3) / 1e6,
+      12,
+    );
+    // A complete run leaves no batch state behind (nor a journal).
+    expect(existsSync(join(dir, 'evalgate-results.json.batch.json'))).toBe(false);
+    expect(existsSync(join(dir, 'evalgate-results.json.journal'))).toBe(false);
+
+    // The answers went to the response cache, like live ones: a second run sends nothing.
+    const again = await runCli(['run', '--batch', '--batch-poll-interval', '0.01'], dir, env(server));
+    expect(again.code).toBe(0);
+    expect(server.batches).toHaveLength(2); // only the errored request was sent again
+    const resent = server.files
+      .filter((f) => f.purpose === 'batch')[1]!
+      .content.trim()
+      .split('\n');
+    expect(resent).toHaveLength(1);
+    expect(resent[0]).toContain('reject me');
+  }, 30_000);
+});
