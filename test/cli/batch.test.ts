@@ -1,5 +1,6 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +10,10 @@ import {
   type FakeBatchOptions,
   type FakeOpenAIBatch,
 } from '../helpers/fake-openai-batch.js';
+import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { tempDir } from '../helpers/tmp.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
   a: Ajv2020,
@@ -169,4 +173,143 @@ describe('evalgate run --batch (real SDK, local Files + Batches server)', () => 
     expect(resent).toHaveLength(1);
     expect(resent[0]).toContain('reject me');
   }, 30_000);
+
+  it('a line missing from the output is an error, never a pass; the rest of the run goes on', async () => {
+    const server = await batchServer({
+      omit: ({ body }) => JSON.stringify(body.messages).includes('refunds'),
+    });
+    const dir = project();
+    const r = await runCli(
+      ['run', '--batch', '--batch-poll-interval', '0.01', '--no-cache'],
+      dir,
+      env(server),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const doc = results(dir);
+    expect(sampleOf(doc, 'refunds')).toMatchObject({
+      status: 'error',
+      error: {
+        kind: 'unknown',
+        message: expect.stringContaining('has no line for this request (custom_id r0)'),
+      },
+    });
+    expect(sampleOf(doc, 'shipping')).toMatchObject({ status: 'pass' });
+    expect(doc.summary).toMatchObject({ samples: 5, passed: 3, failed: 1, errors: 1 });
+  }, 30_000);
+
+  it('an expired batch: its answered requests are graded, the unfinished ones recorded as errors', async () => {
+    const server = await batchServer({ expireAfter: 2 });
+    const dir = project();
+    const r = await runCli(['run', '--batch', '--batch-poll-interval', '0.01'], dir, env(server));
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.batches[0]!.status).toBe('expired');
+    expect(r.stderr).toMatch(
+      /warning: batch_fake\d+ expired: 2 answered, 3 not \(recorded as errors; run again to send only those\)/,
+    );
+    const doc = results(dir);
+    expect(sampleOf(doc, 'refunds')).toMatchObject({ status: 'pass' });
+    expect(sampleOf(doc, 'shipping')).toMatchObject({ status: 'pass' });
+    for (const [id, i] of [
+      ['shipping', 1],
+      ['wrong', 0],
+      ['rejected', 0],
+    ] as const)
+      expect(sampleOf(doc, id, i)).toMatchObject({
+        status: 'error',
+        error: { kind: 'timeout', message: expect.stringContaining('batch_expired') },
+      });
+    // Run again: the two answers come from the cache; only the three unfinished are sent.
+    const again = await runCli(['run', '--batch', '--batch-poll-interval', '0.01'], dir, env(server));
+    expect(again.stderr).toContain('bot: 3 requests to send (2 answered from the cache)');
+  }, 30_000);
+
+  it('refuses a non-openai target (exit 2) before sending anything', async () => {
+    const server = await batchServer();
+    const dir = project({
+      'evalgate.yml': [
+        'targets:',
+        '  bot:',
+        '    type: openai',
+        '    baseURL: ${env:FAKE_URL}',
+        '    apiKeyEnv: TEST_KEY',
+        '    prompt: prompts/bot.md',
+        '    model: models/bot.yaml',
+        '  app:',
+        '    type: command',
+        '    command: [node, -e, "console.log(1)"]',
+        'suites: [suites/*.yml]',
+        '',
+      ].join('\n'),
+      'suites/support.yml': `target: bot\n${readFileSync(join(project(), 'suites/support.yml'), 'utf8')}`,
+      'suites/app.yml':
+        'id: app\ntarget: app\ncases:\n  - id: one\n    graders: [{ type: contains, value: "1" }]\n',
+    });
+    const r = await runCli(['run', '--batch'], dir, env(server));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("every suite's target must be an openai target; not 'app' (command)");
+    expect(server.log).toEqual([]);
+    // The openai suites alone may go.
+    const ok = await runCli(
+      ['run', '--batch', '--batch-poll-interval', '0.01', '--suite', 'support'],
+      dir,
+      env(server),
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    // Options a batch run cannot take are usage errors too.
+    expect((await runCli(['run', '--batch', '--base', 'main'], dir, env(server))).code).toBe(2);
+    expect((await runCli(['run', '--batch-poll-interval', '5'], dir, env(server))).stderr).toContain(
+      '--batch-poll-interval goes with --batch',
+    );
+    expect((await runCli(['run', '--batch', '--batch-poll-interval', '0'], dir, env(server))).code).toBe(2);
+  }, 30_000);
+
+  it('a killed run resumes polling the same batch: one upload, one batch created, nothing sent twice', async () => {
+    // The CLI as users run it, built from these sources, in its own process: killed for real.
+    const build = tempDir('evalgate-batch-build-');
+    execFileSync(process.execPath, ['scripts/build.mjs', join(build, 'dist')], { cwd: ROOT, stdio: 'pipe' });
+    const server = await batchServer({ hold: true, script: rejecting });
+    const live = await startFakeOpenAI();
+    servers.push(live);
+    const dir = project();
+    const child = spawn(
+      process.execPath,
+      [join(build, 'dist/cli.js'), 'run', '--batch', '--batch-poll-interval', '0.02'],
+      { cwd: dir, env: { PATH: process.env.PATH, ...env(server) }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    // Killed while it polls a batch still in progress.
+    await until(() => server.batches.length === 1 && (server.polls.get(server.batches[0]!.id) ?? 0) >= 3);
+    child.kill('SIGKILL');
+    await exited;
+    const batchId = server.batches[0]!.id;
+    expect(stderr).toContain(`created ${batchId}`);
+    const stateFile = join(dir, 'evalgate-results.json.batch.json');
+    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    expect(state.targets.bot.chunks).toEqual([
+      { start: 0, end: 5, inputFileId: server.batches[0]!.input_file_id, batchId },
+    ]);
+    expect(existsSync(join(dir, 'evalgate-results.json'))).toBe(false);
+
+    server.release();
+    const r = await runCli(['run', '--batch', '--batch-poll-interval', '0.01'], dir, env(server));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`resuming ${batchId}`);
+    expect(server.log.filter((l) => l === 'POST /v1/batches')).toHaveLength(1);
+    expect(server.log.filter((l) => l === 'POST /v1/files')).toHaveLength(1);
+    expect(live.requests).toHaveLength(0); // and nothing went to the live endpoint
+    const doc = results(dir);
+    expect(validateResults(doc), JSON.stringify(validateResults.errors)).toBe(true);
+    expect(doc.summary).toMatchObject({ samples: 5, passed: 3, failed: 1, errors: 1 });
+    expect(existsSync(stateFile)).toBe(false);
+  }, 120_000);
 });
+
+/** Waits, without assuming any speed, for `ready` (checked every 20 ms; fails after 60 s). */
+async function until(ready: () => boolean): Promise<void> {
+  for (let waited = 0; !ready(); waited += 20) {
+    if (waited > 60_000) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -44,6 +44,8 @@ export interface FakeBatchOptions {
   expireAfter?: number;
   /** Keep every batch in_progress until `release()`. */
   hold?: boolean;
+  /** Requests left out of both the output and the error file (a provider's bug, or a lost line). */
+  omit?: (line: BatchLine) => boolean;
 }
 
 export interface FakeFile {
@@ -243,7 +245,9 @@ export async function startFakeOpenAIBatch(options: FakeBatchOptions = {}): Prom
         b.request_counts.failed++;
         return;
       }
-      const reply = options.script?.({ line: i, custom_id: l.custom_id, body: l.body }) ?? {};
+      const request = { line: i, custom_id: l.custom_id, body: l.body };
+      if (options.omit?.(request)) return;
+      const reply = options.script?.(request) ?? {};
       const statusCode = reply.status ?? 200;
       const body =
         reply.json ??
