@@ -223,6 +223,26 @@ describe('evalgate run --batch (real SDK, local Files + Batches server)', () => 
     expect(again.stderr).toContain('bot: 3 requests to send (2 answered from the cache)');
   }, 30_000);
 
+  it('a failed batch: every request is an error with the reason, and the run fails closed', async () => {
+    const message = 'Enqueued token limit reached for gpt-4o-mini in organization org-fake.';
+    const server = await batchServer({ failWith: { code: 'token_limit_exceeded', message } });
+    const dir = project();
+    const config = join(dir, 'evalgate.yml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('maxRate: 1', 'maxRate: 0.1'));
+    const r = await runCli(['run', '--batch', '--batch-poll-interval', '0.01'], dir, env(server));
+    expect(r.code).toBe(1); // every sample errored: above gate.errors.maxRate
+    expect(server.batches[0]!.status).toBe('failed');
+    expect(r.stderr).toContain(
+      `warning: ${server.batches[0]!.id} failed: ${message}: its 5 requests are errors`,
+    );
+    const doc = results(dir);
+    expect(doc.summary).toMatchObject({ samples: 5, passed: 0, errors: 5 });
+    expect(sampleOf(doc, 'refunds')).toMatchObject({
+      status: 'error',
+      error: { message: `batch ${server.batches[0]!.id} failed: ${message} (token_limit_exceeded)` },
+    });
+  }, 30_000);
+
   it('refuses a non-openai target (exit 2) before sending anything', async () => {
     const server = await batchServer();
     const dir = project({

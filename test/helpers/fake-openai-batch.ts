@@ -44,6 +44,8 @@ export interface FakeBatchOptions {
   expireAfter?: number;
   /** Keep every batch in_progress until `release()`. */
   hold?: boolean;
+  /** Fail every batch at validation with this error (e.g. the enqueued token limit). */
+  failWith?: { code: string; message: string };
   /** Requests left out of both the output and the error file (a provider's bug, or a lost line). */
   omit?: (line: BatchLine) => boolean;
 }
@@ -218,6 +220,7 @@ export async function startFakeOpenAIBatch(options: FakeBatchOptions = {}): Prom
         });
       else model = m;
     });
+    if (options.failWith) errors.push({ ...options.failWith, line: null, param: null });
     if (errors.length) {
       b.status = 'failed';
       b.failed_at = now();
