@@ -50,6 +50,7 @@ export async function evaluateInBatch(
   const outcome = await evaluate(project, suites, answered.targets, {
     ...options,
     prices: batchPrices(project.config.prices),
+    batch: { batches: Object.values(answered.batches).flat() },
   });
   if (outcome.journal === undefined) removeBatchState(stateFile);
   return outcome;

@@ -26,6 +26,8 @@ export interface EvaluateOptions {
   shard?: ShardInfo;
   /** USD per million tokens by model; default: the config's `prices` (a batch run passes batch prices). */
   prices?: Record<string, Price>;
+  /** The targets answer from these OpenAI batches (`run --batch`): recorded in the Results. */
+  batch?: { batches: string[] };
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
 }
@@ -78,6 +80,7 @@ export async function evaluate(
         ...(options.suiteIds?.length && { suites: options.suiteIds }),
         ...(options.filters?.length && { filters: options.filters }),
         ...(options.shard && { shard: options.shard }),
+        ...(options.batch && { batch: options.batch }),
       },
     },
     ...(options.onEvent && { onEvent: options.onEvent }),

@@ -138,6 +138,7 @@ describe('evalgate run --batch (real SDK, local Files + Batches server)', () => 
 
     const doc = results(dir);
     expect(validateResults(doc), JSON.stringify(validateResults.errors)).toBe(true);
+    expect(doc.run.options.batch).toEqual({ batches: [batch!.id] });
     expect(sampleOf(doc, 'refunds')).toMatchObject({
       status: 'pass',
       output: { output: 'echo: How long for refunds?', model: 'gpt-4o-mini', requestId: 'req_fake_batch_0' },
