@@ -284,6 +284,20 @@ describe('evalgate run --batch (real SDK, local Files + Batches server)', () => 
     expect((await runCli(['run', '--batch', '--batch-poll-interval', '0'], dir, env(server))).code).toBe(2);
   }, 30_000);
 
+  it('the estimate and budget.maxCostUSD use the batch price', async () => {
+    const server = await batchServer();
+    const dir = project();
+    const config = join(dir, 'evalgate.yml');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}budget: { maxCostUSD: 0.0000001 }\n`);
+    const cost = (stderr: string) => Number(/would cost (?:up to|about) \$([\d.]+)/.exec(stderr)?.[1]);
+    const batch = await runCli(['run', '--batch'], dir, env(server));
+    const live = await runCli(['run'], dir, env(server));
+    expect([batch.code, live.code]).toEqual([2, 2]);
+    expect(cost(batch.stderr)).toBeGreaterThan(0);
+    expect(cost(batch.stderr)).toBeCloseTo(cost(live.stderr) / 2, 5); // as printed, rounded;
+    expect(server.log).toEqual([]); // refused before anything was sent
+  }, 30_000);
+
   it('a killed run resumes polling the same batch: one upload, one batch created, nothing sent twice', async () => {
     // The CLI as users run it, built from these sources, in its own process: killed for real.
     const build = tempDir('evalgate-batch-build-');
