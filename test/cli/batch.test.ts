@@ -25,13 +25,17 @@ const validateResults = ajv.compile(JSON.parse(readFileSync('schema/results.sche
 const KEY = 'sk-batch-test-secret';
 
 const servers: { close(): Promise<void> }[] = [];
+const batchServers: FakeOpenAIBatch[] = [];
 afterEach(async () => {
+  // Every File, Batch and list the local server answered held to the published spec.
+  for (const s of batchServers.splice(0)) expect(s.invalid).toEqual([]);
   for (const s of servers.splice(0)) await s.close();
 });
 
 async function batchServer(options: FakeBatchOptions = {}): Promise<FakeOpenAIBatch> {
   const server = await startFakeOpenAIBatch(options);
   servers.push(server);
+  batchServers.push(server);
   return server;
 }
 

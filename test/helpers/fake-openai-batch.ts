@@ -23,9 +23,21 @@
  * requests be answered, then the batch expires: the rest are written to the error file with
  * `error: {code: "batch_expired", ...}`, as OpenAI does when the 24 h window runs out.
  * `hold: true` keeps batches in_progress until `release()`.
+ *
+ * The request bodies it is sent (CreateBatchRequest, CreateFileRequest's fields) and every
+ * File, Batch and list it answers are validated against those schemas of the published spec,
+ * trimmed into test/fixtures/openai-batch-openapi.json (scripts/trim-openai-batch-spec.mjs): a
+ * request that breaks them is a 400, as the API would answer; an answer of its own that breaks
+ * them is a 500 and is listed in `invalid`, so the fake cannot drift from the spec. (The API
+ * sends `null` for a field not set yet, which the spec's schemas leave out: nulls are dropped
+ * before an answer is checked.) The line formats (BatchRequestInput, BatchRequestOutput) are
+ * not in the spec's components: they follow the API reference's "request input object" and
+ * "request output object".
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { completion, type ChatBody, type Reply } from './fake-openai.js';
 
 export interface BatchLine {
@@ -93,6 +105,8 @@ export interface FakeOpenAIBatch {
   log: string[];
   /** Retrieves (GET /v1/batches/{id}) so far, by batch id. */
   polls: Map<string, number>;
+  /** The fake's own answers that broke the spec's schemas (each also answered 500). */
+  invalid: string[];
   /** Lets held batches finish. */
   release(): void;
   close(): Promise<void>;
@@ -111,6 +125,18 @@ export async function startFakeOpenAIBatch(options: FakeBatchOptions = {}): Prom
   const batches: FakeBatch[] = [];
   const log: string[] = [];
   const polls = new Map<string, number>();
+  const invalid: string[] = [];
+  /** Sends `body` if it is a valid `schema`; else a 500 that says why (and records it). */
+  const answer = (res: ServerResponse, schema: string, body: unknown) => {
+    const problems = check(schema, dropNulls(body));
+    if (!problems) return send(res, 200, body);
+    invalid.push(`${schema}: ${problems}`);
+    send(
+      res,
+      500,
+      error(`fake-openai-batch: its ${schema} breaks the spec: ${problems}`, 'server_error', null),
+    );
+  };
   const stepsTaken = new Map<string, number>();
   const perStatus = Math.max(1, options.pollsPerStatus ?? 1);
   let held = options.hold === true;
@@ -304,6 +330,11 @@ export async function startFakeOpenAIBatch(options: FakeBatchOptions = {}): Prom
       }).formData();
       const file = form.get('file');
       const purpose = form.get('purpose');
+      const fields = Object.fromEntries(
+        [...form.keys()].map((k) => [k, k === 'file' ? 'bytes' : form.get(k)]),
+      );
+      const bad = check('CreateFileRequest', fields);
+      if (bad) return send(res, 400, error(`Invalid request: ${bad}`, 'invalid_request_error', null));
       if (!(file instanceof File))
         return send(res, 400, error("'file' is a required property", 'invalid_request_error', null));
       if (
@@ -317,7 +348,7 @@ export async function startFakeOpenAIBatch(options: FakeBatchOptions = {}): Prom
           400,
           error(`'${String(purpose)}' is not one of the supported purposes`, 'invalid_request_error', null),
         );
-      return send(res, 200, fileObject(addFile(purpose, file.name, await file.text())));
+      return answer(res, 'OpenAIFile', fileObject(addFile(purpose, file.name, await file.text())));
     }
     if (req.method === 'GET' && (m = /^\/v1\/files\/([^/]+)\/content$/.exec(path))) {
       const f = fileById(decodeURIComponent(m[1]!));
@@ -332,11 +363,13 @@ export async function startFakeOpenAIBatch(options: FakeBatchOptions = {}): Prom
     if (req.method === 'GET' && (m = /^\/v1\/files\/([^/]+)$/.exec(path))) {
       const f = fileById(decodeURIComponent(m[1]!));
       return f
-        ? send(res, 200, fileObject(f))
+        ? answer(res, 'OpenAIFile', fileObject(f))
         : send(res, 404, error('No such File object', 'invalid_request_error', null));
     }
     if (req.method === 'POST' && path === '/v1/batches') {
       const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+      const bad = check('CreateBatchRequest', body);
+      if (bad) return send(res, 400, error(`Invalid request: ${bad}`, 'invalid_request_error', null));
       const input = fileById(String(body.input_file_id));
       if (!input)
         return send(
@@ -394,7 +427,7 @@ export async function startFakeOpenAIBatch(options: FakeBatchOptions = {}): Prom
         metadata: (body.metadata as Record<string, string> | undefined) ?? null,
       };
       batches.push(batch);
-      return send(res, 200, batch);
+      return answer(res, 'Batch', batch);
     }
     if (req.method === 'GET' && path === '/v1/batches') {
       const params = new URLSearchParams(query ?? '');
@@ -403,7 +436,7 @@ export async function startFakeOpenAIBatch(options: FakeBatchOptions = {}): Prom
       const after = params.get('after');
       const start = after ? newest.findIndex((b) => b.id === after) + 1 : 0;
       const page = newest.slice(start, start + limit);
-      return send(res, 200, {
+      return answer(res, 'ListBatchesResponse', {
         object: 'list',
         data: page,
         first_id: page[0]?.id ?? null,
@@ -416,7 +449,7 @@ export async function startFakeOpenAIBatch(options: FakeBatchOptions = {}): Prom
       if (!b) return send(res, 404, error('No such Batch object', 'invalid_request_error', null));
       polls.set(b.id, (polls.get(b.id) ?? 0) + 1);
       // The status as it is, then a step on: a client sees every status, in order.
-      send(res, 200, b);
+      answer(res, 'Batch', b);
       return advance(b);
     }
     if (req.method === 'POST' && (m = /^\/v1\/batches\/([^/]+)\/cancel$/.exec(path))) {
@@ -426,7 +459,7 @@ export async function startFakeOpenAIBatch(options: FakeBatchOptions = {}): Prom
         b.status = 'cancelling';
         b.cancelling_at = now();
       }
-      return send(res, 200, b);
+      return answer(res, 'Batch', b);
     }
     return send(
       res,
@@ -456,6 +489,7 @@ export async function startFakeOpenAIBatch(options: FakeBatchOptions = {}): Prom
     batches,
     log,
     polls,
+    invalid,
     release() {
       held = false;
     },
@@ -464,6 +498,35 @@ export async function startFakeOpenAIBatch(options: FakeBatchOptions = {}): Prom
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+const SPEC = JSON.parse(
+  readFileSync(new URL('../fixtures/openai-batch-openapi.json', import.meta.url), 'utf8'),
+) as { components: { schemas: Record<string, unknown> } };
+const ajv = new Ajv({ strict: false, allErrors: true });
+for (const format of ['unixtime', 'binary']) ajv.addFormat(format, true);
+ajv.addSchema({ $id: 'openai-spec', components: SPEC.components });
+const validators = new Map<string, ValidateFunction>();
+
+/** Why `value` is not a valid `schema` of the spec, or undefined when it is. */
+function check(schema: string, value: unknown): string | undefined {
+  let validate = validators.get(schema);
+  if (!validate) {
+    validate = ajv.compile({ $ref: `openai-spec#/components/schemas/${schema}` });
+    validators.set(schema, validate);
+  }
+  if (validate(value)) return undefined;
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
+}
+
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, dropNulls(v)]),
+  );
 }
 
 function error(message: string, type: string, code: string | null) {

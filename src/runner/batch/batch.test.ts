@@ -11,7 +11,10 @@ import { answerInBatches, BatchRunError, type BatchOptions } from './index.js';
 
 const servers: FakeOpenAIBatch[] = [];
 afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
+  for (const s of servers.splice(0)) {
+    expect(s.invalid).toEqual([]);
+    await s.close();
+  }
 });
 
 /** A project of `n` cases on one openai target, loaded with its targets prepared. */
@@ -37,6 +40,37 @@ async function answerOf(targets: Map<string, Target>, i: number, q: string) {
   const request = t.prepare({ suite: 's', caseId: `c${i}`, vars: { q }, tags: {}, sample: 0 });
   return t.invoke(request, { signal: new AbortController().signal, timeoutMs: 1000 });
 }
+
+describe('the local Files + Batches server', () => {
+  it('answers as the published spec says, and refuses what it refuses', async () => {
+    const server = await startFakeOpenAIBatch();
+    servers.push(server);
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const bad = await post('/batches', {
+      input_file_id: 'file-x',
+      endpoint: '/v1/chat/completions',
+      completion_window: '48h',
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('/completion_window must be equal to one of the allowed values');
+    const form = new FormData();
+    form.set('file', new Blob(['{}\n']), 'in.jsonl');
+    form.set('purpose', 'batch');
+    form.set('colour', 'blue');
+    const upload = await fetch(`${server.url}/files`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k' },
+      body: form,
+    });
+    expect(upload.status).toBe(400); // CreateFileRequest takes no other fields
+    expect(server.invalid).toEqual([]);
+  });
+});
 
 describe('answerInBatches', () => {
   it('a changed request set never reuses the stored batch: a new one is submitted, and answers', async () => {
