@@ -10,7 +10,6 @@ import {
   type FakeBatchOptions,
   type FakeOpenAIBatch,
 } from '../helpers/fake-openai-batch.js';
-import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -302,42 +301,58 @@ describe('evalgate run --batch (real SDK, local Files + Batches server)', () => 
     expect(server.log).toEqual([]); // refused before anything was sent
   }, 30_000);
 
-  it('a killed run resumes polling the same batch: one upload, one batch created, nothing sent twice', async () => {
-    // The CLI as users run it, built from these sources, in its own process: killed for real.
+  it('an interrupted or killed run resumes polling the same batch: one upload, one batch created, nothing sent twice', async () => {
+    // The CLI as users run it, built from these sources, in its own process: stopped for real.
     const build = tempDir('evalgate-batch-build-');
     execFileSync(process.execPath, ['scripts/build.mjs', join(build, 'dist')], { cwd: ROOT, stdio: 'pipe' });
     const server = await batchServer({ hold: true, script: rejecting });
-    const live = await startFakeOpenAI();
-    servers.push(live);
     const dir = project();
-    const child = spawn(
-      process.execPath,
-      [join(build, 'dist/cli.js'), 'run', '--batch', '--batch-poll-interval', '0.02'],
-      { cwd: dir, env: { PATH: process.env.PATH, ...env(server) }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    // Killed while it polls a batch still in progress.
-    await until(() => server.batches.length === 1 && (server.polls.get(server.batches[0]!.id) ?? 0) >= 3);
-    child.kill('SIGKILL');
-    await exited;
+    const start = () => {
+      const child = spawn(
+        process.execPath,
+        [join(build, 'dist/cli.js'), 'run', '--batch', '--batch-poll-interval', '0.02'],
+        { cwd: dir, env: { PATH: process.env.PATH, ...env(server) }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+      return { child, exited, stderr: () => stderr };
+    };
+    const polls = () => server.polls.get(server.batches[0]?.id ?? '') ?? 0;
+
+    // Ctrl-C while it polls a batch still in progress: exit 130, the state kept.
+    const first = start();
+    await until(() => polls() >= 2);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(130);
     const batchId = server.batches[0]!.id;
-    expect(stderr).toContain(`created ${batchId}`);
+    expect(first.stderr()).toContain(`created ${batchId}`);
+    expect(first.stderr()).toContain(
+      'the batch keeps running at the provider: run the same command again to resume it',
+    );
     const stateFile = join(dir, 'evalgate-results.json.batch.json');
     const state = JSON.parse(readFileSync(stateFile, 'utf8'));
     expect(state.targets.bot.chunks).toEqual([
       { start: 0, end: 5, inputFileId: server.batches[0]!.input_file_id, batchId },
     ]);
+
+    // Started again, it polls the same batch; killed (-9) while it does.
+    const polled = polls();
+    const second = start();
+    await until(() => polls() >= polled + 2);
+    second.child.kill('SIGKILL');
+    await second.exited;
+    expect(second.stderr()).toContain(`resuming ${batchId}`);
     expect(existsSync(join(dir, 'evalgate-results.json'))).toBe(false);
 
+    // And once more, to the end.
     server.release();
     const r = await runCli(['run', '--batch', '--batch-poll-interval', '0.01'], dir, env(server));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`resuming ${batchId}`);
     expect(server.log.filter((l) => l === 'POST /v1/batches')).toHaveLength(1);
     expect(server.log.filter((l) => l === 'POST /v1/files')).toHaveLength(1);
-    expect(live.requests).toHaveLength(0); // and nothing went to the live endpoint
+    expect(server.log.filter((l) => l.includes('chat/completions'))).toEqual([]); // nothing sent live
     const doc = results(dir);
     expect(validateResults(doc), JSON.stringify(validateResults.errors)).toBe(true);
     expect(doc.summary).toMatchObject({ samples: 5, passed: 3, failed: 1, errors: 1 });
