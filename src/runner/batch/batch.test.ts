@@ -135,6 +135,9 @@ describe('answerInBatches', () => {
       log: () => {},
     });
     expect(server.batches.map((b) => b.request_counts.total)).toEqual([2, 2, 1]);
+    // All three submitted before any is polled: they run side by side, not one after another.
+    const lastCreate = server.log.lastIndexOf('POST /v1/batches');
+    expect(lastCreate).toBeLessThan(server.log.findIndex((l) => l.startsWith('GET /v1/batches/')));
     expect(done.batches.bot).toHaveLength(3);
     for (let i = 0; i < 5; i++)
       expect((await answerOf(done.targets, i, `question ${i}`)).output.output).toBe(`echo: question ${i}`);

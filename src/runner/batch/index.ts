@@ -79,7 +79,8 @@ export class BatchRunError extends Error {
  *                             never re-submitted; one that does not is left alone
  *   3. submit    api.ts       JSONL upload (purpose "batch") and batch creation, ≤ 50,000
  *                             requests and 200 MB a batch; the state written after each
- *   4. poll      api.ts       until completed, failed, expired or cancelled
+ *   4. poll      api.ts       every batch of every target at once (all submitted first),
+ *                             until completed, failed, expired or cancelled
  *   5. map back  answers.ts   output and error file lines by custom_id to each request's key
  *
  * The run itself is the ordinary one (runEval): the cache, the journal, grading and the
@@ -102,6 +103,7 @@ export async function answerInBatches(options: BatchOptions): Promise<BatchAnswe
   const save = () => writeBatchState(stateFile, state);
   const answering = new Map(targets);
   const batches: BatchAnswers['batches'] = {};
+  const waits: { name: string; run: (signal: AbortSignal) => Promise<Batch> }[] = [];
   for (const name of used) {
     const target = targets.get(name) as OpenAITarget;
     // The target's own fetch sends only strings and bytes; a file upload is multipart.
@@ -132,12 +134,33 @@ export async function answerInBatches(options: BatchOptions): Promise<BatchAnswe
       state.targets[name] = stored;
       save();
     }
-    for (const chunk of stored.chunks) {
-      const batch = await step(name, options.signal, () =>
-        runChunk(client, name, stored, chunk, save, answers, options),
-      );
-      (batches[name] ??= []).push(batch.id);
-    }
+    // Every chunk is submitted before any is waited for: they run side by side at the provider.
+    for (const chunk of stored.chunks)
+      await step(name, options.signal, () => submitChunk(client, name, stored, chunk, save, options));
+    for (const chunk of stored.chunks)
+      waits.push({
+        name,
+        run: (signal) =>
+          collectChunk(client, stored, chunk, answers, options.log, options.pollIntervalMs, signal),
+      });
+    batches[name] = stored.chunks.map((c) => c.batchId!);
+  }
+  // Then every batch of every target is polled at once: the run waits for the slowest, not the
+  // sum. The first that fails stops the others' polling, so the process can end.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.all(
+      waits.map((w) =>
+        step(w.name, options.signal, () => w.run(stop.signal)).catch((e: unknown) => {
+          stop.abort();
+          throw e;
+        }),
+      ),
+    );
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
   return { targets: answering, batches };
 }
@@ -169,16 +192,15 @@ function inputLine(r: BatchRequest, position: number): string {
   return JSON.stringify({ custom_id: customId(position), method: 'POST', url: ENDPOINT, body: r.body });
 }
 
-/** Submits the chunk unless the state says it was, waits for its batch, and maps its answers. */
-async function runChunk(
+/** Uploads the chunk and creates its batch, unless the state says that was done. */
+async function submitChunk(
   client: OpenAI,
   name: string,
   stored: TargetBatchState,
   chunk: ChunkState,
   save: () => void,
-  answers: Map<string, Answer>,
   options: BatchOptions,
-): Promise<Batch> {
+): Promise<void> {
   const { signal, log } = options;
   const count = chunk.end - chunk.start;
   if (!chunk.batchId) {
@@ -216,9 +238,22 @@ async function runChunk(
       log(`${name}: created ${batch.id} (${count} request${count === 1 ? '' : 's'}, completion window 24h)`);
     }
   }
-  const batch = await pollBatch(client, chunk.batchId, {
-    intervalMs: options.pollIntervalMs,
-    ...(signal && { signal }),
+}
+
+/** Waits for the chunk's batch to end, then maps its output and error lines to the requests' keys. */
+async function collectChunk(
+  client: OpenAI,
+  stored: TargetBatchState,
+  chunk: ChunkState,
+  answers: Map<string, Answer>,
+  log: BatchOptions['log'],
+  pollIntervalMs: number,
+  signal: AbortSignal,
+): Promise<Batch> {
+  const count = chunk.end - chunk.start;
+  const batch = await pollBatch(client, chunk.batchId!, {
+    intervalMs: pollIntervalMs,
+    signal,
     onStatus: (b) => log(`${b.id}: ${describeStatus(b)}`),
   });
 
