@@ -147,12 +147,17 @@ export type SuiteSpec = z.output<typeof SuiteSchema>;
 
 // ---------------------------------------------------------------- project
 
-/** USD per million tokens. */
-export const PriceSchema = z.strictObject({
+const TokenPriceSchema = z.strictObject({
   input: z.number().min(0),
   output: z.number().min(0),
   cachedInput: z.number().min(0).optional(),
 });
+
+/**
+ * USD per million tokens. `batch`: the price of requests sent through the provider's batch
+ * service (`run --batch`); default: the list price × BATCH_PRICE_FACTOR (src/runner/pricing.ts).
+ */
+export const PriceSchema = TokenPriceSchema.extend({ batch: TokenPriceSchema.optional() });
 export type Price = z.output<typeof PriceSchema>;
 
 export const ProjectConfigSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { readHead } from '../changes/head.js';
 import type { LoadedProject, LoadedSuite } from '../config/load.js';
+import type { Price } from '../config/schema.js';
 import { versionsForWorkingTree } from '../plan/index.js';
 import type { ShardInfo } from '../plan/shard.js';
 import { createDiskCache, projectCache } from '../runner/cache.js';
@@ -23,6 +24,10 @@ export interface EvaluateOptions {
   sampleOffset?: number;
   /** The run is one shard of a split run: recorded in the Results for `evalgate merge`. */
   shard?: ShardInfo;
+  /** USD per million tokens by model; default: the config's `prices` (a batch run passes batch prices). */
+  prices?: Record<string, Price>;
+  /** The targets answer from these OpenAI batches (`run --batch`): recorded in the Results. */
+  batch?: { batches: string[] };
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
 }
@@ -59,7 +64,7 @@ export async function evaluate(
       : options.cacheDir
         ? createDiskCache(options.cacheDir)
         : (projectCache(project.config, project.rootDir) ?? null),
-    prices: project.config.prices,
+    prices: options.prices ?? project.config.prices,
     ...(options.refreshFailures && { refreshFailures: true }),
     ...(options.sampleOffset && { sampleOffset: options.sampleOffset }),
     ...(options.signal && { signal: options.signal }),
@@ -75,6 +80,7 @@ export async function evaluate(
         ...(options.suiteIds?.length && { suites: options.suiteIds }),
         ...(options.filters?.length && { filters: options.filters }),
         ...(options.shard && { shard: options.shard }),
+        ...(options.batch && { batch: options.batch }),
       },
     },
     ...(options.onEvent && { onEvent: options.onEvent }),

@@ -213,6 +213,11 @@ export interface RunInfo {
     shard?: { index: number; count: number; key: string; totalCases: number; suites: string[] };
     /** This document merges the shards of a split run (`evalgate merge`): how many. */
     shards?: number;
+    /**
+     * The targets were answered through the OpenAI Batch API (`run --batch`): these batches.
+     * Cost is at the batch price; latency is not measured (the time to read the downloaded answer).
+     */
+    batch?: { batches: string[] };
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costOf, PriceTable } from './pricing.js';
+import { BATCH_PRICE_FACTOR, batchPrice, batchPrices, costOf, PriceTable } from './pricing.js';
 
 describe('PriceTable', () => {
   const table = new PriceTable({ 'gpt-4o': { input: 1, output: 2 }, 'my-model': { input: 5, output: 5 } });
@@ -48,5 +48,40 @@ describe('PriceTable', () => {
     expect(PriceTable.namesLookedUp('same', 'same')).toEqual(['same']);
     expect(PriceTable.namesLookedUp(undefined, 'x')).toEqual(['x']);
     expect(PriceTable.namesLookedUp(undefined, undefined)).toEqual([]);
+  });
+});
+
+describe('batch prices', () => {
+  it('are the list price × BATCH_PRICE_FACTOR (0.5, as OpenAI bills batches), unless a model sets its own', () => {
+    expect(BATCH_PRICE_FACTOR).toBe(0.5);
+    expect(batchPrice({ input: 2.5, cachedInput: 1.25, output: 10 })).toEqual({
+      input: 1.25,
+      cachedInput: 0.625,
+      output: 5,
+    });
+    const own = { input: 1, output: 3, batch: { input: 0.6, output: 1.8 } };
+    expect(batchPrice(own)).toEqual({ input: 0.6, output: 1.8 });
+  });
+
+  it('a batch run prices every model at its batch price, the project first, snapshots included', () => {
+    const table = new PriceTable(
+      batchPrices({
+        'GPT-4o': { input: 1, output: 2 },
+        mine: { input: 4, output: 4, batch: { input: 3, output: 3 } },
+      }),
+    );
+    expect(table.lookup('gpt-4o')).toEqual({ input: 0.5, output: 1 });
+    expect(table.lookup('gpt-4o-mini-2024-07-18')).toEqual({
+      input: 0.075,
+      cachedInput: 0.0375,
+      output: 0.3,
+    });
+    expect(table.lookup('mine')).toEqual({ input: 3, output: 3 });
+    // 1,000 prompt + 500 completion tokens of gpt-4o-mini: half the live cost.
+    const usage = { prompt: 1000, completion: 500, total: 1500 };
+    expect(table.cost(usage, 'gpt-4o-mini')).toBeCloseTo(
+      new PriceTable().cost(usage, 'gpt-4o-mini')! / 2,
+      15,
+    );
   });
 });

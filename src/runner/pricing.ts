@@ -125,3 +125,36 @@ export function costOf(usage: TokenUsage, price: Price): number {
     1e6
   );
 }
+
+/**
+ * What a Batch API request costs against the same request sent live: OpenAI bills batch
+ * input and output tokens at half the list price (platform.openai.com/docs/guides/batch).
+ * A model whose batch price differs says so in its `prices:` entry (`batch:`), which wins.
+ */
+export const BATCH_PRICE_FACTOR = 0.5;
+
+/** A model's batch price: its own `batch` entry, else its list price × BATCH_PRICE_FACTOR. */
+export function batchPrice(price: Price, factor = BATCH_PRICE_FACTOR): Price {
+  if (price.batch) return price.batch;
+  return {
+    input: price.input * factor,
+    output: price.output * factor,
+    ...(price.cachedInput !== undefined && { cachedInput: price.cachedInput * factor }),
+  };
+}
+
+/**
+ * The price table of a batch run, to pass where a run takes `prices`: every model the
+ * project or the defaults price, at its batch price (the project's entries win, as always).
+ */
+export function batchPrices(
+  projectPrices: Record<string, Price> = {},
+  defaults: Record<string, Price> = DEFAULT_PRICES,
+): Record<string, Price> {
+  const out: Record<string, Price> = {};
+  const lower = new Map(Object.keys(projectPrices).map((k) => [k.toLowerCase(), k]));
+  for (const [model, price] of Object.entries(defaults))
+    if (!lower.has(model.toLowerCase())) out[model] = batchPrice(price);
+  for (const [model, price] of Object.entries(projectPrices)) out[model] = batchPrice(price);
+  return out;
+}

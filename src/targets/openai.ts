@@ -34,7 +34,7 @@ import {
  * as Azure's `api-key`) live only in the client, never in the prepared request: that is
  * hashed into the cache key and may be written to disk.
  */
-export function createOpenAITarget(name: string, spec: OpenAITargetSpec, ctx: TargetContext): Target {
+export function createOpenAITarget(name: string, spec: OpenAITargetSpec, ctx: TargetContext): OpenAITarget {
   const field = (key: string) => ['targets', name, key];
   const promptFile = existingFile(ctx, spec.prompt, field('prompt'));
   const modelFile = existingFile(ctx, spec.model, field('model'));
@@ -95,6 +95,7 @@ export function createOpenAITarget(name: string, spec: OpenAITargetSpec, ctx: Ta
   const baseSeed = typeof params.seed === 'number' ? params.seed : undefined;
   return {
     name,
+    client,
     info: { kind: 'openai', model },
     // Greedy decoding: no seed makes two samples differ.
     deterministic: params.temperature === 0,
@@ -109,6 +110,11 @@ export function createOpenAITarget(name: string, spec: OpenAITargetSpec, ctx: Ta
       return invokeChat(client, request.body as ChatCompletionCreateParamsNonStreaming, options);
     },
   };
+}
+
+/** An openai target, with the client it sends through (the Batch API runs use it: src/runner/batch/). */
+export interface OpenAITarget extends Target {
+  readonly client: OpenAI;
 }
 
 export async function invokeChat(
@@ -182,7 +188,7 @@ function isAbort(error: unknown): boolean {
 }
 
 /** Reads a completion defensively: "compatible" servers differ in what they leave out. */
-function readCompletion(data: unknown, headers: Record<string, string>): TargetOutput {
+export function readCompletion(data: unknown, headers: Record<string, string>): TargetOutput {
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     const type = headers['content-type'] ?? 'none';
     const got =

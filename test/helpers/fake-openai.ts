@@ -234,7 +234,8 @@ function send(
   res.end(text);
 }
 
-function completion(n: number, body: ChatBody, reply: Reply): unknown {
+/** The chat.completion object the server answers `body` with (the batch server answers with it too). */
+export function completion(n: number, body: ChatBody, reply: Reply): unknown {
   const messages = Array.isArray(body.messages) ? body.messages : [];
   const toolCalls = reply.toolCalls?.map((call, i) => ({
     id: call.id ?? `call_fake_${n}_${i}`,

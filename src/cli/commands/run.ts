@@ -3,12 +3,15 @@ import { formatUsd } from '../../compare/format.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
-import { loadProject, type LoadedSuite } from '../../config/load.js';
+import { loadProject, type LoadedProject, type LoadedSuite } from '../../config/load.js';
 import { prepareTargets } from '../../config/targets.js';
 import { projectCache } from '../../runner/cache.js';
 import { planFromGit, readPlan, renderPlanText, suitesInPlan, type Plan } from '../../plan/index.js';
 import { renderConfirmationText } from '../../gate/confirm.js';
+import { evaluateInBatch } from '../../pipeline/batch.js';
 import { evaluate } from '../../pipeline/evaluate.js';
+import { BatchRunError } from '../../runner/batch/index.js';
+import { batchPrices } from '../../runner/pricing.js';
 import { comparisonFileOf, gateChange, writeComparisonFile } from '../../pipeline/gate-change.js';
 import { renderSettlementText } from '../../pipeline/settle.js';
 import { terminalText } from '../../report/escape.js';
@@ -47,6 +50,10 @@ Options:
       --results FILE     with --base: gate this Results document (merged shards) instead of running
       --estimate         print the estimated calls, tokens and cost first (always done, and the
                          run refused, when the config sets budget.maxCostUSD)
+      --batch            send the requests of openai targets through the OpenAI Batch API (answers
+                         within 24 h, at the batch price); a restarted run resumes the same batch
+      --batch-poll-interval SECONDS
+                         with --batch: how often to ask for the batch's status (default: 30)
       --json             print the run summary as JSON on stdout
       --junit FILE       also write the results as JUnit XML (see 'evalgate export')
       --sarif FILE       also write the safety findings as SARIF 2.1.0 (see 'evalgate export')
@@ -75,6 +82,8 @@ export const runCommand: CommandHandler = async (argv, io) => {
       shard: { type: 'string' },
       results: { type: 'string' },
       estimate: { type: 'boolean', default: false },
+      batch: { type: 'boolean', default: false },
+      'batch-poll-interval': { type: 'string' },
       json: { type: 'boolean', default: false },
       junit: { type: 'string' },
       sarif: { type: 'string' },
@@ -104,6 +113,9 @@ export const runCommand: CommandHandler = async (argv, io) => {
       "--shard and --base are for different jobs: each shard runs its part ('evalgate plan --out plan.json', then 'run --plan plan.json --shard I/N'); the merging job gates ('evalgate merge', then 'run --base REF --results merged.json')",
     );
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  const batch = values.batch ? batchSettings(values) : undefined;
+  if (!values.batch && values['batch-poll-interval'] !== undefined)
+    throw new UsageError('--batch-poll-interval goes with --batch');
 
   const configPath = resolve(io.cwd, values.config);
   const project = loadProject(configPath, {
@@ -137,10 +149,15 @@ export const runCommand: CommandHandler = async (argv, io) => {
   suites = selectSuites(suites, values.suite, values.filter);
   let shardInfo: ShardInfo | undefined;
   if (shard) ({ suites, info: shardInfo } = shardSuites(suites, shard));
+  if (batch) refuseNonOpenAI(project, suites);
 
   // Cost before spending: estimated from the requests the run would send; refused over budget.
   if (!values.results && (values.estimate || project.config.budget.maxCostUSD !== undefined)) {
-    const budget = await checkBudget(project, suites, io.env);
+    // A batch run is estimated, and held to the budget, at the batch price it will be billed.
+    const priced = batch
+      ? { ...project, config: { ...project.config, prices: batchPrices(project.config.prices) } }
+      : project;
+    const budget = await checkBudget(priced, suites, io.env);
     io.stderr(terminalText(renderEstimateText(budget.estimate, formatUsd), { maxLength: Infinity }));
     if (budget.refused) {
       io.stderr(`evalgate: ${terminalText(budget.refused)}\n`);
@@ -168,8 +185,20 @@ export const runCommand: CommandHandler = async (argv, io) => {
     const targets = prepareTargets(project, suites, io.env);
     try {
       const outcome = await withProgress(io, (signal, onEvent) =>
-        evaluate(project, suites, targets, { ...runOptions, signal, onEvent }),
-      );
+        batch
+          ? evaluateInBatch(project, suites, targets, {
+              ...runOptions,
+              signal,
+              onEvent,
+              pollIntervalMs: batch.pollIntervalMs,
+              log: (line) => io.stderr(`evalgate: batch: ${terminalText(line, { oneLine: true })}\n`),
+            })
+          : evaluate(project, suites, targets, { ...runOptions, signal, onEvent }),
+      ).catch((e: unknown) => {
+        if (e instanceof BatchRunError) return e;
+        throw e;
+      });
+      if (outcome instanceof BatchRunError) return batchFailed(outcome, io);
       const code = report(outcome, suites, io, values.json, project.config.gate);
       await writeExports(outcome.path, project.rootDir, exports, io);
       return code;
@@ -213,6 +242,53 @@ export const runCommand: CommandHandler = async (argv, io) => {
   io.stderr(`evalgate: gate verdict: ${gated.verdict.verdict}\n`);
   return gated.verdict.verdict === 'fail' || gated.verdict.verdict === 'error' ? 1 : code;
 };
+
+/** `--batch`: the poll interval, and the options a batch run cannot take. */
+function batchSettings(values: {
+  base?: string | undefined;
+  'refresh-failures'?: boolean | undefined;
+  'batch-poll-interval'?: string | undefined;
+}): { pollIntervalMs: number } {
+  if (values.base)
+    throw new UsageError(
+      "--batch is for full runs and baselines, not the PR gate: 'run --batch --out FILE', then 'run --base REF --results FILE' gates it",
+    );
+  if (values['refresh-failures'])
+    throw new UsageError(
+      '--refresh-failures and --batch do not go together: run the failures again live, or drop them from the cache',
+    );
+  const raw = values['batch-poll-interval'];
+  const seconds = raw === undefined ? 30 : Number(raw);
+  if (!(Number.isFinite(seconds) && seconds > 0 && seconds <= 3600))
+    throw new UsageError(`--batch-poll-interval takes seconds, more than 0 and at most 3600, got '${raw}'`);
+  return { pollIntervalMs: Math.round(seconds * 1000) };
+}
+
+/** The Batch API is OpenAI's: a suite whose target is not an openai target cannot use it. */
+function refuseNonOpenAI(project: LoadedProject, suites: LoadedSuite[]): void {
+  const others = [...new Set(suites.map((s) => s.target))].filter(
+    (name) => project.config.targets[name]?.type !== 'openai',
+  );
+  if (others.length === 0) return;
+  const named = others.map((n) => `'${n}' (${project.config.targets[n]?.type ?? 'unknown'})`).join(', ');
+  throw new UsageError(
+    `--batch sends requests through the OpenAI Batch API, so every suite's target must be an openai target; not ${named}. Select the openai suites with --suite, or run without --batch`,
+  );
+}
+
+/** The batch step failed or was interrupted: the batch state is kept, so running again resumes it. */
+function batchFailed(e: BatchRunError, io: CliIO): number {
+  if (e.interrupted) {
+    io.stderr(
+      'evalgate: batch: interrupted; the batch keeps running at the provider: run the same command again to resume it\n',
+    );
+    return 130;
+  }
+  io.stderr(
+    `evalgate: batch: ${terminalText(e.message)}\nThe batch state is kept: run the same command again to resume.\n`,
+  );
+  return 2;
+}
 
 /**
  * Runs `work` with the terminal's progress display and Ctrl-C handling: the first Ctrl-C
