@@ -73,6 +73,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'compare production records of two windows; alarm on significant, large drift',
     load: async () => (await import('./commands/drift.js')).driftCommand,
   },
+  convert: {
+    summary: 'write production records (JSONL) to one Parquet file, with DuckDB',
+    load: async () => (await import('./commands/convert.js')).convertCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes
