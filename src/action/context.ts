@@ -6,7 +6,7 @@
 
 import { parseShard, type ShardSpec } from '../plan/shard.js';
 
-export type Mode = 'pr' | 'baseline' | 'full' | 'report';
+export type Mode = 'pr' | 'baseline' | 'full' | 'report' | 'drift';
 export type InputMode = 'auto' | Mode;
 
 export interface ActionInputs {
@@ -24,6 +24,9 @@ export interface ActionInputs {
   shard?: ShardSpec;
   /** `shards: DIR`: the matrix's downloaded artifacts, merged and then gated, saved or compared. */
   shards?: string;
+  /** mode drift: globs of the current and the reference window's records (one a line; `baseline`). */
+  current?: string[];
+  reference?: string[];
 }
 
 /** An input the user got wrong: the message says which and what is allowed. */
@@ -34,7 +37,7 @@ export class InputError extends Error {
   }
 }
 
-const MODES: readonly InputMode[] = ['auto', 'pr', 'baseline', 'full', 'report'];
+const MODES: readonly InputMode[] = ['auto', 'pr', 'baseline', 'full', 'report', 'drift'];
 
 function bool(name: string, raw: string, fallback: boolean): boolean {
   const value = raw.trim().toLowerCase();
@@ -62,8 +65,17 @@ export function readInputs(getInput: (name: string) => string): ActionInputs {
     failOnInconclusive: bool('fail-on-inconclusive', getInput('fail-on-inconclusive'), false),
     workingDirectory: getInput('working-directory').trim() || '.',
     ...shardInputs(getInput),
+    // One glob a line: a glob may hold a comma ({a,b}) or a space.
+    ...(lines(getInput('current')).length && { current: lines(getInput('current')) }),
+    ...(lines(getInput('reference')).length && { reference: lines(getInput('reference')) }),
   };
 }
+
+const lines = (raw: string): string[] =>
+  raw
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 function shardInputs(getInput: (name: string) => string): Pick<ActionInputs, 'shard' | 'shards'> {
   const raw = getInput('shard').trim();
