@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { runDriftCheck } from '../production/drift/check.js';
 import { terminalText } from '../report/escape.js';
 import { fitStepSummary } from '../report/step-summary.js';
 import { InputError } from './context.js';
@@ -33,6 +32,8 @@ export async function driftMode(ctx: ActionContext): Promise<void> {
       "mode: drift needs the input 'reference': the globs of the reference window's records, one a line, or `baseline` (the eval suites and their saved baseline)",
     );
   const dir = workdir(ctx);
+  // Loaded here, not at start-up: the other modes carry none of the production code.
+  const { runDriftCheck } = await import('../production/drift/check.js');
   const check = await runDriftCheck({
     cwd: dir,
     config: ctx.inputs.config,
