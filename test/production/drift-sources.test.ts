@@ -150,6 +150,19 @@ describe.skipIf(!duckdb)('Parquet records (DuckDB)', () => {
     expect(existsSync(join(dir, 'odd.parquet'))).toBe(false);
   });
 
+  it('convert enforces the privacy policy: a record carrying what the policy drops is refused, nothing written', async () => {
+    const lines = readFileSync(join(dir, 'ref.jsonl'), 'utf8').split('\n');
+    const leaky = JSON.parse(lines[4]!) as { input: Record<string, unknown> };
+    leaky.input.text = 'mail me at jane.doe@example.com';
+    lines[4] = JSON.stringify(leaky);
+    writeFileSync(join(dir, 'leaky.jsonl'), lines.join('\n'));
+    const r = await cli(dir, 'convert', '--records', 'leaky.jsonl', '--out', 'leaky.parquet');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/leaky\.jsonl:5:1: breaks the privacy policy: the record carries input text/);
+    expect(r.err).not.toContain('jane.doe');
+    expect(existsSync(join(dir, 'leaky.parquet'))).toBe(false);
+  });
+
   it('the streaming engine refuses Parquet and says how to get DuckDB', async () => {
     const r = await cli(
       dir,

@@ -14,8 +14,9 @@ Writes production records (JSONL or .jsonl.gz) to one Parquet file, with DuckDB 
 optional dependency @duckdb/node-api: npm install @duckdb/node-api). Records are appended
 as JSONL while a window is open; a closed window (an hour, a day) becomes one Parquet file,
 which 'evalgate drift' reads like the JSONL (--current 'records/*.parquet'), locally or
-from object storage. Every line is checked first (file:line:col); nothing is written
-unless all are production records. An existing --out is never overwritten.
+from object storage. Every line is checked first (file:line:col): a production record,
+and one the privacy policy would have written; nothing is written unless all are. An
+existing --out is never overwritten.
 
   --records GLOB     the records to convert (local JSONL, .jsonl.gz), repeatable
   --out FILE         the Parquet file to write
@@ -40,14 +41,14 @@ export const convertCommand: CommandHandler = async (argv, io) => {
     return 0;
   }
   // The policy first: without one, nothing is read or written.
-  loadProductionPolicy(resolve(io.cwd, values.config));
+  const policy = loadProductionPolicy(resolve(io.cwd, values.config));
   if (!values.out) throw new UsageError('convert needs --out FILE.parquet');
   const files = windowFiles(io.cwd, '--records', values.records ?? []);
   const other = files.find((f) => isParquet(f) || isRemote(f));
   if (other) throw new UsageError(`convert reads local JSONL records, not ${other}`);
   const duckdb = await loadDuckDb([io.cwd]);
   if (!duckdb) throw new UsageError('convert writes Parquet with DuckDB: npm install @duckdb/node-api');
-  const summary = await convertToParquet(duckdb, files, resolve(io.cwd, values.out));
+  const summary = await convertToParquet(duckdb, files, resolve(io.cwd, values.out), policy);
   io.stdout(
     `evalgate: ${summary.records} records from ${summary.files} file${summary.files === 1 ? '' : 's'} → ${terminalText(relative(io.cwd, summary.out))}\n`,
   );

@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from '../../config/errors.js';
+import type { ProductionPolicy } from '../policy-schema.js';
+import { assertConforms, PolicyViolation, type ProductionRecord } from '../record.js';
+import { createRedactor } from '../redact/index.js';
 import { readRecords } from './read.js';
 import { columnsArgument, sqlString, type DuckDbModule } from './duckdb.js';
 
@@ -15,8 +18,9 @@ import { columnsArgument, sqlString, type DuckDbModule } from './duckdb.js';
  *
  * The Parquet file has every column of a record (RECORD_COLUMNS), present or not in the
  * window, so every file has one schema and `evalgate drift` reads it like the JSONL. The
- * JSONL is checked line by line first (the streaming reader: JSON, schema version, and
- * no field the columns would drop), so a bad line is an error at file:line:col and nothing
+ * JSONL is checked line by line first (the streaming reader: JSON, schema version, no field
+ * the columns would drop, and the privacy policy: a field it does not keep, text it does not
+ * retain, a value a detector finds), so a bad line is an error at file:line:col and nothing
  * is written; a record is never changed on the way, only re-encoded.
  */
 
@@ -74,7 +78,9 @@ export async function convertToParquet(
   duckdb: DuckDbModule,
   files: readonly string[],
   out: string,
+  policy: ProductionPolicy,
 ): Promise<ConvertSummary> {
+  const redactor = createRedactor(policy.redaction);
   if (!/\.parquet$/i.test(out))
     throw new ConfigError('the output of a conversion is a .parquet file', { file: out });
   if (existsSync(out))
@@ -89,6 +95,7 @@ export async function convertToParquet(
         line++;
         records++;
         checkFields(record as unknown as Record<string, unknown>, file, line);
+        conforms(record, policy, redactor, file, line);
       }
   }
   const instance = await duckdb.DuckDBInstance.create(':memory:');
@@ -106,6 +113,27 @@ export async function convertToParquet(
     instance.closeSync();
   }
   return { files: files.length, records, out };
+}
+
+/** A record the policy would not have written is not copied either. */
+function conforms(
+  record: ProductionRecord,
+  policy: ProductionPolicy,
+  redactor: ReturnType<typeof createRedactor>,
+  file: string,
+  line: number,
+): void {
+  try {
+    assertConforms(record, policy, redactor);
+  } catch (e) {
+    if (e instanceof PolicyViolation)
+      throw new ConfigError(`breaks the privacy policy: ${e.message}; not converted`, {
+        file,
+        line,
+        column: 1,
+      });
+    throw e;
+  }
 }
 
 /**
