@@ -241,6 +241,10 @@ describe("online graders' verdicts in records: grades.<name>", () => {
       ],
     );
     expect(gradesOf([true])).toEqual([]);
+    // Names reach reports, logs and incident markers: plain names only, `grades.` + name ≤ 100 characters.
+    expect(
+      gradesOf({ 'a b': true, '::x': true, [`g${'x'.repeat(93)}`]: true, [`g${'x'.repeat(92)}`]: true }),
+    ).toEqual([[`grades.g${'x'.repeat(92)}`, true]]);
     expect(gradesOf('x')).toEqual([]);
   });
 

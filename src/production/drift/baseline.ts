@@ -6,6 +6,7 @@ import { guessLanguage } from '../features.js';
 import type { DriftFeatureName } from './config.js';
 import { GRADE_PREFIX } from './drift.js';
 import { RECORD_FEATURES } from './features.js';
+import { GRADER_NAME } from './quality.js';
 import { Window, type FeatureSpec } from './window.js';
 
 /**
@@ -181,6 +182,7 @@ function addSample(row: Row, s: SampleResult, textKept: boolean): void {
   // Two graders of one name (two unnamed `contains`): the sample passes that name when both do.
   const verdicts = new Map<string, boolean>();
   for (const v of s.graders)
-    if (!v.error && !v.excluded) verdicts.set(v.grader, (verdicts.get(v.grader) ?? true) && v.pass);
+    if (!v.error && !v.excluded && GRADER_NAME.test(v.grader))
+      verdicts.set(v.grader, (verdicts.get(v.grader) ?? true) && v.pass);
   for (const [name, pass] of verdicts) row.grades.push([`${GRADE_PREFIX}${name}`, pass]);
 }

@@ -8,18 +8,19 @@ import { GRADE_PREFIX } from './drift.js';
  * `grades.<name>`, compared like any rate (χ² with Holm, Cohen's h), against another
  * window's records or against the eval baseline's verdicts of the grader of that name.
  *
- * Anything else under `grades` (a verdict that is not a boolean, a name longer than
- * GRADE_NAME_LIMIT) is not a verdict and is left out: an unknown shape is never read as a
- * pass or a fail.
+ * Anything else under `grades` (a verdict that is not a boolean, a name that is not
+ * GRADER_NAME) is not a verdict and is left out: an unknown shape is never read as a pass or
+ * a fail, and a name that reaches reports, logs and incident markers is a plain name.
  */
 
-export const GRADE_NAME_LIMIT = 100;
+/** A grader's name as a feature: `grades.` + this is at most 100 characters (incident markers' limit). */
+export const GRADER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,92}$/;
 
 export function gradesOf(grades: unknown): [string, boolean][] {
   if (typeof grades !== 'object' || grades === null || Array.isArray(grades)) return [];
   const out: [string, boolean][] = [];
   for (const [name, verdict] of Object.entries(grades as Record<string, unknown>)) {
-    if (name.length === 0 || name.length > GRADE_NAME_LIMIT) continue;
+    if (!GRADER_NAME.test(name)) continue;
     const pass =
       typeof verdict === 'boolean'
         ? verdict
