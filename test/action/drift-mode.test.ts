@@ -13,6 +13,8 @@ import { fitStepSummary } from '../../src/report/step-summary.js';
 import type { DriftReport } from '../../src/production/drift/drift.js';
 import { ProductionPolicySchema } from '../../src/production/policy-schema.js';
 import { toRecord, type Interaction } from '../../src/production/record.js';
+import { createBaselines, serializeBaseline } from '../../src/baseline/index.js';
+import { fakeResults } from '../kits/baseline.js';
 import { generateTraffic } from '../helpers/production-fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -132,6 +134,53 @@ describe('mode: drift (a scheduled workflow)', () => {
     await expect(runDrift(ws, { current: 'same.jsonl' })).rejects.toThrow(/input 'reference'.*`baseline`/);
     // Nothing of an earlier run is left to be uploaded as this one's.
     expect(existsSync(join(app, 'evalgate-drift.json'))).toBe(false);
+  });
+});
+
+describe('mode: drift with reference: baseline', () => {
+  it("compares production with the regression suite's cases and saved baseline; the step summary says what was not compared", async () => {
+    const ws = tempDir('evalgate-drift-action-');
+    writeFileSync(
+      join(ws, 'evalgate.yml'),
+      `targets:
+  bot: { type: http, url: 'http://127.0.0.1:9/' }
+suites: [suite.yml]
+baseline: { store: path, privacy: hash }
+production:
+  sampling: { rate: 1 }
+  drift: { minRecords: 20 }
+`,
+    );
+    const traffic = generateTraffic(31, 60);
+    writeFileSync(
+      join(ws, 'suite.yml'),
+      `id: support\ncases:\n${traffic
+        .map(
+          (t, i) =>
+            `  - { id: c${i}, input: ${JSON.stringify(t.input)}, tags: { route: ${t.route} }, graders: [{ type: contains, value: x }] }`,
+        )
+        .join('\n')}\n`,
+    );
+    const results = fakeResults([{ id: 'support', outcomes: 'P'.repeat(60) }]);
+    results.suites[0]!.cases.forEach((c, i) => {
+      c.id = `c${i}`;
+    });
+    mkdirSync(join(ws, '.evalgate/baselines'), { recursive: true });
+    writeFileSync(
+      join(ws, '.evalgate/baselines/support.json'),
+      serializeBaseline(createBaselines(results, { privacy: 'hash' })[0]!),
+    );
+    writeFileSync(join(ws, 'cur.jsonl'), records(generateTraffic(32, 400)));
+    const run = await runDrift(ws, { current: 'cur.jsonl', reference: 'baseline', 'working-directory': '.' });
+    const report = JSON.parse(readFileSync(join(ws, 'evalgate-drift.json'), 'utf8')) as DriftReport;
+    expect(report.windows).toEqual({ reference: 60, current: 400 });
+    expect(report.reference).toMatchObject({ source: 'baseline', suites: ['support'], cases: 60 });
+    expect(report.features.map((f) => f.feature)).toContain('inputLanguage');
+    expect(run.summary).toContain('Reference: the eval baseline, 60 cases');
+    expect(run.summary).toMatch(
+      /`outputChars`: the baseline of support keeps outputs as hashes \\\(privacy: hash\\\)/,
+    );
+    expect(run.outputs['drift-status']).toBe(report.status);
   });
 });
 
