@@ -6,7 +6,7 @@
 
 import { parseShard, type ShardSpec } from '../plan/shard.js';
 
-export type Mode = 'pr' | 'baseline' | 'full' | 'report' | 'incident';
+export type Mode = 'pr' | 'baseline' | 'full' | 'report' | 'incident' | 'drift';
 export type InputMode = 'auto' | Mode;
 
 export interface ActionInputs {
@@ -26,6 +26,9 @@ export interface ActionInputs {
   shards?: string;
   /** `mode: incident`: the report to sync and the record to turn into a case (incident-mode.ts). */
   incident?: IncidentInputs;
+  /** mode drift: globs of the current and the reference window's records (one a line; `baseline`). */
+  current?: string[];
+  reference?: string[];
 }
 
 export interface IncidentInputs {
@@ -53,7 +56,7 @@ export class InputError extends Error {
   }
 }
 
-const MODES: readonly InputMode[] = ['auto', 'pr', 'baseline', 'full', 'report', 'incident'];
+const MODES: readonly InputMode[] = ['auto', 'pr', 'baseline', 'full', 'report', 'incident', 'drift'];
 
 function bool(name: string, raw: string, fallback: boolean): boolean {
   const value = raw.trim().toLowerCase();
@@ -82,6 +85,9 @@ export function readInputs(getInput: (name: string) => string): ActionInputs {
     workingDirectory: getInput('working-directory').trim() || '.',
     ...shardInputs(getInput),
     ...(mode === 'incident' && { incident: incidentInputs(getInput) }),
+    // One glob a line: a glob may hold a comma ({a,b}) or a space.
+    ...(lines(getInput('current')).length && { current: lines(getInput('current')) }),
+    ...(lines(getInput('reference')).length && { reference: lines(getInput('reference')) }),
   };
 }
 
@@ -120,6 +126,12 @@ function incidentInputs(getInput: (name: string) => string): IncidentInputs {
     }),
   };
 }
+
+const lines = (raw: string): string[] =>
+  raw
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 function shardInputs(getInput: (name: string) => string): Pick<ActionInputs, 'shard' | 'shards'> {
   const raw = getInput('shard').trim();

@@ -1,4 +1,5 @@
 import { baselineMode } from './baseline-mode.js';
+import { driftMode } from './drift-mode.js';
 import { fullMode } from './full-mode.js';
 import { incidentMode } from './incident-mode.js';
 import { prMode } from './pr-mode.js';
@@ -16,6 +17,7 @@ import type { ActionContext } from './types.js';
  *   report    report-mode.ts    publish another run's artifact (the fork pattern)
  *   incident  incident-mode.ts  a production job: a drift or canary report → the incident's
  *                               issue; a record → a pull request adding its regression case
+ *   drift     drift-mode.ts     production records' drift, on a schedule: step summary, exit 1
  *   (shard)   shard-mode.ts     with `shard: I/N`: one matrix job's part of pr, baseline or
  *                               full; the job with `shards: DIR` merges them and goes on as
  *                               its mode does
@@ -28,7 +30,7 @@ export async function runAction(ctx: ActionContext): Promise<void> {
   ctx.io.info(`evalgate: mode ${ctx.mode}${ctx.inputs.mode === 'auto' ? ' (picked by the event)' : ''}`);
   // A matrix job: its part of the run, for the job that merges the shards to judge.
   if (ctx.mode === 'incident') return incidentMode(ctx);
-  if (ctx.inputs.shard && ctx.mode !== 'report') return shardMode(ctx);
+  if (ctx.inputs.shard && ctx.mode !== 'report' && ctx.mode !== 'drift') return shardMode(ctx);
   switch (ctx.mode) {
     case 'pr':
       return prMode(ctx);
@@ -38,5 +40,7 @@ export async function runAction(ctx: ActionContext): Promise<void> {
       return fullMode(ctx);
     case 'report':
       return reportMode(ctx);
+    case 'drift':
+      return driftMode(ctx);
   }
 }

@@ -81,6 +81,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "a drift or canary incident's GitHub issue; a production record as a regression case",
     load: async () => (await import('./commands/incident.js')).incidentCommand,
   },
+  convert: {
+    summary: 'write production records (JSONL) to one Parquet file, with DuckDB',
+    load: async () => (await import('./commands/convert.js')).convertCommand,
+  },
 };
 
 const HELP = `evalgate ${EVALGATE_VERSION} — keep an LLM application's quality stable across prompt, model and retrieval changes

@@ -73,7 +73,8 @@ export class CoverageCounter {
   }
 }
 
-function caseValues(c: GradedCase): Record<CoverageDimension, string[]> {
+/** A case's route, language and risk tags, as coverage (and drift's baseline reference) read them. */
+export function caseValues(c: GradedCase): Record<CoverageDimension, string[]> {
   const tag = (name: string): string[] => {
     const v = c.tags[name];
     return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);

@@ -26,3 +26,24 @@ export function renderStepSummary(input: StepSummaryInput): string {
     },
   ).body;
 }
+
+/**
+ * A report that has no sections to degrade (drift's) fitted to the step summary's byte
+ * budget: cut at the last whole line that fits, with a notice naming where the whole report
+ * is. Markdown tables and lists end at a line, so the cut never leaves one half-open.
+ */
+export function fitStepSummary(markdown: string, whole: string, maxBytes = STEP_SUMMARY_MAX_BYTES): string {
+  if (Buffer.byteLength(markdown, 'utf8') <= maxBytes) return markdown;
+  const notice = `\n\n_Cut to the ${maxBytes.toLocaleString('en-US')}-byte limit of a step summary: the whole report is ${whole}._\n`;
+  const budget = maxBytes - Buffer.byteLength(notice, 'utf8');
+  const lines = markdown.split('\n');
+  let used = 0;
+  let kept = 0;
+  for (const line of lines) {
+    const size = Buffer.byteLength(line, 'utf8') + 1;
+    if (used + size > budget) break;
+    used += size;
+    kept++;
+  }
+  return `${lines.slice(0, kept).join('\n')}${notice}`;
+}

@@ -43,7 +43,11 @@ export const DriftConfigSchema = z.strictObject({
   /** Per feature: its own effect threshold, or `ignore: true` to leave it out of the check. */
   features: z
     .partialRecord(
-      z.enum(DRIFT_FEATURES),
+      z.union([
+        z.enum(DRIFT_FEATURES),
+        // An online grader's pass rate, by the grader's name (see drift/quality.ts).
+        z.string().regex(/^grades\.[A-Za-z0-9][A-Za-z0-9_.:-]{0,92}$/, 'a drift feature, or grades.<grader>'),
+      ]),
       z.strictObject({ threshold: z.number().positive().optional(), ignore: z.boolean().optional() }),
     )
     .default({}),

@@ -1,3 +1,4 @@
+import type { BaselineReferenceInfo } from './baseline.js';
 import { holmAdjust } from '../../compare/stats/holm.js';
 import { cohensH, quantileEdges, testCells, type Cell } from './cells.js';
 import type { DriftConfig } from './config.js';
@@ -19,11 +20,31 @@ import type { FeatureKind, FeatureSpec, Window } from './window.js';
 
 export const DRIFT_SCHEMA_VERSION = 1;
 
+/**
+ * Quality metrics: what the users got, rather than what the traffic looked like. Reported in
+ * their own table; in the same Holm family as every other feature of the check.
+ */
+export const QUALITY_FEATURES: readonly string[] = [
+  'refusalRate',
+  'errorRate',
+  'safetyEventRate',
+  'feedbackRate',
+  'negativeFeedbackRate',
+];
+
+/** An online grader's pass rate: `grades.<grader>` in the records, the grader's verdicts in a baseline. */
+export const GRADE_PREFIX = 'grades.';
+
+export const isQualityFeature = (name: string): boolean =>
+  QUALITY_FEATURES.includes(name) || name.startsWith(GRADE_PREFIX);
+
 export type FeatureStatus = 'alarm' | 'significant' | 'stable' | 'too-few-records' | 'ignored';
 
 export interface FeatureDrift {
   feature: string;
   kind: FeatureKind;
+  /** quality: refusal, error, safety-event and feedback rates, online grader pass rates. */
+  group: 'traffic' | 'quality';
   status: FeatureStatus;
   /** Records with a value, per window. */
   records: { reference: number; current: number };
@@ -42,6 +63,11 @@ export interface FeatureDrift {
 
 export interface DriftReport {
   schemaVersion: typeof DRIFT_SCHEMA_VERSION;
+  /**
+   * Where the reference window came from: older production records, or the eval suites'
+   * cases and their saved baseline (with the features it could not supply, and why).
+   */
+  reference?: { source: 'records' } | BaselineReferenceInfo;
   /** alarm: some feature alarmed; stable: none did; too-few-records: a window is under minRecords. */
   status: 'alarm' | 'stable' | 'too-few-records';
   alpha: number;
@@ -51,13 +77,30 @@ export interface DriftReport {
   features: FeatureDrift[];
 }
 
-export function compareWindows<T>(
-  reference: Window<T>,
-  current: Window<T>,
-  specs: readonly FeatureSpec<T>[],
+/** What compare needs of a feature: its name and kind (the windows hold the values). */
+export type FeatureShape = Pick<FeatureSpec<unknown>, 'name' | 'kind'>;
+
+/**
+ * The two windows compared feature by feature. They may hold different rows (records, and a
+ * baseline's cases) as long as they were reduced to the same feature names. The rate
+ * features the windows found in their rows (`grades.<name>`) are compared too, after
+ * `specs`, by name; one only a window has is "too few records" in the other.
+ */
+export function compareWindows(
+  reference: WindowView,
+  current: WindowView,
+  specs: readonly FeatureShape[],
   config: DriftConfig,
+  options: { dynamic?: boolean } = {},
 ): DriftReport {
-  const features: FeatureDrift[] = specs.map((spec) => compareFeature(spec, reference, current, config));
+  const found = options.dynamic === false ? [] : [...reference.dynamicNames, ...current.dynamicNames];
+  const dynamic = [...new Set(found)]
+    .filter((name) => !specs.some((s) => s.name === name))
+    .sort()
+    .map((name): FeatureShape => ({ name, kind: 'rate' }));
+  const features: FeatureDrift[] = [...specs, ...dynamic].map((spec) =>
+    compareFeature(spec, reference, current, config),
+  );
   const tested = features.filter((f) => f.status !== 'too-few-records' && f.status !== 'ignored' && f.df > 0);
   const adjusted = holmAdjust(tested.map((f) => f.p));
   tested.forEach((f, i) => {
@@ -78,10 +121,14 @@ export function compareWindows<T>(
   };
 }
 
-function compareFeature<T>(
-  spec: FeatureSpec<T>,
-  reference: Window<T>,
-  current: Window<T>,
+type WindowCounts = Pick<Window<unknown>, 'numbers' | 'counts'>;
+/** What compare reads of a window, whatever its rows were. */
+export type WindowView = Pick<Window<unknown>, 'size' | 'numbers' | 'counts' | 'dynamicNames'>;
+
+function compareFeature(
+  spec: FeatureShape,
+  reference: WindowCounts,
+  current: WindowCounts,
   config: DriftConfig,
 ): FeatureDrift {
   const own = (config.features as Record<string, { threshold?: number; ignore?: boolean } | undefined>)[
@@ -93,8 +140,8 @@ function compareFeature<T>(
   let ref: string;
   let cur: string;
   if (spec.kind === 'numeric') {
-    const r = reference.numbers.get(spec.name)!.sorted();
-    const c = current.numbers.get(spec.name)!.sorted();
+    const r = reference.numbers.get(spec.name)?.sorted() ?? new Float64Array(0);
+    const c = current.numbers.get(spec.name)?.sorted() ?? new Float64Array(0);
     const edges = quantileEdges(r, config.bins);
     cells = Array.from({ length: edges.length + 1 }, (_, i) => ({
       label: binLabel(edges, i),
@@ -106,8 +153,8 @@ function compareFeature<T>(
     ref = median(r);
     cur = median(c);
   } else {
-    const r = reference.counts.get(spec.name)!;
-    const c = current.counts.get(spec.name)!;
+    const r = reference.counts.get(spec.name) ?? new Map<string, number>();
+    const c = current.counts.get(spec.name) ?? new Map<string, number>();
     const labels = spec.kind === 'rate' ? ['no', 'yes'] : [...new Set([...r.keys(), ...c.keys()])].sort();
     cells = labels.map((label) => ({ label, reference: r.get(label) ?? 0, current: c.get(label) ?? 0 }));
     ref = shares(r, spec.kind);
@@ -118,6 +165,7 @@ function compareFeature<T>(
   const base = {
     feature: spec.name,
     kind: spec.kind,
+    group: isQualityFeature(spec.name) ? ('quality' as const) : ('traffic' as const),
     records: { reference: nRef, current: nCur },
     reference: ref,
     current: cur,

@@ -6,7 +6,7 @@ import { jsonSyntaxError } from '../../config/jsonl.js';
 import { RECORD_SCHEMA_VERSION, type ProductionRecord } from '../record.js';
 
 /**
- * Production records from JSONL files (gzip when the name ends in `.gz`), streamed in
+ * Production records from local JSONL files (gzip when the name ends in `.gz`), streamed in
  * batches (the lines of each 1 MiB read): a window far larger than memory is read in
  * constant memory, and only what the caller keeps of each record stays.
  *
@@ -16,6 +16,16 @@ import { RECORD_SCHEMA_VERSION, type ProductionRecord } from '../record.js';
  */
 export async function* readRecords(files: readonly string[]): AsyncGenerator<ProductionRecord[]> {
   for (const file of files) {
+    const reason = /\.parquet$/i.test(file)
+      ? 'Parquet records'
+      : /^[a-z][a-z0-9+.-]*:\/\//i.test(file)
+        ? 'records in object storage'
+        : undefined;
+    if (reason)
+      throw new ConfigError(
+        `${reason} need the DuckDB engine: npm install @duckdb/node-api, then run with --engine auto (or duckdb); the streaming reader reads local JSONL and .jsonl.gz only`,
+        { file },
+      );
     const raw = createReadStream(file, { highWaterMark: 1 << 20 });
     const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
     // pipe() does not pass a read error on: the gunzip stream would wait for ever.

@@ -1,4 +1,4 @@
-import { escapeMarkdown } from '../../report/escape.js';
+import { escapeMarkdown, inlineCode } from '../../report/escape.js';
 import type { CoverageReport } from '../coverage.js';
 import type { DriftReport, FeatureDrift } from './drift.js';
 
@@ -10,28 +10,61 @@ const STATUS_TEXT: Record<FeatureDrift['status'], string> = {
   ignored: 'ignored',
 };
 
-/** The drift report as Markdown: the verdict, then one row per feature, alarms first. */
+/**
+ * The drift report as Markdown: the verdict, where the reference came from, one table of the
+ * traffic's features and one of the quality metrics (alarms first in each), and what a
+ * baseline reference could not supply.
+ */
 export function driftMarkdown(report: DriftReport): string {
   const { windows, alpha, minRecords } = report;
   const lines = ['# Production drift', ''];
   if (report.status === 'alarm')
     lines.push(
-      `**Drift in ${report.alarms.length} feature${report.alarms.length === 1 ? '' : 's'}:** ${report.alarms.map((a) => `\`${a}\``).join(', ')}.`,
+      `**Drift in ${report.alarms.length} feature${report.alarms.length === 1 ? '' : 's'}:** ${report.alarms.map((a) => inlineCode(a)).join(', ')}.`,
     );
   else if (report.status === 'too-few-records')
     lines.push(
       `**Too few records** to tell: a window holds fewer than ${minRecords} (reference ${windows.reference}, current ${windows.current}). No alarm.`,
     );
   else lines.push('**No drift.**');
+  const ref = report.reference;
+  const referenceText =
+    ref?.source === 'baseline'
+      ? `Reference: the eval baseline, ${windows.reference} cases of the regression suites ${ref.suites.map((s) => inlineCode(s)).join(', ') || '(none)'} (inputs from the suites${ref.baselines.length ? `; outputs and verdicts from the saved baseline${ref.baselines.length === 1 ? '' : 's'}, privacy ${[...new Set(ref.baselines.map((b) => b.privacy))].join('/')}` : '; no saved baseline'})`
+      : `Reference window: ${windows.reference} records`;
   lines.push(
     '',
-    `Reference window: ${windows.reference} records; current window: ${windows.current}. A feature alarms when its change is significant after Holm's correction over all features (family-wise α = ${alpha}) and at least its effect threshold (PSI, or Cohen's h for rates).`,
-    '',
-    '| Feature | Reference | Current | Effect (threshold) | p (Holm) | Status |',
-    '| --- | --- | --- | --- | --- | --- |',
+    `${referenceText}; current window: ${windows.current} records. A feature alarms when its change is significant after Holm's correction over all features (family-wise α = ${alpha}) and at least its effect threshold (PSI, or Cohen's h for rates).`,
   );
   const order: FeatureDrift['status'][] = ['alarm', 'significant', 'stable', 'too-few-records', 'ignored'];
-  const rows = [...report.features].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
+  const sorted = [...report.features].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
+  const traffic = sorted.filter((f) => f.group !== 'quality');
+  const quality = sorted.filter((f) => f.group === 'quality');
+  if (traffic.length) lines.push('', ...featureTable(traffic));
+  if (quality.length)
+    lines.push(
+      '',
+      '## Quality metrics',
+      '',
+      ref?.source === 'baseline'
+        ? "Refusal and error rates, and each online grader's pass rate (`grades.<grader>` in the records) against the same grader's verdicts in the eval baseline."
+        : "Refusal, error, safety-event and feedback rates, and each online grader's pass rate (`grades.<grader>` in the records).",
+      '',
+      ...featureTable(quality),
+    );
+  if (ref?.source === 'baseline' && ref.notCompared.length) {
+    lines.push('', '## Not compared with the eval baseline', '');
+    for (const n of ref.notCompared) lines.push(`- ${inlineCode(n.feature)}: ${escapeMarkdown(n.reason)}`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+function featureTable(rows: readonly FeatureDrift[]): string[] {
+  const lines = [
+    '| Feature | Reference | Current | Effect (threshold) | p (Holm) | Status |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   for (const f of rows) {
     const tested = f.status !== 'too-few-records' && f.status !== 'ignored' && f.df > 0;
     const effect = tested
@@ -40,11 +73,10 @@ export function driftMarkdown(report: DriftReport): string {
     const p = tested ? fmt(f.pAdjusted) : '—';
     const status = f.status === 'stable' && !tested ? 'not testable (one value)' : STATUS_TEXT[f.status];
     lines.push(
-      `| \`${f.feature}\` | ${escapeMarkdown(f.reference)} (n=${f.records.reference}) | ${escapeMarkdown(f.current)} (n=${f.records.current}) | ${effect} | ${p} | ${status} |`,
+      `| ${inlineCode(f.feature, { table: true })} | ${escapeMarkdown(f.reference)} (n=${f.records.reference}) | ${escapeMarkdown(f.current)} (n=${f.records.current}) | ${effect} | ${p} | ${status} |`,
     );
   }
-  lines.push('');
-  return lines.join('\n');
+  return lines;
 }
 
 function fmt(x: number): string {

@@ -32,13 +32,24 @@ export class NumberColumn {
   }
 }
 
+/**
+ * Rate features whose names are only known from the rows themselves (online graders'
+ * `grades.<name>` in records): each row yields its [feature name, value] pairs.
+ */
+export type DynamicRates<T> = (row: T) => Iterable<readonly [string, boolean]>;
+
 export class Window<T> {
   /** Rows added. */
   size = 0;
   readonly numbers = new Map<string, NumberColumn>();
   readonly counts = new Map<string, Map<string, number>>();
+  /** The names `dynamic` yielded, in the order first seen. */
+  readonly dynamicNames: string[] = [];
 
-  constructor(readonly specs: readonly FeatureSpec<T>[]) {
+  constructor(
+    readonly specs: readonly FeatureSpec<T>[],
+    private readonly dynamic?: DynamicRates<T>,
+  ) {
     for (const s of specs)
       if (s.kind === 'numeric') this.numbers.set(s.name, new NumberColumn());
       else this.counts.set(s.name, new Map());
@@ -56,6 +67,16 @@ export class Window<T> {
         const m = this.counts.get(s.name)!;
         m.set(key, (m.get(key) ?? 0) + 1);
       }
+    }
+    if (!this.dynamic) return;
+    for (const [name, v] of this.dynamic(row)) {
+      let m = this.counts.get(name);
+      if (!m) {
+        this.counts.set(name, (m = new Map()));
+        this.dynamicNames.push(name);
+      }
+      const key = v ? 'yes' : 'no';
+      m.set(key, (m.get(key) ?? 0) + 1);
     }
   }
 }

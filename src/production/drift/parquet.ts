@@ -1,0 +1,164 @@
+import { existsSync } from 'node:fs';
+import { ConfigError } from '../../config/errors.js';
+import type { ProductionPolicy } from '../policy-schema.js';
+import { assertConforms, PolicyViolation, type ProductionRecord } from '../record.js';
+import { createRedactor } from '../redact/index.js';
+import { readRecords } from './read.js';
+import { columnsArgument, sqlString, type DuckDbModule } from './duckdb.js';
+
+/**
+ * Records as Parquet, written by DuckDB's `COPY … TO … (FORMAT parquet)` from JSONL records.
+ *
+ * Records are written as JSONL first, always: a line is appended as each interaction
+ * arrives, so a crash loses at most that line, and any process can append. Parquet is a
+ * columnar file written whole (its footer indexes every column), so it cannot be appended
+ * to: it is what a closed window (an hour, a day) becomes, one file per window, for the
+ * columnar reads and object-storage layouts (`s3://bucket/records/day=…/*.parquet`) that
+ * large windows want. Hence a conversion, not a `--format` of the writer.
+ *
+ * The Parquet file has every column of a record (RECORD_COLUMNS), present or not in the
+ * window, so every file has one schema and `evalgate drift` reads it like the JSONL. The
+ * JSONL is checked line by line first (the streaming reader: JSON, schema version, no field
+ * the columns would drop, and the privacy policy: a field it does not keep, text it does not
+ * retain, a value a detector finds), so a bad line is an error at file:line:col and nothing
+ * is written; a record is never changed on the way, only re-encoded.
+ */
+
+/** Every field of a production record (schema/record.schema.json), as a DuckDB type. */
+export const RECORD_COLUMNS: Readonly<Record<string, string>> = {
+  schemaVersion: 'INTEGER',
+  at: 'VARCHAR',
+  sampleRate: 'DOUBLE',
+  versions:
+    'STRUCT(system VARCHAR, prompt VARCHAR, model VARCHAR, retrieval VARCHAR, components MAP(VARCHAR, VARCHAR))',
+  userId: 'VARCHAR',
+  sessionId: 'VARCHAR',
+  requestId: 'VARCHAR',
+  route: 'VARCHAR',
+  riskTags: 'VARCHAR[]',
+  input:
+    'STRUCT(chars INTEGER, language VARCHAR, hash VARCHAR, text VARCHAR, redactions MAP(VARCHAR, INTEGER))',
+  output:
+    'STRUCT(chars INTEGER, language VARCHAR, hash VARCHAR, text VARCHAR, redactions MAP(VARCHAR, INTEGER))',
+  toolCalls: 'STRUCT(count INTEGER, names VARCHAR[], blocked INTEGER)',
+  refusal: 'BOOLEAN',
+  safetyEvents: 'VARCHAR[]',
+  error: 'STRUCT(kind VARCHAR)',
+  latencyMs: 'DOUBLE',
+  tokens: 'STRUCT(input BIGINT, output BIGINT)',
+  costUsd: 'DOUBLE',
+  feedback: 'STRUCT(rating VARCHAR, score DOUBLE)',
+  editDistance: 'STRUCT(chars INTEGER, ratio DOUBLE, truncated BOOLEAN)',
+  // Online graders' verdicts, by grader name: kept as JSON, whatever shape a verdict has.
+  grades: 'JSON',
+};
+
+const NESTED: Readonly<Record<string, readonly string[]>> = {
+  versions: ['system', 'prompt', 'model', 'retrieval', 'components'],
+  input: ['chars', 'language', 'hash', 'text', 'redactions'],
+  output: ['chars', 'language', 'hash', 'text', 'redactions'],
+  toolCalls: ['count', 'names', 'blocked'],
+  error: ['kind'],
+  tokens: ['input', 'output'],
+  feedback: ['rating', 'score'],
+  editDistance: ['chars', 'ratio', 'truncated'],
+};
+
+export interface ConvertSummary {
+  files: number;
+  records: number;
+  out: string;
+}
+
+/**
+ * Writes the records of the local JSONL (.gz) files to one Parquet file `out` (zstd). Refuses
+ * to overwrite: a window's Parquet file is written once.
+ */
+export async function convertToParquet(
+  duckdb: DuckDbModule,
+  files: readonly string[],
+  out: string,
+  policy: ProductionPolicy,
+): Promise<ConvertSummary> {
+  const redactor = createRedactor(policy.redaction);
+  if (!/\.parquet$/i.test(out))
+    throw new ConfigError('the output of a conversion is a .parquet file', { file: out });
+  if (existsSync(out))
+    throw new ConfigError('already exists: a window is converted once (delete the file to write it again)', {
+      file: out,
+    });
+  let records = 0;
+  for (const file of files) {
+    let line = 0;
+    for await (const batch of readRecords([file]))
+      for (const record of batch) {
+        line++;
+        records++;
+        checkFields(record as unknown as Record<string, unknown>, file, line);
+        conforms(record, policy, redactor, file, line);
+      }
+  }
+  const instance = await duckdb.DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await connection.run(`COPY (SELECT * FROM read_json([${files.map(sqlString).join(', ')}],
+        format = 'newline_delimited', columns = ${columnsArgument(RECORD_COLUMNS)}))
+      TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
+  } catch (e) {
+    throw new ConfigError(`cannot write Parquet: ${String((e as Error).message ?? e).split('\n')[0]}`, {
+      file: out,
+    });
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return { files: files.length, records, out };
+}
+
+/** A record the policy would not have written is not copied either. */
+function conforms(
+  record: ProductionRecord,
+  policy: ProductionPolicy,
+  redactor: ReturnType<typeof createRedactor>,
+  file: string,
+  line: number,
+): void {
+  try {
+    assertConforms(record, policy, redactor);
+  } catch (e) {
+    if (e instanceof PolicyViolation)
+      throw new ConfigError(`breaks the privacy policy: ${e.message}; not converted`, {
+        file,
+        line,
+        column: 1,
+      });
+    throw e;
+  }
+}
+
+/**
+ * A field the columns do not hold would be dropped without a word: refused instead. `line`
+ * counts records, which is the line number when the file has no blank lines (records files
+ * written by evalgate have none); the message says which field.
+ */
+function checkFields(record: Record<string, unknown>, file: string, line: number): void {
+  for (const [key, value] of Object.entries(record)) {
+    if (!Object.hasOwn(RECORD_COLUMNS, key))
+      throw new ConfigError(`field ${key} is not a production record field: not converted`, {
+        file,
+        line,
+        column: 1,
+        field: key,
+      });
+    const nested = NESTED[key];
+    if (nested && typeof value === 'object' && value !== null)
+      for (const sub of Object.keys(value))
+        if (!nested.includes(sub))
+          throw new ConfigError(`field ${key}.${sub} is not a production record field: not converted`, {
+            file,
+            line,
+            column: 1,
+            field: `${key}.${sub}`,
+          });
+  }
+}

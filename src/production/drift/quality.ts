@@ -1,0 +1,49 @@
+import type { ProductionRecord } from '../record.js';
+import { GRADE_PREFIX } from './drift.js';
+
+/**
+ * Online graders' verdicts in production records, read generically: a record's `grades`
+ * object maps a grader's name to its verdict, either a boolean (pass) or an object whose
+ * `pass` is a boolean (`{ "pass": false, "score": 0.2 }`). Each becomes the rate feature
+ * `grades.<name>`, compared like any rate (χ² with Holm, Cohen's h), against another
+ * window's records or against the eval baseline's verdicts of the grader of that name.
+ *
+ * Anything else under `grades` (a verdict that is not a boolean, a name that is not
+ * GRADER_NAME) is not a verdict and is left out: an unknown shape is never read as a pass or
+ * a fail, and a name that reaches reports, logs and incident markers is a plain name.
+ */
+
+/** A grader's name as a feature: `grades.` + this is at most 100 characters (incident markers' limit). */
+export const GRADER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,92}$/;
+
+export function gradesOf(grades: unknown): [string, boolean][] {
+  if (typeof grades !== 'object' || grades === null || Array.isArray(grades)) return [];
+  const out: [string, boolean][] = [];
+  for (const [name, verdict] of Object.entries(grades as Record<string, unknown>)) {
+    if (!GRADER_NAME.test(name)) continue;
+    const pass =
+      typeof verdict === 'boolean'
+        ? verdict
+        : typeof verdict === 'object' &&
+            verdict !== null &&
+            typeof (verdict as { pass?: unknown }).pass === 'boolean'
+          ? (verdict as { pass: boolean }).pass
+          : undefined;
+    if (pass !== undefined) out.push([`${GRADE_PREFIX}${name}`, pass]);
+  }
+  return out;
+}
+
+/** The `grades.<name>` features of a production record. */
+export const recordGrades = (record: ProductionRecord): [string, boolean][] =>
+  gradesOf((record as ProductionRecord & { grades?: unknown }).grades);
+
+/** The same from DuckDB's `grades` column: the object as JSON text (null when absent). */
+export function jsonGrades(text: unknown): [string, boolean][] {
+  if (typeof text !== 'string') return [];
+  try {
+    return gradesOf(JSON.parse(text));
+  } catch {
+    return [];
+  }
+}
