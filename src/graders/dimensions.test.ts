@@ -55,6 +55,9 @@ describe('grader dimensions', () => {
     expect(compile({ type: 'contains', value: 'x' }).dimension).toBe('correctness');
     expect(compile({ type: 'not-contains', value: 'rm -rf', dimension: 'risk' }).dimension).toBe('risk');
     expect(compile({ type: 'canary', values: ['SECRET-123'] }).dimension).toBe('risk');
+    // Refusing a harmful request is risk; answering a harmless one (over-refusal) is usefulness.
+    expect(compile({ type: 'refusal' }).dimension).toBe('risk');
+    expect(compile({ type: 'refusal', expect: false }).dimension).toBe('usefulness');
     expect(compile({ type: 'retrieval', metric: 'recall', k: 3, min: 0.5 }).dimension).toBe('grounding');
     expect(
       compile({ type: 'judge', rubric: 'cites the policy', model: 'gpt-x', dimension: 'grounding' })

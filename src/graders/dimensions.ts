@@ -10,7 +10,8 @@ import { z } from 'zod';
  *   correctness  the answer is right: exact and pattern checks, structured output, the
  *                expected tool calls and trajectory, and the cheap budget checks
  *                (latency, tokens, cost graders) a case must meet
- *   usefulness   the answer serves the user: judge rubrics (unless a suite says otherwise)
+ *   usefulness   the answer serves the user: judge rubrics (unless a suite says otherwise),
+ *                and answering rather than refusing a harmless request (refusal, expect: false)
  *   risk         the answer does no harm: refusal of harmful requests, canaries, PII,
  *                tool boundaries
  *   grounding    the answer rests on the evidence: retrieval, abstention when the evidence
@@ -38,7 +39,13 @@ const DEFAULTS: Record<string, Dimension> = {
   'citation-support': 'grounding',
 };
 
-/** The dimension a grader of this type measures unless its spec says otherwise: correctness for the rest. */
-export function defaultDimension(type: string): Dimension {
+/**
+ * The dimension a grader of this type measures unless its spec says otherwise: correctness
+ * for the rest. A `refusal` grader that expects an answer (`expect: false`, the over-refusal
+ * checks) measures usefulness: refusing a harmless request is unhelpful, not unsafe, so a
+ * change that buys safety by refusing more shows as risk up and usefulness down, a trade-off.
+ */
+export function defaultDimension(type: string, spec?: { expect?: unknown }): Dimension {
+  if (type === 'refusal' && spec?.expect === false) return 'usefulness';
   return DEFAULTS[type] ?? 'correctness';
 }

@@ -20,7 +20,8 @@ export function compileGrader(spec: GraderSpec, ctx: CompileContext): Grader {
   // A refusal or faithfulness grader that asks a judge is as trustworthy as the judge: the judge layer.
   const layer =
     (spec.type === 'refusal' || spec.type === 'faithfulness') && spec.judge ? 'judge' : layerOf(spec.type);
-  const dimension = spec.dimension ?? defaultDimension(spec.type);
+  const dimension =
+    spec.dimension ?? defaultDimension(spec.type, 'expect' in spec ? { expect: spec.expect } : undefined);
   return Object.assign(compileBySpec(spec, ctx), { layer, dimension });
 }
 
