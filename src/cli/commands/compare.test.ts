@@ -73,8 +73,7 @@ describe('evalgate compare: dimensions and workflows', () => {
     const r = await run('--baseline', 'trade-base.json', '--current', 'trade-head.json');
     expect(r.code).toBe(0);
     expect(r.err).toBe(
-      'evalgate: warn — assistant: trade-off needing a product decision: usefulness of summarize +40.0 pp vs grounding of rag-answer -36.7 pp\n' +
-        'evalgate: trade-off needing a product decision: usefulness of summarize +40.0 pp vs grounding of rag-answer -36.7 pp\n',
+      'evalgate: warn — assistant: trade-off needing a product decision: usefulness of summarize +40.0 pp vs grounding of rag-answer -36.7 pp\n',
     );
     expect(r.out).toContain('**Trade-off, needs a product decision:**');
     expect(r.out).toContain('### By dimension and workflow');
@@ -103,6 +102,23 @@ describe('evalgate compare: dimensions and workflows', () => {
     );
     expect(gated.code).toBe(1);
     expect(gated.err).toMatch(/^evalgate: fail — assistant: grounding regressed: 93\.3% → 56\.7%/);
+    // The trade-off is still named, on its own line.
+    expect(gated.err.split('\n')[1]).toBe(
+      'evalgate: trade-off needing a product decision: usefulness of summarize +40.0 pp vs grounding of rag-answer -36.7 pp',
+    );
+    write('quiet.yml', 'gate:\n  dimensions: { onTradeOff: info }\n');
+    const quiet = await run(
+      '--baseline',
+      'trade-base.json',
+      '--current',
+      'trade-head.json',
+      '--config',
+      'quiet.yml',
+    );
+    expect(quiet.code).toBe(0);
+    expect(quiet.err).toBe(
+      'evalgate: pass\nevalgate: trade-off needing a product decision: usefulness of summarize +40.0 pp vs grounding of rag-answer -36.7 pp\n',
+    );
   });
 
   it('leaves the trade-off line out when nothing traded', async () => {

@@ -102,8 +102,9 @@ function run(argv: string[], io: CliIO): number {
       ? ` — ${terminalText(`${top.suite ? `${top.suite}: ` : ''}${top.message}`, { oneLine: true, maxLength: 300 })}`
       : '';
   io.stderr(`evalgate: ${verdict.verdict}${why}\n`);
-  // Said apart, whatever the verdict: a trade-off is a product decision, not a number to average.
-  if (comparison.tradeOff)
+  // Said apart, whatever the verdict (unless the line above already says it): a trade-off is
+  // a product decision, not a number to average.
+  if (comparison.tradeOff && !(why && top?.code === 'trade-off'))
     io.stderr(
       `evalgate: trade-off needing a product decision: ${terminalText(comparison.tradeOff.summary, { oneLine: true, maxLength: 400 })}\n`,
     );
