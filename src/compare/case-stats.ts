@@ -68,7 +68,7 @@ export function caseStats(c: CaseResult): CaseStats {
     scores: new Map(),
     abstentions: 0,
     dimensions: new Map(),
-    workflows: workflowsOf(c.tags),
+    workflows: workflowsOf(c.tags ?? {}),
     latencies: [],
     tokensPerCall: null,
     costPerCall: null,
