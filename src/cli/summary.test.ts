@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SuiteMetrics } from '../results/types.js';
-import { advisoryGraders, renderSummaryTable } from './summary.js';
+import { advisoryGraders, renderDimensionTable, renderSummaryTable } from './summary.js';
+import { dimensionResults, workflowCases } from '../../test/kits/dimensions.js';
 
 const metrics = (over: Partial<SuiteMetrics>): SuiteMetrics => ({
   cases: 4,
@@ -80,5 +81,41 @@ describe('the run table', () => {
         cases: [{ graders: [g('contains'), g('judge', 'why')] }, { graders: [g('judge', 'why')] }],
       }),
     ).toEqual({ judge: 'why' });
+  });
+});
+
+describe('the run table by dimension and workflow', () => {
+  it('shows each dimension per suite, and per workflow when the cases carry more than one', () => {
+    const doc = dimensionResults([
+      {
+        id: 'assistant',
+        cases: [
+          ...workflowCases('summarize', 4, { correctness: 'P', usefulness: 'PPPF' }),
+          ...workflowCases('rag-answer', 5, { correctness: 'PPPPF', grounding: 'PPF' }), // P P F P P
+        ],
+      },
+      { id: 'safety', cases: workflowCases('chat', 3, { risk: 'PPF' }) },
+    ]);
+    expect(renderDimensionTable(doc)).toBe(
+      [
+        '| suite     | dimension   | workflow   | samples | pass rate |',
+        '| :-------- | :---------- | :--------- | ------: | --------: |',
+        '| assistant | correctness | all        |       9 |     88.9% |',
+        '| assistant | correctness | rag-answer |       5 |     80.0% |',
+        '| assistant | correctness | summarize  |       4 |    100.0% |',
+        '| assistant | usefulness  | all        |       4 |     75.0% |',
+        '| assistant | usefulness  | summarize  |       4 |     75.0% |',
+        '| assistant | grounding   | all        |       5 |     80.0% |',
+        '| assistant | grounding   | rag-answer |       5 |     80.0% |',
+        '| safety    | risk        |            |       3 |     66.7% |',
+      ].join('\n'),
+    );
+    // In the run table, after the suites; nothing when no verdict has a dimension.
+    const rows = doc.suites.map((s) => ({ id: s.id, tier: s.tier, metrics: s.metrics }));
+    expect(renderSummaryTable(rows, doc)).toContain('| assistant | grounding   | rag-answer |');
+    const bare = structuredClone(doc);
+    for (const s of bare.suites)
+      for (const c of s.cases) for (const x of c.samples) for (const g of x.graders) delete g.dimension;
+    expect(renderDimensionTable(bare)).toBe('');
   });
 });

@@ -1,5 +1,7 @@
 import { relative, resolve } from 'node:path';
+import { caseStats } from '../compare/case-stats.js';
 import { formatUsd } from '../compare/format.js';
+import { DIMENSIONS } from '../graders/dimensions.js';
 import { markdownTable } from 'markdown-table';
 import { terminalText } from '../report/escape.js';
 import type { Grader } from '../graders/types.js';
@@ -14,16 +16,60 @@ export interface SuiteSummaryRow {
 }
 
 /**
- * The end-of-run tables: one row per suite, then the mean score of each grader per suite.
+ * The end-of-run tables: one row per suite, then the mean score of each grader per suite,
+ * then (given the Results document) each dimension of quality per suite and workflow.
  * Markdown, so it reads in a terminal and pastes into a PR. An advisory grader (a judge
  * that may not gate yet) is marked "(advisory)" in both, with a numbered footnote saying
  * why, so a score that cannot block never reads as one that can.
  */
-export function renderSummaryTable(rows: SuiteSummaryRow[]): string {
+export function renderSummaryTable(rows: SuiteSummaryRow[], doc?: Pick<ResultsDocument, 'suites'>): string {
   const notes = new Footnotes();
   const suites = renderSuiteTable(rows, notes);
   const scores = renderScoreTable(rows, notes);
-  return [suites, scores, notes.render()].filter(Boolean).join('\n\n');
+  const dimensions = doc ? renderDimensionTable(doc) : '';
+  return [suites, scores, dimensions, notes.render()].filter(Boolean).join('\n\n');
+}
+
+/**
+ * Per suite, each dimension of quality its graders measure (graders/dimensions.ts), and
+ * each again per `workflow` tag when its cases carry more than one: the share of graded
+ * samples whose verdicts of that dimension all passed. Advisory verdicts are left out, as
+ * compare leaves them out. Empty when no verdict carries a dimension.
+ */
+export function renderDimensionTable(doc: Pick<ResultsDocument, 'suites'>): string {
+  const body: string[][] = [];
+  for (const suite of doc.suites) {
+    const stats = suite.cases.map(caseStats);
+    const workflows = [...new Set(stats.flatMap((c) => c.workflows))].sort();
+    for (const d of DIMENSIONS) {
+      const tally = (cases: typeof stats) => {
+        let passed = 0;
+        let trials = 0;
+        for (const c of cases) {
+          const t = c.dimensions.get(d);
+          if (t) {
+            passed += t.passed;
+            trials += t.trials;
+          }
+        }
+        return { passed, trials };
+      };
+      const all = tally(stats);
+      if (all.trials === 0) continue;
+      const row = (workflow: string, t: { passed: number; trials: number }) =>
+        body.push([cell(suite.id), d, workflow, String(t.trials), percent(t.passed / t.trials)]);
+      row(workflows.length > 1 ? 'all' : '', all);
+      if (workflows.length > 1)
+        for (const w of workflows) {
+          const t = tally(stats.filter((c) => c.workflows.includes(w)));
+          if (t.trials) row(cell(w), t);
+        }
+    }
+  }
+  if (body.length === 0) return '';
+  return markdownTable([['suite', 'dimension', 'workflow', 'samples', 'pass rate'], ...body], {
+    align: ['l', 'l', 'l', 'r', 'r'],
+  });
 }
 
 function renderSuiteTable(rows: SuiteSummaryRow[], notes: Footnotes): string {

@@ -1,10 +1,13 @@
+import type { Dimension } from '../graders/dimensions.js';
+import { classifyRefusal } from '../graders/refusal.js';
 import type { CaseResult, SampleResult } from '../results/types.js';
 import type { CaseFailure, CaseOutcome, CaseTransition } from './types.js';
 
 /**
  * Each case of a Results document reduced once to what the comparison reads: sample counts
- * by status, refusals, per-grader score sums, latencies, tokens and cost per call, and the
- * first failure (clipped) for the report.
+ * by status, refusals and abstentions, per-grader score sums, per-dimension passes, its
+ * workflows, latencies, tokens, cost and tool calls per call, and the first failure
+ * (clipped) for the report.
  */
 
 /** Raw text kept per failing case in the document; the report truncates further. */
@@ -31,9 +34,22 @@ export interface CaseStats {
   refusalKnown: number;
   /** Per grader: sum and count of scores over answered samples where the grader decided. */
   scores: Map<string, { sum: number; n: number; continuous: boolean; advisory: boolean }>;
+  /** Graded samples the refusal detector read as abstentions ("I don't know"), of refusalKnown. */
+  abstentions: number;
+  /**
+   * Per dimension (graders/dimensions.ts): graded samples with a decided, non-advisory
+   * verdict of that dimension (`trials`), and those whose verdicts of it all passed.
+   */
+  dimensions: Map<Dimension, { passed: number; trials: number }>;
+  /** The case's `workflow` tag values (none when untagged). */
+  workflows: string[];
   latencies: number[];
   tokensPerCall: number | null;
   costPerCall: number | null;
+  /** Mean tool calls per answered sample (0 for an answer without any); null when none answered. */
+  toolCallsPerCall: number | null;
+  /** Some answered sample made a tool call: the suite's agent usage is worth a row. */
+  madeToolCalls: boolean;
   failure?: CaseFailure;
 }
 
@@ -50,10 +66,17 @@ export function caseStats(c: CaseResult): CaseStats {
     refusals: 0,
     refusalKnown: 0,
     scores: new Map(),
+    abstentions: 0,
+    dimensions: new Map(),
+    workflows: workflowsOf(c.tags ?? {}),
     latencies: [],
     tokensPerCall: null,
     costPerCall: null,
+    toolCallsPerCall: null,
+    madeToolCalls: false,
   };
+  let toolCalls = 0;
+  let answered = 0;
   let tokenSum = 0;
   let tokenCount = 0;
   let costSum = 0;
@@ -80,7 +103,13 @@ export function caseStats(c: CaseResult): CaseStats {
     if (typeof sample.refusal === 'boolean') {
       s.refusalKnown++;
       if (sample.refusal) s.refusals++;
+      if (abstained(sample)) s.abstentions++;
     }
+    answered++;
+    const calls = sample.output?.toolCalls?.length ?? 0;
+    toolCalls += calls;
+    if (calls > 0) s.madeToolCalls = true;
+    tallyDimensions(s.dimensions, sample);
     for (let j = 0; j < sample.graders.length; j++) {
       const g = sample.graders[j]!;
       // An excluded verdict (the grader does not apply to this case) has no score to pair.
@@ -95,11 +124,47 @@ export function caseStats(c: CaseResult): CaseStats {
   }
   s.tokensPerCall = tokenCount ? tokenSum / tokenCount : null;
   s.costPerCall = costCount ? costSum / costCount : null;
+  s.toolCallsPerCall = answered ? toolCalls / answered : null;
   if (c.status !== 'pass') {
     const failure = failureOf(c.samples);
     if (failure) s.failure = failure;
   }
   return s;
+}
+
+/** The values of a case's `workflow` tag. */
+function workflowsOf(tags: CaseResult['tags']): string[] {
+  const w = tags.workflow;
+  return (Array.isArray(w) ? w : w === undefined ? [] : [w]).filter((x) => x !== '');
+}
+
+/**
+ * Whether a graded sample abstained: recorded by the run; for a document from before it was
+ * recorded, read again from a refusal's output (kept in raw form) with the same detector.
+ */
+function abstained(sample: SampleResult): boolean {
+  if (sample.abstained !== undefined) return sample.abstained;
+  if (sample.refusal !== true || typeof sample.output?.output !== 'string') return false;
+  return classifyRefusal(sample.output.output) === 'abstention';
+}
+
+/**
+ * One graded sample's verdicts by dimension: a dimension counts once per sample, passing
+ * when every decided verdict of it passed. Errors, verdicts that do not apply (`excluded`)
+ * and advisory ones (an uncalibrated judge: it never blocks) are left out.
+ */
+function tallyDimensions(into: CaseStats['dimensions'], sample: SampleResult): void {
+  const seen = new Map<Dimension, boolean>();
+  for (const g of sample.graders) {
+    if (!g.dimension || g.error || g.excluded || g.advisory) continue;
+    seen.set(g.dimension, (seen.get(g.dimension) ?? true) && g.pass);
+  }
+  for (const [d, pass] of seen) {
+    const t = into.get(d) ?? { passed: 0, trials: 0 };
+    t.trials++;
+    if (pass) t.passed++;
+    into.set(d, t);
+  }
 }
 
 function failureOf(samples: SampleResult[]): CaseFailure | undefined {

@@ -6,6 +6,7 @@ import {
   WILCOXON_EXACT_MAX_N,
   type CompareContext,
 } from './settings.js';
+import { findTradeOff } from './breakdown.js';
 import { compareSuite } from './suite.js';
 import {
   COMPARISON_SCHEMA_VERSION,
@@ -34,8 +35,9 @@ export { adjustWithinSuites, judgeMetric, resolveThresholds } from './verdict.js
  * The steps, each in its own file:
  *   case-stats.ts  each case reduced once to counts, scores, latencies, tokens and cost
  *   pairing.ts     which cases pair with the baseline, and why a suite has nothing to pair
- *   suite.ts       per suite: status, transitions, layers, and the two below
+ *   suite.ts       per suite: status, transitions, layers, and the three below
  *   metrics.ts     the per-metric tests on the paired cases
+ *   breakdown.ts   each dimension of quality, per workflow, tested per cell; trade-offs
  *   usage.ts       each arm's rates; latency, tokens and cost and their increase tests
  *   verdict.ts     Holm's correction within each suite, then each metric's verdict
  *   compare.ts     this function: the document assembled, with what changed between runs
@@ -49,8 +51,12 @@ export { adjustWithinSuites, judgeMetric, resolveThresholds } from './verdict.js
  *    Wilcoxon signed-rank test on per-case fractions and a paired bootstrap interval;
  *  - `score:<grader>` for graders whose scores are not all 0/1: Wilcoxon on per-case mean
  *    scores and a paired bootstrap interval (binary scores would repeat the pass rate);
- *  - latency, tokens and cost as distributions, with a bootstrap lower bound of each one's
- *    increase for the budgets (stats/increase.ts).
+ *  - latency, tokens, cost and tool calls as distributions, with a bootstrap lower bound of
+ *    each one's increase for the budgets (stats/increase.ts), and the abstention rate, whose
+ *    drop is tested as well as its rise;
+ *  - each dimension of quality, over all paired cases and per workflow, tested per cell in
+ *    its own Holm family (breakdown.ts); a cell improved and another regressed is a
+ *    trade-off, named on the document (`tradeOff`).
  * Holm's correction then runs within each suite (see `adjustWithinSuites`), and each
  * metric gets its verdict.
  */
@@ -79,6 +85,7 @@ export function compare(
   for (const suite of suites) suite.tested = tested.get(suite.id) ?? 0;
 
   const days = ageInDays(baseline.run.finishedAt, current.run.finishedAt);
+  const tradeOff = findTradeOff(suites);
   return {
     schemaVersion: COMPARISON_SCHEMA_VERSION,
     baseline: runRef(baseline),
@@ -103,6 +110,7 @@ export function compare(
         cases: s.cases.length,
         blockers: s.cases.filter((c) => c.blocker).map((c) => c.id),
       })),
+    ...(tradeOff && { tradeOff }),
   };
 }
 

@@ -16,7 +16,7 @@ import { resolveThresholds } from './verdict.js';
  * when the suite cannot be paired. Verdicts come later (verdict.ts), after Holm's correction.
  */
 
-interface MetricSpec {
+export interface MetricSpec {
   metric: MetricId;
   label: string;
   direction: MetricComparison['direction'];
@@ -73,7 +73,7 @@ function metricSpecs(all: CaseStats[]): MetricSpec[] {
   return specs;
 }
 
-function caseValue(spec: MetricSpec, c: CaseStats): number | null {
+export function caseValue(spec: MetricSpec, c: CaseStats): number | null {
   if (spec.value) return spec.value(c);
   const n = spec.trials!(c);
   return n > 0 ? spec.successes!(c) / n : null;
@@ -87,15 +87,32 @@ function caseValue(spec: MetricSpec, c: CaseStats): number | null {
 export function pairedMetrics(ctx: CompareContext, suite: string, pairs: CasePair[]): MetricComparison[] {
   const specs = metricSpecs(pairs.flatMap((p) => [p.base, p.cur]));
   return specs.map((spec) => {
-    const t = resolveThresholds(ctx.thresholds, suite, spec.metric);
-    const m = blankMetric(spec, t);
-    const table = spec.trials ? singleSampleTable(spec, pairs) : null;
-    const informative = table
-      ? mcnemarTest(m, table, t.alpha)
-      : perCaseTest(ctx, suite, spec, pairs, m, t.alpha);
-    if (informative !== null) ctx.tested.push({ suite, metric: m, informative });
-    return m;
+    const { metric, informative } = testMetric(ctx, suite, spec, pairs);
+    if (informative !== null) ctx.tested.push({ suite, metric, informative });
+    return metric;
   });
+}
+
+/**
+ * One metric tested on paired cases, not yet judged (its Holm family adjusts `pAdjusted`
+ * and `judgeMetric` gives the verdict): `informative` is how many pairs can move the test,
+ * null when no case has a value in both runs. `stream` names the bootstrap's random stream
+ * (default the metric id), so two tests of one metric in a suite draw independently.
+ */
+export function testMetric(
+  ctx: CompareContext,
+  suite: string,
+  spec: MetricSpec,
+  pairs: CasePair[],
+  stream: string = spec.metric,
+): { metric: MetricComparison; informative: number | null } {
+  const t = resolveThresholds(ctx.thresholds, suite, spec.metric);
+  const m = blankMetric(spec, t);
+  const table = spec.trials ? singleSampleTable(spec, pairs) : null;
+  const informative = table
+    ? mcnemarTest(m, table, t.alpha)
+    : perCaseTest(ctx, suite, spec, pairs, m, t.alpha, stream);
+  return { metric: m, informative };
 }
 
 /**
@@ -137,6 +154,7 @@ function perCaseTest(
   pairs: CasePair[],
   m: MetricComparison,
   alpha: number,
+  stream: string,
 ): number | null {
   const base: number[] = [];
   const diffs: number[] = [];
@@ -154,7 +172,7 @@ function perCaseTest(
     return null;
   }
   const w = wilcoxonSignedRank(diffs, { exactMaxN: WILCOXON_EXACT_MAX_N });
-  const rng = createRng(`${ctx.seed}:${suite}:${spec.metric}`);
+  const rng = createRng(`${ctx.seed}:${suite}:${stream}`);
   const interval = pairedBootstrapMeanInterval(diffs, { alpha, resamples: ctx.resamples, rng });
   Object.assign(m, {
     n: diffs.length,
@@ -229,7 +247,7 @@ export function descriptiveMetrics(
   });
 }
 
-function blankMetric(spec: MetricSpec, t: MetricThresholds): MetricComparison {
+export function blankMetric(spec: MetricSpec, t: MetricThresholds): MetricComparison {
   return {
     ...(spec.advisory && { advisory: true }),
     metric: spec.metric,

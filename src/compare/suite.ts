@@ -1,4 +1,5 @@
 import type { CaseResult, ResultsDocument, SuiteResult } from '../results/types.js';
+import { dimensionBreakdown } from './breakdown.js';
 import { caseStats, change, outcome, type CasePair, type CaseStats } from './case-stats.js';
 import { plural } from './format.js';
 import { descriptiveMetrics, pairedMetrics } from './metrics.js';
@@ -10,7 +11,8 @@ import { armRates, usage } from './usage.js';
 /**
  * One suite of the current run against its baseline: its cases paired (pairing.ts), its
  * status and the reasons for it, every case's transition, its metrics (tested when the
- * suite is comparable, side by side otherwise), its layers and its usage.
+ * suite is comparable, side by side otherwise), its layers, its dimensions and workflows
+ * (breakdown.ts) and its usage.
  */
 export function compareSuite(
   ctx: CompareContext,
@@ -69,6 +71,7 @@ export function compareSuite(
     tested: 0,
     advisoryGraders: advisoryGraders(cur),
     layers: layerComparison(base?.cases ?? [], cur.cases, new Set(pairs.map((p) => p.cur.id))),
+    dimensions: comparable ? dimensionBreakdown(ctx, cur.id, pairs) : [],
     overall: { baseline: base ? armRates(baseStats) : null, current: armRates(curStats) },
     usage: usage(ctx, cur.id, comparable ? pairs : null, base ? usageBase : [], usageCur),
   };

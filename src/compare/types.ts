@@ -5,6 +5,7 @@
  *
  * Bump COMPARISON_SCHEMA_VERSION on any change a reader could notice.
  */
+import type { Dimension } from '../graders/dimensions.js';
 import type { SampleStatus } from '../results/types.js';
 import type { IncreaseBounds } from './stats/increase.js';
 
@@ -12,8 +13,11 @@ export type { IncreaseBounds } from './stats/increase.js';
 
 export const COMPARISON_SCHEMA_VERSION = 2;
 
-/** `passRate`, `errorRate`, `refusalRate`, or `score:<grader>` for a grader with continuous scores. */
-export type MetricId = 'passRate' | 'errorRate' | 'refusalRate' | `score:${string}`;
+/**
+ * `passRate`, `errorRate`, `refusalRate`, `score:<grader>` for a grader with continuous
+ * scores, or `dimension:<dimension>` for a cell of the dimension breakdown (breakdown.ts).
+ */
+export type MetricId = 'passRate' | 'errorRate' | 'refusalRate' | `score:${string}` | `dimension:${string}`;
 
 export type MetricVerdict = 'improved' | 'unchanged' | 'regressed' | 'inconclusive' | 'not-comparable';
 
@@ -49,6 +53,8 @@ export interface ThresholdSettings {
     string,
     { alpha?: number; minEffect?: number; metrics?: Record<string, { alpha?: number; minEffect?: number }> }
   >;
+  /** The dimension breakdown: a cell with fewer paired cases than `minCases` is shown, not tested. */
+  dimensions?: { minCases?: number };
 }
 
 export interface CompareOptions {
@@ -94,6 +100,36 @@ export interface ComparisonDocument {
   suites: SuiteComparison[];
   /** Suites in the baseline that the current run did not run. */
   removedSuites: RemovedSuite[];
+  /**
+   * Present when the change trades one dimension or workflow against another: at least one
+   * cell of the breakdown (`SuiteComparison.dimensions`, any suite) improved and another
+   * regressed, each significantly. A product decision, not a move to average away.
+   */
+  tradeOff?: TradeOff;
+}
+
+/**
+ * A change that made one cell better and another worse. `improved` and `regressed` name
+ * the cells (the most specific: a workflow's cell rather than its dimension's overall one
+ * when both moved the same way), each with its baseline, current value and change.
+ */
+export interface TradeOff {
+  improved: CellRef[];
+  regressed: CellRef[];
+  /** One line, for the CLI and the gate: "summarize correctness +30.0 pp vs rag-answer grounding -26.7 pp". Escape before rendering. */
+  summary: string;
+}
+
+export interface CellRef {
+  suite: string;
+  dimension: Dimension;
+  /** null: every case of the suite. */
+  workflow: string | null;
+  n: number;
+  baseline: number | null;
+  current: number | null;
+  delta: number | null;
+  pAdjusted: number | null;
 }
 
 export interface RemovedSuite {
@@ -150,6 +186,14 @@ export interface SuiteComparison {
   advisoryGraders?: string[];
   /** Which layer of evaluation moved (empty when verdicts carry no layer). */
   layers?: LayerComparison[];
+  /**
+   * Each dimension of quality (correctness, usefulness, risk, grounding) over the paired
+   * cases, then, when the cases carry more than one `workflow` tag, each dimension per
+   * workflow: the share of graded samples whose verdicts of that dimension all passed,
+   * tested like the pass rate where the cell has enough cases (breakdown.ts). Empty when
+   * verdicts carry no dimension or the suite is not comparable.
+   */
+  dimensions?: DimensionCell[];
   /** Over every case of each run, paired or not: what the gate's error threshold reads. */
   overall: { baseline: ArmRates | null; current: ArmRates };
   usage: UsageComparison;
@@ -165,6 +209,18 @@ export interface SuiteComparison {
 export interface UnpairedCase {
   id: string;
   why: 'new' | 'changed';
+}
+
+/**
+ * One cell of the dimension breakdown: a MetricComparison (metric `dimension:<d>`, its own
+ * Holm family per suite) with where it sits. A cell with fewer paired cases than the
+ * minimum is not tested: `tooFewCases`, verdict inconclusive, values shown.
+ */
+export interface DimensionCell extends MetricComparison {
+  dimension: Dimension;
+  /** null: every paired case of the suite; otherwise the cases tagged with this workflow. */
+  workflow: string | null;
+  tooFewCases?: boolean;
 }
 
 /** One layer of evaluation over the paired cases: share of decided verdicts that passed. */
@@ -313,4 +369,16 @@ export interface UsageComparison {
   latencyMs: UsageMetric;
   tokensPerCase: UsageMetric;
   costPerCase: UsageMetric;
+  /**
+   * Tool calls per case (the mean over its answered samples, 0 for an answer with none),
+   * tested like tokens; absent when no answered sample in either run made a tool call.
+   */
+  toolCallsPerCase?: UsageMetric;
+  /**
+   * Abstention rate: per case, the share of its graded samples the refusal detector read as
+   * an abstention ("I don't know", "the documents don't say"); the statistic is the mean
+   * over cases. `increase` tests a rise, `decrease` a drop (the same bootstrap with the arms
+   * swapped: its `increase` is baseline − current). Absent when the detector read nothing.
+   */
+  abstentionRate?: UsageMetric & { decrease: IncreaseBounds | null };
 }

@@ -12,6 +12,7 @@ import {
   type IncreaseBounds,
   type MetricComparison,
   type SuiteComparison,
+  type TradeOff,
 } from '../compare/types.js';
 import {
   BUDGET_KEYS,
@@ -62,7 +63,12 @@ const VERDICT_OF: Record<ReasonLevel, GateVerdict> = {
  *  - Cases a comparable suite could not pair (`unpaired`: new, or edited since the
  *    baseline) are named at the `onInconclusive` level for a trusted suite.
  *  - Monitoring suites never block: at most warn.
- *  - Budgets relative to the baseline and absolute: warn, or fail where configured.
+ *  - A dimension of quality gates where the policy says so (`dimension:risk: { block: true }`):
+ *    each of its cells (overall, and per workflow) as a grader score would.
+ *  - A trade-off (one cell of the dimension/workflow breakdown improved, another regressed)
+ *    is a product decision: `dimensions.onTradeOff` (warn).
+ *  - Budgets relative to the baseline and absolute: warn, or fail where configured; the
+ *    abstention rate's budget also trips on a drop.
  *  - Infrastructure errors: a trusted suite whose errored share of samples is above
  *    `errors.maxRate`, or an interrupted run, gives `error` — the run says nothing, so the
  *    gate fails closed.
@@ -102,6 +108,7 @@ export function gate(comparison: ComparisonDocument, policy: GatePolicy = defaul
     add('info', 'fingerprint-changed', `changed since the baseline: ${comparison.changes.join('; ')}`);
 
   for (const suite of comparison.suites) gateSuite(suite, policy, add);
+  if (comparison.tradeOff) gateTradeOff(comparison, comparison.tradeOff, policy, add);
 
   for (const removed of comparison.removedSuites) {
     const blockers = removed.blockers.length
@@ -179,6 +186,11 @@ function gateSuite(suite: SuiteComparison, policy: GatePolicy, add: Add): void {
   } else {
     for (const m of suite.metrics)
       gateMetric(suite, m, trusted && metricBlocks(policy, suite.id, m), onInconclusive, add);
+    // A dimension gates only where the policy says so (`dimension:risk: { block: true }`):
+    // each of its cells, overall and per workflow, as a grader score would.
+    for (const cell of suite.dimensions ?? [])
+      if (trusted && isBlocking(policy, suite.id, cell.metric))
+        gateMetric(suite, cell, true, onInconclusive, add);
     const unpaired = suite.unpaired ?? [];
     if (unpaired.length) {
       const names = unpaired.slice(0, UNPAIRED_NAMED).map((u) => `${u.id} (${u.why})`);
@@ -330,8 +342,11 @@ export function isInconclusiveRegression(m: MetricComparison): boolean {
   return worse > m.minEffect;
 }
 
-/** Pass rate and grader scores block by default; error and refusal rates are watched by budgets. */
-/** Whether this metric of this suite can fail the gate: never for an advisory grader's score. */
+/**
+ * Whether this metric of this suite can fail the gate: never for an advisory grader's score.
+ * Pass rate and grader scores block by default; error and refusal rates are watched by
+ * budgets; a dimension's cells (`dimension:<d>`) block only when the policy says so.
+ */
 export function metricBlocks(
   policy: GatePolicy,
   suite: string,
@@ -341,7 +356,8 @@ export function metricBlocks(
 }
 
 export function isBlocking(policy: GatePolicy, suite: string, metric: string): boolean {
-  const scoreWildcard = metric.startsWith('score:') ? 'score:*' : undefined;
+  const prefix = /^(score|dimension):/.exec(metric)?.[1];
+  const scoreWildcard = prefix ? `${prefix}:*` : undefined;
   const sm = policy.suites[suite]?.metrics;
   const explicit =
     sm?.[metric]?.block ??
@@ -349,6 +365,25 @@ export function isBlocking(policy: GatePolicy, suite: string, metric: string): b
     policy.metrics[metric]?.block ??
     (scoreWildcard ? policy.metrics[scoreWildcard]?.block : undefined);
   return explicit ?? (metric === 'passRate' || metric.startsWith('score:'));
+}
+
+/**
+ * A trade-off (compare/breakdown.ts: a cell of the breakdown improved and another
+ * regressed, each significantly) is a product decision, said as one: at
+ * `dimensions.onTradeOff` (warn by default). It can fail the gate only when a trusted suite
+ * is among its cells; monitoring suites never block.
+ */
+function gateTradeOff(c: ComparisonDocument, t: TradeOff, policy: GatePolicy, add: Add): void {
+  const cells = [...t.improved, ...t.regressed];
+  const suites = [...new Set(cells.map((x) => x.suite))];
+  const trusted = suites.some((id) => c.suites.find((s) => s.id === id)?.tier === 'trusted');
+  const wanted = policy.dimensions.onTradeOff;
+  add(
+    wanted === 'fail' && !trusted ? 'warn' : wanted,
+    'trade-off',
+    `trade-off needing a product decision: ${t.summary}`,
+    suites.length === 1 ? { suite: suites[0]! } : {},
+  );
 }
 
 // ---------------------------------------------------------------- budgets
@@ -359,6 +394,8 @@ const BUDGET_LABEL: Record<BudgetKey, string> = {
   tokensPerCase: 'tokens per case',
   errorRate: 'error rate',
   refusalRate: 'refusal rate',
+  toolCallsPerCase: 'tool calls per case',
+  abstentionRate: 'abstention rate',
 };
 
 function budgetValues(
@@ -392,6 +429,16 @@ function budgetValues(
         baseline: metric('refusalRate')?.baseline ?? null,
         current: metric('refusalRate')?.current ?? null,
       };
+    case 'toolCallsPerCase':
+      return {
+        baseline: suite.usage.toolCallsPerCase?.baseline?.mean ?? null,
+        current: suite.usage.toolCallsPerCase?.current?.mean ?? null,
+      };
+    case 'abstentionRate':
+      return {
+        baseline: suite.usage.abstentionRate?.baseline?.mean ?? null,
+        current: suite.usage.abstentionRate?.current?.mean ?? null,
+      };
   }
 }
 
@@ -423,6 +470,9 @@ function gateBudget(
   const at = { suite: suite.id, metric: key };
   const show = (v: number) => formatBudgetValue(key, v);
   const tested = usageIncrease(suite, key);
+  const drop = key === 'abstentionRate' ? (suite.usage.abstentionRate?.decrease ?? null) : null;
+  if (drop && budget.maxDecreasePct != null)
+    gateTestedBudget(key, budget.maxDecreasePct, budget.minAbsoluteIncrease, drop, level, at, add, 'drop');
   if (tested !== undefined) {
     if (tested !== null && budget.maxIncreasePct !== null)
       gateTestedBudget(key, budget.maxIncreasePct, budget.minAbsoluteIncrease, tested, level, at, add);
@@ -458,6 +508,10 @@ function usageIncrease(suite: SuiteComparison, key: BudgetKey): IncreaseBounds |
       return suite.usage.tokensPerCase.increase;
     case 'costPerCase':
       return suite.usage.costPerCase.increase;
+    case 'toolCallsPerCase':
+      return suite.usage.toolCallsPerCase?.increase ?? null;
+    case 'abstentionRate':
+      return suite.usage.abstentionRate?.increase ?? null;
     default:
       return undefined;
   }
@@ -471,20 +525,28 @@ function gateTestedBudget(
   level: ReasonLevel,
   at: { suite: string; metric: string },
   add: Add,
+  way: 'rise' | 'drop' = 'rise',
 ): void {
   const pointOver =
     t.increase > 0 && t.increase >= minAbs && (t.increasePct === null || t.increasePct > maxIncreasePct);
   if (!pointOver) return;
   const confirmed = t.lower > 0 && t.lower >= minAbs && t.lowerPct > maxIncreasePct;
   const show = (v: number) => formatBudgetValue(key, v);
-  const signed = (v: number) => `${v < 0 ? '-' : '+'}${show(Math.abs(v))}`;
-  const by = t.increasePct === null ? 'rose from 0' : `rose ${t.increasePct.toFixed(1)}%`;
+  // A drop's bounds are of baseline − current: shown as the fall they are.
+  const sign = way === 'drop' ? -1 : 1;
+  const signed = (v: number) => `${sign * v < 0 ? '-' : '+'}${show(Math.abs(v))}`;
+  const by =
+    t.increasePct === null
+      ? 'rose from 0'
+      : `${way === 'drop' ? 'fell' : 'rose'} ${t.increasePct.toFixed(1)}%`;
   const conf = (x: number) => `${+(x * 100).toFixed(2)}%`;
   const atLeast = Number.isFinite(t.lowerPct)
-    ? `${t.lowerPct >= 0 ? '+' : ''}${t.lowerPct.toFixed(1)}%`
+    ? `${sign * t.lowerPct >= 0 ? '+' : '-'}${Math.abs(t.lowerPct).toFixed(1)}%`
     : 'from 0';
-  const interval = `${conf(1 - 2 * t.alpha)} CI ${signed(t.lower)} to ${signed(t.upper)}; at ${conf(1 - t.alpha)} confidence at least ${signed(t.lower)}, ${atLeast}`;
-  const limit = `+${maxIncreasePct}% and ${minAbs > 0 ? `+${show(minAbs)}` : 'any rise'}`;
+  const [from, to] = way === 'drop' ? [t.upper, t.lower] : [t.lower, t.upper];
+  const interval = `${conf(1 - 2 * t.alpha)} CI ${signed(from)} to ${signed(to)}; at ${conf(1 - t.alpha)} confidence at least ${signed(t.lower)}, ${atLeast}`;
+  const s = way === 'drop' ? '-' : '+';
+  const limit = `${s}${maxIncreasePct}% and ${minAbs > 0 ? `${s}${show(minAbs)}` : `any ${way}`}`;
   const what = `${BUDGET_LABEL[key]} ${by}, ${show(t.baseline)} → ${show(t.current)} (${signed(t.increase)}; ${interval})`;
   if (confirmed) add(level, 'budget-relative', `${what}: over the budget of ${limit}`, at);
   else
@@ -504,6 +566,8 @@ function formatBudgetValue(key: BudgetKey, v: number): string {
       return formatUsd(v);
     case 'tokensPerCase':
       return `${Math.round(v)} tokens`;
+    case 'toolCallsPerCase':
+      return `${v.toFixed(2)} calls`;
     default:
       return pct(v);
   }

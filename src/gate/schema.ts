@@ -13,11 +13,15 @@ import { z } from 'zod';
  *   metrics:
  *     "score:faithfulness": { minEffect: 0.05 }
  *     refusalRate: { block: true }
+ *     "dimension:risk": { block: true }  # risk never regresses, overall or in any workflow
  *   suites:
  *     checkout: { alpha: 0.01, minEffect: 0.05, onInconclusive: fail }
  *   budgets:                # relative ones are bootstrap-tested; see `budget` below
  *     latencyP95: { maxIncreasePct: 25, minAbsoluteIncrease: 50, max: 4000, action: warn }
  *     costPerCase: { maxIncreasePct: 20, action: fail }
+ *     abstentionRate: { maxDecreasePct: 50 }           # a drop in "I don't know" is a change too
+ *     toolCallsPerCase: { maxIncreasePct: 50, action: fail }
+ *   dimensions: { minCases: 10, onTradeOff: warn }
  *   errors: { maxRate: 0.1 }
  *   resample: { callBudget: 60, samplesPerArm: 3 }  # settle inconclusive regressions (off by default)
  *   sampling: { mode: sequential, maxSamples: 3, callBudget: 1.5 }  # more samples only where unsettled
@@ -64,8 +68,26 @@ function budget(defaults: { maxIncreasePct: number | null; minAbsoluteIncrease: 
     .prefault({});
 }
 
+/**
+ * The abstention rate's budget: a drop matters as much as a rise (a model that stops saying
+ * "I don't know" answers questions it cannot). `maxDecreasePct` trips when the rate falls
+ * by more than that % of the baseline and by at least `minAbsoluteIncrease` (the floor, either
+ * way); a rise is the refusal rate's budget unless `maxIncreasePct` is set here too.
+ */
+const abstentionBudget = z
+  .strictObject({
+    maxIncreasePct: z.number().min(0).nullable().default(null),
+    maxDecreasePct: z.number().min(0).max(100).nullable().default(50),
+    minAbsoluteIncrease: z.number().min(0).default(0.02),
+    max: z.number().min(0).nullable().default(null),
+    action: action.default('warn'),
+  })
+  .prefault({});
+
 const BudgetOverrideSchema = z.strictObject({
   maxIncreasePct: z.number().min(0).nullable().optional(),
+  /** abstentionRate only: the largest drop allowed, % of the baseline. */
+  maxDecreasePct: z.number().min(0).max(100).nullable().optional(),
   minAbsoluteIncrease: z.number().min(0).optional(),
   max: z.number().min(0).nullable().optional(),
   action: action.optional(),
@@ -78,6 +100,8 @@ export const BUDGET_KEYS = [
   'tokensPerCase',
   'errorRate',
   'refusalRate',
+  'toolCallsPerCase',
+  'abstentionRate',
 ] as const;
 export type BudgetKey = (typeof BUDGET_KEYS)[number];
 
@@ -96,10 +120,18 @@ export const BudgetsSchema = z
     /** Share of samples that errored; rates are noisy near 0, hence the 2-point floor. */
     errorRate: budget({ maxIncreasePct: 50, minAbsoluteIncrease: 0.02 }),
     refusalRate: budget({ maxIncreasePct: 25, minAbsoluteIncrease: 0.02 }),
+    /**
+     * Mean tool calls of one call of a case, bootstrap-tested like tokens: an agent that
+     * keeps its answers but doubles its tool churn has changed cost, latency and exposure.
+     * Under half a call per case more is noise.
+     */
+    toolCallsPerCase: budget({ maxIncreasePct: 50, minAbsoluteIncrease: 0.5 }),
+    /** Share of graded samples that abstain; its drop is budgeted, bootstrap-tested. */
+    abstentionRate: abstentionBudget,
   })
   .prefault({});
 export type Budgets = z.output<typeof BudgetsSchema>;
-export type Budget = Budgets[BudgetKey];
+export type Budget = Omit<Budgets['latencyP95'], never> & { maxDecreasePct?: number | null };
 
 /**
  * What a trusted suite does when it has a baseline but not one case could be paired (no
@@ -156,7 +188,11 @@ export const GatePolicySchema = z
      */
     alpha: alpha.default(0.05),
     minEffect: minEffect.default(0.02),
-    /** Per metric id: `passRate`, `errorRate`, `refusalRate`, `score:<grader>`, or `score:*` for every grader score. */
+    /**
+     * Per metric id: `passRate`, `errorRate`, `refusalRate`, `score:<grader>`, `score:*` for
+     * every grader score, `dimension:<correctness|usefulness|risk|grounding>` or
+     * `dimension:*` for the breakdown's cells (they block only with `block: true`).
+     */
     metrics: z.record(z.string(), MetricPolicySchema).default({}),
     onInconclusive: InconclusivePolicySchema.default('neutral'),
     onNothingComparable: NothingComparablePolicySchema.default('fail'),
@@ -199,6 +235,19 @@ export const GatePolicySchema = z
       })
       .prefault({}),
     budgets: BudgetsSchema,
+    /**
+     * The breakdown by dimension and workflow (compare/breakdown.ts). A cell with fewer
+     * paired cases than `minCases` is shown but not tested. A trade-off (one cell improved,
+     * another regressed, each significantly) needs a product decision: `onTradeOff` says
+     * how loudly (warn by default; fail needs a trusted suite among the cells, info only notes it).
+     * Gating on a dimension is a metric rule: `metrics: { "dimension:risk": { block: true } }`.
+     */
+    dimensions: z
+      .strictObject({
+        minCases: z.number().int().min(2).default(10),
+        onTradeOff: z.enum(['info', 'warn', 'fail']).default('warn'),
+      })
+      .prefault({}),
     errors: z
       .strictObject({
         /** A trusted suite whose share of errored samples is above this gets the verdict `error`: the run says nothing. */

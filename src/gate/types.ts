@@ -38,6 +38,8 @@ export type ReasonCode =
   | 'grader-advisory'
   | 'grader-errors'
   | 'infrastructure-errors'
+  /** One dimension or workflow improved and another regressed: a product decision. */
+  | 'trade-off'
   | 'budget-relative'
   | 'budget-absolute'
   /** The run's estimated cost was above `budget.maxCostUSD`: it was refused before it started. */

@@ -264,6 +264,7 @@ describe('faithfulness, judge mode', () => {
         'UNSUPPORTED: "Refunds are processed in 60 days." (advisory: not calibrated (no judge.calibration report))',
       advisory: true,
       layer: 'judge',
+      dimension: 'grounding',
     });
     const user = String(server.requests[0]!.body.messages?.[1]?.content);
     expect(user).toMatch(/<<<BEGIN REFERENCE \w+>>>\n\[refunds\] Refunds are accepted within 30 days/);

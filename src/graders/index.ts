@@ -1,6 +1,7 @@
 import type { GraderSpec } from './spec.js';
 import type { Grader } from './types.js';
 import { layerOf } from './layers.js';
+import { defaultDimension } from './dimensions.js';
 import { compileStepSuccess, compileToolBoundaries, compileTrajectory } from './agent.js';
 import { compileHardCheck } from './hard-checks.js';
 import { compileAbstention, compileRetrieval } from './rag.js';
@@ -19,7 +20,9 @@ export function compileGrader(spec: GraderSpec, ctx: CompileContext): Grader {
   // A refusal or faithfulness grader that asks a judge is as trustworthy as the judge: the judge layer.
   const layer =
     (spec.type === 'refusal' || spec.type === 'faithfulness') && spec.judge ? 'judge' : layerOf(spec.type);
-  return Object.assign(compileBySpec(spec, ctx), { layer });
+  const dimension =
+    spec.dimension ?? defaultDimension(spec.type, 'expect' in spec ? { expect: spec.expect } : undefined);
+  return Object.assign(compileBySpec(spec, ctx), { layer, dimension });
 }
 
 function compileBySpec(spec: GraderSpec, ctx: CompileContext): Grader {

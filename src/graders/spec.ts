@@ -5,15 +5,19 @@ import { CitationSupportSpecSchema, FaithfulnessSpecSchema } from './faithfulnes
 import { CanarySpecSchema, PiiSpecSchema } from './safety.js';
 import { JudgeSpecSchema } from './judge-spec.js';
 import { OpenAIEvalsMatchSpecSchema } from '../importers/openai-evals.js';
+import { dimensionField } from './dimensions.js';
 
 /**
  * Grader specs as written in suite files. Every grader accepts `not: true` (or a `not-`
- * prefix on its type) to invert it, and an optional `name` to tell two of a kind apart.
- * Values left out default to the case's `expected` where that makes sense.
+ * prefix on its type) to invert it, an optional `name` to tell two of a kind apart, and an
+ * optional `dimension` (correctness, usefulness, risk, grounding) overriding the one its type
+ * measures by default (dimensions.ts). Values left out default to the case's `expected`
+ * where that makes sense.
  */
 const base = {
   name: z.string().optional(),
   not: z.boolean().optional(),
+  ...dimensionField,
 };
 
 const textValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -96,17 +100,17 @@ export const GraderSpecSchema = z.discriminatedUnion('type', [
       .optional(),
   }),
   // RAG, agent and safety graders: their options are documented where they are defined.
-  RetrievalSpecSchema,
-  AbstentionSpecSchema,
-  FaithfulnessSpecSchema,
-  CitationSupportSpecSchema,
-  TrajectorySpecSchema,
-  ToolBoundariesSpecSchema,
-  StepSuccessSpecSchema,
-  CanarySpecSchema,
-  PiiSpecSchema,
-  JudgeSpecSchema,
-  OpenAIEvalsMatchSpecSchema,
+  RetrievalSpecSchema.extend(dimensionField),
+  AbstentionSpecSchema.extend(dimensionField),
+  FaithfulnessSpecSchema.extend(dimensionField),
+  CitationSupportSpecSchema.extend(dimensionField),
+  TrajectorySpecSchema.extend(dimensionField),
+  ToolBoundariesSpecSchema.extend(dimensionField),
+  StepSuccessSpecSchema.extend(dimensionField),
+  CanarySpecSchema.extend(dimensionField),
+  PiiSpecSchema.extend(dimensionField),
+  JudgeSpecSchema.extend(dimensionField),
+  OpenAIEvalsMatchSpecSchema.extend(dimensionField),
 ]);
 
 export type GraderSpec = z.output<typeof GraderSpecSchema>;

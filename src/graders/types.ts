@@ -1,3 +1,4 @@
+import type { Dimension } from './dimensions.js';
 import type { ContextItem, GraderVerdict, TargetOutput, TokenUsage } from '../results/types.js';
 
 /**
@@ -50,6 +51,8 @@ export interface Grader {
   readonly advisory?: string;
   /** Which layer of evaluation its verdicts belong to (set by compileGrader). */
   readonly layer?: GraderLayer;
+  /** Which dimension of quality its verdicts measure (set by compileGrader; dimensions.ts). */
+  readonly dimension?: Dimension;
   /** The grader scores against the case's `relevant` document ids: a case needs them, or `unanswerable: true`. */
   readonly requiresRelevant?: boolean;
   /** What identifies a model-backed grader's judgement (model, prompt hash, parameters), for baseline fingerprints. */

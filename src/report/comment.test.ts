@@ -5,6 +5,7 @@ import {
   hostileFixture,
   hugeFixture,
   LINKS,
+  modelTradeOff,
   nothingAffected,
   plan,
   noClearChange,
@@ -125,6 +126,39 @@ describe('renderPrComment (golden)', () => {
     expect(body).toContain(
       '**Next step:** reproduce the failing case locally:\\\n→ `npx evalgate run --suite support --filter id=refund-policy`',
     );
+  });
+
+  it('a model change that trades grounded answers for better summaries: a trade-off, not a small average move', () => {
+    const f = modelTradeOff();
+    const body = renderPrComment({ ...f, key: KEY, links: LINKS });
+    golden('comment-trade-off', body);
+    expect(structureProblems(body, { marker: commentMarker(KEY), links: LINK_URLS })).toEqual([]);
+    expect(f.verdict.verdict).toBe('warn');
+    // On the first screen, right under the why: which cells moved, each way.
+    const first = body.slice(0, body.indexOf('\n### '));
+    const lines = first.split('\n\n');
+    const why = lines.findIndex((l) => l.startsWith('**Why:**'));
+    expect(lines[why]).toMatch(
+      /^\*\*Why:\*\* the change trades one dimension or workflow against another; also `assistant`: abstention rate fell 100\.0%, 10\.0% → 0\.0% /,
+    );
+    expect(lines[why + 1]).toBe(
+      '**Trade-off, needs a product decision:** in `assistant`, usefulness of `summarize` 60.0%\u00a0→\u00a0100.0% improved while grounding of `rag-answer` 93.3%\u00a0→\u00a056.7% regressed (each significant; cells below).',
+    );
+    expect(lines[why + 2]).toMatch(/^\*\*Next step:\*\* decide whether this trade is wanted/);
+    // The cells, per dimension and workflow, with the suite's own rows above them.
+    expect(body.indexOf('### Suites')).toBeLessThan(body.indexOf('### By dimension and workflow'));
+    const table = body.split('\n');
+    const grounding = table.findIndex((l) => /^\| +\| grounding /.test(l));
+    // The workflow's cell sits under its dimension's.
+    const row = table[grounding + 1];
+    expect(row).toContain('↳\u00a0`rag-answer`');
+    expect(row).toMatch(/93\.3%\u00a0→\u00a056\.7% \| +-36\.7\u00a0pp \| 🔻\u00a0regressed +\|$/);
+    expect(body).toContain('### Latency, tokens, cost, tool calls and abstention');
+  });
+
+  it('no trade-off line when nothing traded', () => {
+    const body = renderPrComment({ ...slowSlide(), key: KEY, links: LINKS });
+    expect(body).not.toContain('Trade-off');
   });
 
   it('a slow slide: no blocker, a regressed trusted suite, its trend, baselines kept as hashes', () => {

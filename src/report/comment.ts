@@ -325,6 +325,7 @@ function largest(max: number, ok: (n: number) => boolean): number {
 // ---------------------------------------------------------------- building the sections
 
 const ORDER = [
+  'dimensions',
   'trend',
   'worse',
   'outputs',

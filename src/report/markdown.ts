@@ -8,13 +8,17 @@ import {
   plural,
   formatUsd,
 } from '../compare/format.js';
+import { cellName } from '../compare/breakdown.js';
 import type {
   CaseOutcome,
   CaseTransition,
+  CellRef,
   ComparisonDocument,
+  DimensionCell,
   MetricComparison,
   MetricVerdict,
   SuiteComparison,
+  TradeOff,
   UsageMetric,
 } from '../compare/types.js';
 import type { GateReason, GateVerdict, ReasonLevel, Verdict } from '../gate/types.js';
@@ -29,6 +33,9 @@ import { escapeMarkdown, htmlText, inlineCode, quoteText } from './escape.js';
  *                  step, an `evalgate` command that reproduces the failing case; the change
  *   tables         blocker failures, then one row per suite metric: `93.4% → 82.0%`, the
  *                  change, the verdict; intervals and Holm p-values in a footnote
+ *                  a trade-off (one dimension or workflow better, another worse) is its own
+ *                  line right under the why: a product decision, never averaged away
+ *   dimensions     each dimension of quality, per workflow, baseline → now and its verdict
  *   trend          each gated suite's pass rate over the default branch's last baselines
  *   cases          those that got worse, then for each what was expected, what the baseline
  *                  said and what it says now, folded and wrapped
@@ -156,12 +163,14 @@ export function comparisonReport(
   const c = comparison;
   const summary = [
     `**Why:** ${whyLine(c, verdict)}`,
+    ...(c.tradeOff ? [`**Trade-off, needs a product decision:** ${tradeOffLine(c.tradeOff)}`] : []),
     `**Next step:** ${nextStep(c, verdict, o.config)}`,
     `**Change:** ${changeLine(c, o.change)}`,
   ];
   const sections: (Section | undefined)[] = [
     blockerSection(c, verdict, o.maxBlockers, o.maxReason),
     suiteSection(c, o.maxSuiteRows),
+    o.essentialOnly ? undefined : dimensionSection(c, o.maxRows),
     trendSection(c),
     worseSection(c, o.maxRows, o.maxReason),
     o.essentialOnly ? undefined : outputsSection(c, verdict, o),
@@ -235,6 +244,7 @@ export function verdictParts(v: Verdict): string[] {
   const parts: string[] = [];
   if (blockers) parts.push(`${plural(blockers, 'blocker case')} failing`);
   if (regressed) parts.push(`${plural(regressed, 'metric')} regressed`);
+  if (v.reasons.some((r) => r.code === 'trade-off')) parts.push('a trade-off');
   if (v.counts.error) parts.push(plural(v.counts.error, 'error'));
   if (v.counts.inconclusive) parts.push(`${v.counts.inconclusive} inconclusive`);
   if (v.counts.warn) parts.push(plural(v.counts.warn, 'warning'));
@@ -275,6 +285,7 @@ const CAUSES: { key: string; codes: ReadonlySet<GateReason['code']> | null }[] =
     ]),
   },
   { key: 'regressed', codes: new Set(['metric-regressed']) },
+  { key: 'trade-off', codes: new Set(['trade-off']) },
   { key: 'budgets', codes: new Set(['budget-relative', 'budget-absolute']) },
   {
     key: 'comparability',
@@ -361,6 +372,9 @@ function describeCause(c: ComparisonDocument, key: string, reasons: GateReason[]
         ? `gating metric regressed: ${what}`
         : `${reasons.length} gating metrics regressed${first ? `, first ${what}` : ''}`;
     }
+    case 'trade-off':
+      // Its cells are on the next line; said once.
+      return 'the change trades one dimension or workflow against another';
     case 'inconclusive': {
       const found = findMetric(c, r);
       const what = found ? `${inlineCode(found.s.id)} ${escapeMarkdown(found.m.label)}` : where(r);
@@ -456,6 +470,9 @@ function nextStep(c: ComparisonDocument, v: Verdict, config: string | undefined)
       ? `reproduce the case that fell furthest locally:\\\n→ ${reproduceCommand(config, r.suite, worst.id)}`
       : `run the suite locally:\\\n→ ${reproduceCommand(config, r.suite)}`;
   }
+  const tradeOff = first('trade-off');
+  if (tradeOff)
+    return `decide whether this trade is wanted (cells under “By dimension and workflow”); run the suite locally:\\\n→ ${reproduceCommand(config, tradeOff.suite ?? c.tradeOff?.regressed[0]?.suite)}`;
   const budget = first('budgets');
   if (budget) return `measure it locally:\\\n→ ${reproduceCommand(config, budget.suite)}`;
   const comparability = first('comparability');
@@ -721,7 +738,83 @@ function layerSection(c: ComparisonDocument, max: number): Section | undefined {
   };
 }
 
+// ---------------------------------------------------------------- dimensions and workflows
+
+/** The cells a trade-off names, at most this many on each side; the rest are counted. */
+const TRADE_OFF_CELLS = 3;
+
+/**
+ * The trade-off, on the first screen: which cells improved and which regressed, each
+ * baseline → now. Workflow and suite names come from user files: code spans.
+ */
+export function tradeOffLine(t: TradeOff): string {
+  const suites = new Set([...t.improved, ...t.regressed].map((x) => x.suite));
+  const many = suites.size > 1;
+  const cell = (x: CellRef) => {
+    const what = `${x.dimension}${x.workflow === null ? '' : ` of ${inlineCode(x.workflow, { maxLength: 60 })}`}`;
+    const value = fromTo(formatValue('passRate', x.baseline), formatValue('passRate', x.current));
+    return `${many ? `${inlineCode(x.suite, { maxLength: 60 })} ` : ''}${what} ${value}`;
+  };
+  const list = (cells: CellRef[]) =>
+    `${cells.slice(0, TRADE_OFF_CELLS).map(cell).join(', ')}${cells.length > TRADE_OFF_CELLS ? ` and ${cells.length - TRADE_OFF_CELLS} more` : ''}`;
+  const where = many ? '' : `in ${inlineCode([...suites][0]!, { maxLength: 60 })}, `;
+  return `${where}${list(t.improved)} improved while ${list(t.regressed)} regressed (each significant; cells below).`;
+}
+
+/**
+ * Each dimension of quality, then each per workflow, for the comparable suites that have
+ * more than one cell: baseline → now, the change, the verdict (or why a cell was not
+ * tested); intervals and Holm p-values folded under it, as for the suites.
+ */
+function dimensionSection(c: ComparisonDocument, max: number): Section | undefined {
+  const rows: { suite: string; cells: string[] }[] = [];
+  const details: string[] = [];
+  for (const s of c.suites) {
+    const cells = s.status === 'comparable' ? (s.dimensions ?? []) : [];
+    if (cells.length < 2) continue;
+    cells.forEach((m, i) => {
+      rows.push({ suite: s.id, cells: cellRow(s, m, i === 0) });
+      if (!m.tooFewCases && (m.interval || m.pAdjusted !== null))
+        details.push(intervalLine(s, { ...m, label: cellName(m) }));
+    });
+  }
+  if (rows.length === 0) return undefined;
+  const body = [
+    table(
+      [
+        ['suite', `dimension${NBSP}/${NBSP}workflow`, BASE_NOW, 'change', 'verdict'],
+        ...rows.slice(0, max).map((r) => r.cells),
+      ],
+      ['l', 'l', 'r', 'r', 'l'],
+    ),
+  ];
+  const more = moreBySuite(rows.slice(max), 'dimension row');
+  if (more) body.push(more);
+  const method =
+    "<sub>Per dimension: the share of graded samples whose verdicts of that dimension all passed (a grader's `dimension:`, or its type's default). Per workflow: the cases tagged with it. A cell is tested like the pass rate when it has enough paired cases; its p-values are Holm-adjusted over the suite's cells, a family of their own. One cell improved and another regressed is a trade-off.</sub>";
+  body.push(
+    details.length
+      ? `<details><summary>Intervals and p-values</summary>\n\n${listOf(details, max)}\n\n${method}\n\n</details>`
+      : method,
+  );
+  return { key: 'dimensions', title: 'By dimension and workflow', body: body.join('\n\n') };
+}
+
+function cellRow(s: SuiteComparison, m: DimensionCell, first: boolean): string[] {
+  // A workflow's cell sits under its dimension's overall one: the arrow says whose it is.
+  const what =
+    m.workflow === null ? m.dimension : `↳${NBSP}${inlineCode(m.workflow, { table: true, maxLength: 32 })}`;
+  return [
+    first ? inlineCode(s.id, { table: true }) : '',
+    what,
+    fromTo(formatValue(m.metric, m.baseline), formatValue(m.metric, m.current)),
+    glue(formatDelta(m.metric, m.delta)),
+    m.tooFewCases ? glue(`too few cases (${m.n})`) : glue(METRIC_VERDICT[m.verdict]),
+  ];
+}
+
 function usageSection(c: ComparisonDocument, max: number): Section | undefined {
+  const agents = agentUsage(c, max);
   const rows = c.suites
     .filter((s) => s.usage.latencyMs.current || s.usage.tokensPerCase.current || s.usage.costPerCase.current)
     .map((s) => ({
@@ -733,19 +826,53 @@ function usageSection(c: ComparisonDocument, max: number): Section | undefined {
         usageCell(s.usage.costPerCase, 'mean', formatUsd),
       ],
     }));
-  if (rows.length === 0) return undefined;
+  if (rows.length === 0 && !agents) return undefined;
   const more = moreBySuite(rows.slice(max), 'suite');
+  const parts = rows.length
+    ? [
+        `${table(
+          [
+            ['suite', 'p95 latency', 'tokens per case', 'cost per case'],
+            ...rows.slice(0, max).map((r) => r.cells),
+          ],
+          ['l', 'r', 'r', 'r'],
+        )}${more ? `\n\n${more}` : ''}`,
+      ]
+    : [];
+  if (agents) parts.push(agents);
   return {
     key: 'usage',
-    title: 'Latency, tokens and cost',
-    body: `${table(
-      [
-        ['suite', 'p95 latency', 'tokens per case', 'cost per case'],
-        ...rows.slice(0, max).map((r) => r.cells),
-      ],
-      ['l', 'r', 'r', 'r'],
-    )}${more ? `\n\n${more}` : ''}`,
+    title: agents ? 'Latency, tokens, cost, tool calls and abstention' : 'Latency, tokens and cost',
+    body: parts.join('\n\n'),
   };
+}
+
+/**
+ * Tool calls per case and the abstention rate, beside quality: a change can keep every
+ * answer passing and still stop saying "I don't know", or double an agent's tool churn.
+ * Only suites where either was seen (an abstention rate of 0 in both runs says nothing).
+ */
+function agentUsage(c: ComparisonDocument, max: number): string | undefined {
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const rows = c.suites
+    .filter((s) => {
+      const a = s.usage.abstentionRate;
+      return s.usage.toolCallsPerCase || (a && ((a.baseline?.mean ?? 0) > 0 || (a.current?.mean ?? 0) > 0));
+    })
+    .map((s) => ({
+      suite: s.id,
+      cells: [
+        inlineCode(s.id, { table: true }),
+        s.usage.toolCallsPerCase ? usageCell(s.usage.toolCallsPerCase, 'mean', (v) => v.toFixed(2)) : '—',
+        s.usage.abstentionRate ? usageCell(s.usage.abstentionRate, 'mean', pct) : '—',
+      ],
+    }));
+  if (rows.length === 0) return undefined;
+  const more = moreBySuite(rows.slice(max), 'suite');
+  return `${table(
+    [['suite', 'tool calls per case', 'abstention rate'], ...rows.slice(0, max).map((r) => r.cells)],
+    ['l', 'r', 'r'],
+  )}${more ? `\n\n${more}` : ''}`;
 }
 
 function usageCell(u: UsageMetric, stat: 'p95' | 'mean', show: (v: number) => string): string {

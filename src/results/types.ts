@@ -71,6 +71,11 @@ export interface GraderVerdict {
   excluded?: boolean;
   /** hard-check | task-metric | judge | human-review: which layer of evaluation this is. */
   layer?: 'hard-check' | 'task-metric' | 'judge' | 'human-review';
+  /**
+   * correctness | usefulness | risk | grounding: the dimension of quality this verdict
+   * measures (the grader's `dimension:`, or its type's default; graders/dimensions.ts).
+   */
+  dimension?: 'correctness' | 'usefulness' | 'risk' | 'grounding';
 }
 
 export interface SampleError {
@@ -107,6 +112,11 @@ export interface SampleResult {
   cached: boolean;
   /** The deterministic refusal detector's reading of the output. */
   refusal?: boolean;
+  /**
+   * Set (true) when that refusal is an abstention: the answer says it does not know or the
+   * evidence does not say ("I don't know", "the documents don't mention it"). Absent otherwise.
+   */
+  abstained?: boolean;
 }
 
 export interface CaseResult {

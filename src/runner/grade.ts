@@ -1,6 +1,6 @@
 import type { LoadedCase } from '../config/load.js';
 import { isHumanReviewed } from '../graders/layers.js';
-import { detectRefusal } from '../graders/refusal.js';
+import { classifyRefusal } from '../graders/refusal.js';
 import type { GradeInput, Grader } from '../graders/types.js';
 import type {
   GraderVerdict,
@@ -50,8 +50,11 @@ export function gradedSample(
 ): SampleResult {
   const { output, latencyMs, tokens, cost } = input;
   let refusal: boolean | undefined;
+  let abstained = false;
   try {
-    refusal = detectRefusal(output.output);
+    const kind = classifyRefusal(output.output);
+    refusal = kind !== null;
+    abstained = kind === 'abstention';
   } catch {
     refusal = undefined;
   }
@@ -67,6 +70,7 @@ export function gradedSample(
     retries,
     cached,
     ...(refusal !== undefined && { refusal }),
+    ...(abstained && { abstained }),
   };
 }
 
@@ -146,9 +150,9 @@ function checkVerdict(g: Grader, v: GraderVerdict | undefined): GraderVerdict {
   };
 }
 
-/** A verdict says its layer; an advisory grader's verdicts say so, and why it does not block. */
+/** A verdict says its layer and dimension; an advisory grader's verdicts say so, and why it does not block. */
 function markAdvisory(g: Grader, v: GraderVerdict): GraderVerdict {
-  const out = g.layer ? { ...v, layer: g.layer } : v;
+  const out = { ...v, ...(g.layer && { layer: g.layer }), ...(g.dimension && { dimension: g.dimension }) };
   return g.advisory ? { ...out, reason: `${v.reason} (advisory: ${g.advisory})`, advisory: true } : out;
 }
 

@@ -15,6 +15,7 @@ import type { Verdict } from '../../src/gate/types.js';
 import { PlanSchema, type Plan } from '../../src/plan/types.js';
 import type { ResultsDocument } from '../../src/results/types.js';
 import type { ReportLinks } from '../../src/report/comment.js';
+import { dimensionResults, workflowCases, type DimCase } from './dimensions.js';
 
 export interface PrFixture {
   plan: Plan;
@@ -571,4 +572,63 @@ export function structureProblems(md: string, opts: { marker?: string; links?: s
   );
   if (html) problems.push(`raw HTML: ${JSON.stringify(prose.slice(html.index, html.index + 30))}`);
   return problems;
+}
+
+/**
+ * A model change that writes better summaries and worse-grounded answers, in one trusted
+ * suite of 30 summarize and 30 rag-answer cases: usefulness of summaries 18/30 → 30/30,
+ * grounding of answers 28/30 → 17/30; the suite's pass rate moves 46/60 → 47/60. The answers
+ * also stop abstaining (6 of 30 → 0) and call their search tool twice as often.
+ */
+export function modelTradeOff(): PrFixture {
+  const run = (summaries: string, grounded: string, abstain: number, calls: number, id: string) => {
+    const cases: DimCase[] = [
+      ...workflowCases('summarize', 30, { correctness: 'P', usefulness: summaries }),
+      ...workflowCases('rag-answer', 30, { correctness: 'P', grounding: grounded }).map((c, i) => ({
+        ...c,
+        abstained: i >= 30 - abstain,
+        toolCalls: calls,
+      })),
+    ];
+    const doc = dimensionResults([{ id: 'assistant', cases }], id);
+    doc.run.gitSha = id === 'base' ? REVISIONS.base.sha : REVISIONS.head.sha;
+    doc.run.components = {
+      'model:assistant': { kind: 'model', version: id === 'base' ? 'gpt-4o-mini' : 'gpt-4.1-mini' },
+    };
+    return doc;
+  };
+  const baseline = run(`${'P'.repeat(18)}${'F'.repeat(12)}`, `${'P'.repeat(28)}FF`, 6, 1, 'base');
+  const results = run('P'.repeat(30), `${'P'.repeat(17)}${'F'.repeat(13)}`, 0, 2, 'head');
+  const policy = GatePolicySchema.parse({});
+  const comparison = compare(baseline, results, { thresholds: policy });
+  const p = plan({
+    changes: [
+      {
+        component: 'model:assistant',
+        kind: 'model',
+        status: 'modified',
+        old: 'gpt-4o-mini',
+        new: 'gpt-4.1-mini',
+        files: ['models/assistant.yml'],
+      },
+    ],
+    suites: [
+      {
+        id: 'assistant',
+        target: 'app',
+        kind: 'regression',
+        file: 'suites/assistant.yml',
+        reasons: [
+          {
+            type: 'component',
+            component: 'model:assistant',
+            kind: 'model',
+            old: 'gpt-4o-mini',
+            new: 'gpt-4.1-mini',
+          },
+        ],
+      },
+    ],
+  });
+  return { plan: p, comparison, verdict: gate(comparison, policy), results };
 }

@@ -6,6 +6,7 @@ import { syntheticResults, type SyntheticCase } from '../../../test/kits/synthet
 import type { CliIO } from '../types.js';
 import { compareCommand } from './compare.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
+import { dimensionResults, workflowCases } from '../../../test/kits/dimensions.js';
 
 let dir: string;
 
@@ -53,6 +54,77 @@ beforeAll(() => {
   write('slightly.json', results(`FFFFF${'P'.repeat(195)}`));
   write('errors.json', results(`${'E'.repeat(40)}${'P'.repeat(160)}`));
   write('other-ids.json', results('P'.repeat(200), 'x'));
+  const assistant = (summaries: string, grounded: string) =>
+    dimensionResults([
+      {
+        id: 'assistant',
+        cases: [
+          ...workflowCases('summarize', 30, { correctness: 'P', usefulness: summaries }),
+          ...workflowCases('rag-answer', 30, { correctness: 'P', grounding: grounded }),
+        ],
+      },
+    ]);
+  write('trade-base.json', assistant(`${'P'.repeat(18)}${'F'.repeat(12)}`, `${'P'.repeat(28)}FF`));
+  write('trade-head.json', assistant('P'.repeat(30), `${'P'.repeat(17)}${'F'.repeat(13)}`));
+});
+
+describe('evalgate compare: dimensions and workflows', () => {
+  it('names a trade-off on stderr and in the report, not averaged into the pass rate', async () => {
+    const r = await run('--baseline', 'trade-base.json', '--current', 'trade-head.json');
+    expect(r.code).toBe(0);
+    expect(r.err).toBe(
+      'evalgate: warn — assistant: trade-off needing a product decision: usefulness of summarize +40.0 pp vs grounding of rag-answer -36.7 pp\n',
+    );
+    expect(r.out).toContain('**Trade-off, needs a product decision:**');
+    expect(r.out).toContain('### By dimension and workflow');
+  });
+
+  it('puts the cells and the trade-off in the JSON, and fails on a dimension rule', async () => {
+    const r = await run('--baseline', 'trade-base.json', '--current', 'trade-head.json', '--format', 'json');
+    const out = JSON.parse(r.out) as {
+      comparison: {
+        tradeOff: { regressed: { dimension: string; workflow: string }[] };
+        suites: { dimensions: unknown[] }[];
+      };
+    };
+    expect(out.comparison.tradeOff.regressed).toEqual([
+      expect.objectContaining({ dimension: 'grounding', workflow: 'rag-answer' }),
+    ]);
+    expect(out.comparison.suites[0]!.dimensions).toHaveLength(7);
+    write('risk.yml', 'gate:\n  metrics:\n    "dimension:grounding": { block: true }\n');
+    const gated = await run(
+      '--baseline',
+      'trade-base.json',
+      '--current',
+      'trade-head.json',
+      '--config',
+      'risk.yml',
+    );
+    expect(gated.code).toBe(1);
+    expect(gated.err).toMatch(/^evalgate: fail — assistant: grounding regressed: 93\.3% → 56\.7%/);
+    // The trade-off is still named, on its own line.
+    expect(gated.err.split('\n')[1]).toBe(
+      'evalgate: trade-off needing a product decision: usefulness of summarize +40.0 pp vs grounding of rag-answer -36.7 pp',
+    );
+    write('quiet.yml', 'gate:\n  dimensions: { onTradeOff: info }\n');
+    const quiet = await run(
+      '--baseline',
+      'trade-base.json',
+      '--current',
+      'trade-head.json',
+      '--config',
+      'quiet.yml',
+    );
+    expect(quiet.code).toBe(0);
+    expect(quiet.err).toBe(
+      'evalgate: pass\nevalgate: trade-off needing a product decision: usefulness of summarize +40.0 pp vs grounding of rag-answer -36.7 pp\n',
+    );
+  });
+
+  it('leaves the trade-off line out when nothing traded', async () => {
+    const r = await run('--baseline', 'trade-base.json', '--current', 'trade-base.json');
+    expect(r.err).toBe('evalgate: pass\n');
+  });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -20,12 +20,15 @@ const USAGE =
 const HELP = `${USAGE}
 
 Compares two Results documents case by case and gates on the difference, using the
-\`gate:\` policy in evalgate.yml (or the safe defaults when there is none).
+\`gate:\` policy in evalgate.yml (or the safe defaults when there is none). A change
+that improves one dimension or workflow and regresses another is named on stderr as a
+trade-off needing a product decision.
 
   --baseline FILE   Results of the baseline run (e.g. main)
   --current FILE    Results of the run under review
   --format FORMAT   markdown (default): the reviewer's report; json: verdict, reasons and
-                    the full comparison, per suite and metric
+                    the full comparison, per suite and metric, per dimension and workflow
+                    (\`dimensions\`), and the trade-off when there is one (\`tradeOff\`)
   --config FILE     config whose \`gate:\` section holds the policy (default: ./evalgate.yml
                     when it exists)
 
@@ -99,6 +102,12 @@ function run(argv: string[], io: CliIO): number {
       ? ` — ${terminalText(`${top.suite ? `${top.suite}: ` : ''}${top.message}`, { oneLine: true, maxLength: 300 })}`
       : '';
   io.stderr(`evalgate: ${verdict.verdict}${why}\n`);
+  // Said apart, whatever the verdict (unless the line above already says it): a trade-off is
+  // a product decision, not a number to average.
+  if (comparison.tradeOff && !(why && top?.code === 'trade-off'))
+    io.stderr(
+      `evalgate: trade-off needing a product decision: ${terminalText(comparison.tradeOff.summary, { oneLine: true, maxLength: 400 })}\n`,
+    );
   return verdict.verdict === 'fail' || verdict.verdict === 'error' ? 1 : 0;
 }
 
