@@ -5,7 +5,13 @@ import { plural } from './format.js';
 import { descriptiveMetrics, pairedMetrics } from './metrics.js';
 import { nothingComparable, pairSuite, unpairedSummary } from './pairing.js';
 import type { CompareContext } from './settings.js';
-import type { CaseTransition, CompareOptions, LayerComparison, SuiteComparison } from './types.js';
+import type {
+  CaseTransition,
+  CompareOptions,
+  LayerComparison,
+  SuiteComparison,
+  UsageComparison,
+} from './types.js';
 import { armRates, usage } from './usage.js';
 
 /**
@@ -73,7 +79,11 @@ export function compareSuite(
     layers: layerComparison(base?.cases ?? [], cur.cases, new Set(pairs.map((p) => p.cur.id))),
     dimensions: comparable ? dimensionBreakdown(ctx, cur.id, pairs) : [],
     overall: { baseline: base ? armRates(baseStats) : null, current: armRates(curStats) },
-    usage: usage(ctx, cur.id, comparable ? pairs : null, base ? usageBase : [], usageCur),
+    usage: answeredAlike(
+      baselineDoc,
+      currentDoc,
+      usage(ctx, cur.id, comparable ? pairs : null, base ? usageBase : [], usageCur),
+    ),
   };
 }
 
@@ -209,4 +219,37 @@ function suiteChanges(
     }
   }
   return out;
+}
+
+/**
+ * A run answered through the Batch API (`run --batch`, Results `run.options.batch`) measures
+ * no latency (an answer's time is reading the downloaded file) and pays the batch price. Its
+ * latency compares with nothing, and its cost only with another batch run's: those metrics
+ * say why and carry no test, so no budget reads a batch baseline's half price as a live
+ * change's +100 %.
+ */
+function answeredAlike(
+  baselineDoc: ResultsDocument,
+  currentDoc: ResultsDocument,
+  u: UsageComparison,
+): UsageComparison {
+  const batch = (d: ResultsDocument) => d.run.options?.batch !== undefined;
+  const [b, c] = [batch(baselineDoc), batch(currentDoc)];
+  if (!b && !c) return u;
+  const which = b && c ? 'both runs were' : b ? 'the baseline was' : 'this run was';
+  const bothBatch = b && c;
+  const latency = {
+    reason: `not compared: ${which} answered through the Batch API, which measures no latency`,
+    bothBatch,
+  };
+  const cost = {
+    reason: `not compared: ${which} answered through the Batch API, billed at its batch price`,
+    bothBatch,
+  };
+  return {
+    ...u,
+    // This run's own latencies are not latencies at all when it was a batch run.
+    latencyMs: { ...u.latencyMs, ...(c && { current: null }), increase: null, notCompared: latency },
+    ...(b !== c && { costPerCase: { ...u.costPerCase, increase: null, notCompared: cost } }),
+  };
 }

@@ -357,6 +357,13 @@ export interface UsageMetric {
   increase: IncreaseBounds | null;
   /** % change (current − baseline) / baseline · 100; null when either side is missing or the baseline is 0. */
   changePct: { p50: number | null; p95: number | null; mean: number | null } | null;
+  /**
+   * Why the two runs' values do not measure the same thing, so no budget may read them:
+   * a run answered through the OpenAI Batch API (`run --batch`) measures no latency, and its
+   * cost is at the batch price, which a live run's is not. `increase` is then null.
+   * `bothBatch`: neither run measured it (batch beside batch), rather than one of them.
+   */
+  notCompared?: { reason: string; bothBatch: boolean };
 }
 
 /**

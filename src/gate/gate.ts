@@ -463,11 +463,19 @@ function gateBudget(
   trusted: boolean,
   add: Add,
 ): void {
+  const at = { suite: suite.id, metric: key };
+  const notCompared = notComparedUsage(suite, key);
+  if (notCompared) {
+    // A budget that could not be read is said, never passed in silence: a warning when a
+    // live run lost its budget to a batch baseline, a note when both were batch runs.
+    const level = notCompared.bothBatch ? 'info' : 'warn';
+    add(level, 'budget-not-compared', `${BUDGET_LABEL[key]} ${notCompared.reason}`, at);
+    return;
+  }
   const { baseline, current } = budgetValues(suite, key);
   if (current === null) return;
   // Monitoring suites never block, budgets included.
   const level: ReasonLevel = trusted ? budget.action : 'warn';
-  const at = { suite: suite.id, metric: key };
   const show = (v: number) => formatBudgetValue(key, v);
   const tested = usageIncrease(suite, key);
   const drop = key === 'abstentionRate' ? (suite.usage.abstentionRate?.decrease ?? null) : null;
@@ -497,6 +505,16 @@ function gateBudget(
       at,
     );
   }
+}
+
+/** Why a budget's metric was not compared (a batch run beside a live one), if it was not. */
+function notComparedUsage(
+  suite: SuiteComparison,
+  key: BudgetKey,
+): { reason: string; bothBatch: boolean } | undefined {
+  if (key === 'latencyP95') return suite.usage.latencyMs.notCompared;
+  if (key === 'costPerCase') return suite.usage.costPerCase.notCompared;
+  return undefined;
 }
 
 /** The bootstrap test for latency, tokens and cost; undefined for the rates, which have none. */

@@ -42,6 +42,8 @@ export type ReasonCode =
   | 'trade-off'
   | 'budget-relative'
   | 'budget-absolute'
+  /** A budget was set and its metric could not be compared (a batch run beside a live one). */
+  | 'budget-not-compared'
   /** The run's estimated cost was above `budget.maxCostUSD`: it was refused before it started. */
   | 'cost-over-budget';
 

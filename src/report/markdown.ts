@@ -286,7 +286,7 @@ const CAUSES: { key: string; codes: ReadonlySet<GateReason['code']> | null }[] =
   },
   { key: 'regressed', codes: new Set(['metric-regressed']) },
   { key: 'trade-off', codes: new Set(['trade-off']) },
-  { key: 'budgets', codes: new Set(['budget-relative', 'budget-absolute']) },
+  { key: 'budgets', codes: new Set(['budget-relative', 'budget-absolute', 'budget-not-compared']) },
   {
     key: 'comparability',
     codes: new Set([
