@@ -79,22 +79,30 @@ function nodeWithTypeStripping() {
   return major >= 23 ? process.execPath : join(root, 'node_modules', 'node', 'bin', 'node');
 }
 
-/** Runs the CLI; returns wall time, exit code and peak RSS (VmHWM, polled from /proc). */
-function runCli(args, cwd, { stdout: keepStdout = false } = {}) {
+/**
+ * Runs the CLI; returns wall time, exit code, peak RSS (VmHWM) and CPU time (utime + stime),
+ * both polled from /proc (the CPU figure is the last poll's, at most 25 ms before exit).
+ */
+function runCli(args, cwd, { stdout: keepStdout = false, nodeArgs = [] } = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [cli, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, cli, ...args], {
       cwd,
       env: { ...process.env, BENCH_API_KEY: 'bench-key', CI: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let peakKb = 0;
+    let cpuTicks = 0;
     let stderr = '';
     let stdout = '';
     const poll = setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (m) peakKb = Math.max(peakKb, Number(m[1]));
+        // Fields 14 and 15 of /proc/PID/stat (after the parenthesised name): utime, stime.
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        cpuTicks = Math.max(cpuTicks, Number(fields[11]) + Number(fields[12]));
       } catch {
         // exited between polls
       }
@@ -105,7 +113,15 @@ function runCli(args, cwd, { stdout: keepStdout = false } = {}) {
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(poll);
-      resolve({ started, wallMs: Date.now() - started, code, peakMb: peakKb / 1024, stderr, stdout });
+      resolve({
+        started,
+        wallMs: Date.now() - started,
+        code,
+        peakMb: peakKb / 1024,
+        cpuMs: cpuTicks * 10, // USER_HZ is 100 on Linux
+        stderr,
+        stdout,
+      });
     });
   });
 }
@@ -143,17 +159,22 @@ async function benchStartup(work) {
   );
 }
 
-async function benchThroughput(work) {
-  const n = 5000;
-  const latency = 50;
-  const concurrency = 32;
+/**
+ * `n` uncached cases at `concurrency`, each request answered after `latency` ms: the ideal is
+ * n × latency ÷ concurrency. At 128 in flight the runner's CPU per case, not the server, sets
+ * the pace on a 2-core machine, so the CPU of both processes is printed beside the wall time.
+ */
+async function benchThroughput(work, { n = 5000, latency = 50, concurrency, limit }) {
   console.log(`\n${n} cases, concurrency ${concurrency}, ${latency} ms per request, no cache`);
   const server = await startServer(latency);
-  const dir = join(work, 'throughput');
+  const dir = join(work, `throughput-${concurrency}`);
   makeProject(dir, server.url, n);
+  const serverCpuBefore = (await server.stats()).cpuMs;
+  const profile = process.env.BENCH_CPU_PROF;
   const run = await runCli(
     ['run', '--no-cache', '--concurrency', String(concurrency), '--out', join(dir, 'out.json')],
     dir,
+    profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {},
   );
   const stats = await server.stats();
   await server.close();
@@ -161,8 +182,13 @@ async function benchThroughput(work) {
   const doc = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
   if (doc.summary.passed !== n) throw new Error(`expected ${n} passes, got ${JSON.stringify(doc.summary)}`);
   const ideal = (n * latency) / concurrency;
-  report('wall time, process start to exit', run.wallMs, ideal, ideal * 1.15, 'ms');
+  report('wall time, process start to exit', run.wallMs, ideal, ideal * limit, 'ms');
   report('peak RSS', run.peakMb, undefined, 250, 'MB');
+  const serverCpu = stats.cpuMs - serverCpuBefore;
+  console.log(
+    `  CPU: CLI ${(run.cpuMs / 1000).toFixed(2)} s (${((run.cpuMs * 1000) / n).toFixed(0)} µs a case, start-up included), ` +
+      `server ${(serverCpu / 1000).toFixed(2)} s (${((serverCpu * 1000) / n).toFixed(0)} µs a request)`,
+  );
   console.log(
     `  server saw ${stats.served} requests, at most ${stats.maxInFlight} in flight, over ${stats.connections} connections`,
   );
@@ -383,7 +409,10 @@ header();
 const work = mkdtempSync(join(tmpdir(), 'evalgate-bench-'));
 try {
   if (want('startup')) await benchStartup(work);
-  if (want('throughput')) await benchThroughput(work);
+  if (want('throughput') || want('throughput32'))
+    await benchThroughput(work, { concurrency: 32, limit: 1.15 });
+  if (want('throughput') || want('throughput128'))
+    await benchThroughput(work, { concurrency: 128, limit: 1.3 });
   if (want('replay')) await benchCachedReplay(work);
   if (want('plan')) await benchPlan();
   if (want('action')) await benchAction(work);
