@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -38,7 +38,11 @@ function runCli(args, cwd, options = {}) {
 function header() {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(
-    `evalgate bench — ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, CLI on Node ${process.version}`,
+    `evalgate bench — ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, CLI on Node ${process.version}` +
+      // The machine's other work shows in every wall time: say how busy it was.
+      `, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
   );
 }
 
