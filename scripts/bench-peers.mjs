@@ -67,15 +67,19 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-console.log('\n| tool | concurrency | wall time | ratio to the ideal | CPU per case | peak RSS |');
-console.log('| --- | --- | --- | --- | --- | --- |');
+console.log('\n| tool | concurrency | passed | wall time | ratio to the ideal | CPU per case | peak RSS |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows)
   console.log(
-    `| ${r.tool} | ${r.concurrency} | ${(r.wallMs / 1000).toFixed(2)} s | ${r.ratio.toFixed(2)}× | ${r.cpuPerCase.toFixed(2)} ms | ${r.peakMb.toFixed(0)} MB |`,
+    `| ${r.tool} | ${r.concurrency} | ${r.passed}/${n} | ${(r.wallMs / 1000).toFixed(2)} s | ${r.ratio.toFixed(2)}× | ${r.cpuPerCase.toFixed(2)} ms | ${r.peakMb.toFixed(0)} MB |`,
   );
 
-/** One tool's run against a fresh server: checks every case was asked once and passed. */
-async function measure(tool, concurrency, ideal, run, passed) {
+/**
+ * One tool's run against a fresh server: every case must have been asked. A case that
+ * failed its graders (a latency over 5 s on a busy machine) is counted, not hidden: the exit
+ * code that means "some cases failed" (`failedExit`) still gives a measurement.
+ */
+async function measure(tool, concurrency, ideal, run, passed, failedExit) {
   const server = await startServer(LATENCY_MS);
   let result;
   let stats;
@@ -85,13 +89,14 @@ async function measure(tool, concurrency, ideal, run, passed) {
   } finally {
     await server.close();
   }
-  if (result.code !== 0) throw new Error(`${tool} exited ${result.code}: ${result.stderr.slice(-2000)}`);
-  const ok = passed();
-  if (ok !== n || stats.served !== n)
-    throw new Error(`${tool}: ${ok} of ${n} cases passed, the server answered ${stats.served} requests`);
+  if (result.code !== 0 && result.code !== failedExit)
+    throw new Error(`${tool} exited ${result.code}: ${result.stderr.slice(-2000)}`);
+  if (stats.served < n)
+    throw new Error(`${tool}: the server answered ${stats.served} requests for ${n} cases`);
   const row = {
     tool,
     concurrency,
+    passed: passed(),
     wallMs: result.wallMs,
     ratio: result.wallMs / ideal,
     cpuPerCase: result.cpuMs / n,
@@ -100,7 +105,7 @@ async function measure(tool, concurrency, ideal, run, passed) {
   console.log(
     `  ${tool}: ${(row.wallMs / 1000).toFixed(2)} s (${row.ratio.toFixed(2)}× the ideal), ` +
       `CPU ${(result.cpuMs / 1000).toFixed(2)} s (${row.cpuPerCase.toFixed(2)} ms a case), peak RSS ${row.peakMb.toFixed(0)} MB, ` +
-      `server: ${stats.maxInFlight} in flight at most, ${stats.connections} connections`,
+      `${row.passed}/${n} passed, server: ${stats.served} requests, ${stats.maxInFlight} in flight at most, ${stats.connections} connections`,
   );
   return row;
 }
@@ -121,6 +126,7 @@ function runEvalgate(concurrency, ideal) {
       );
     },
     () => JSON.parse(readFileSync(out, 'utf8')).summary.passed,
+    1,
   );
 }
 
@@ -197,5 +203,6 @@ function runPeer(main, concurrency, ideal) {
       );
     },
     () => JSON.parse(readFileSync(out, 'utf8')).results.stats.successes,
+    100, // promptfoo's exit code when some test failed
   );
 }
