@@ -23,6 +23,11 @@ process.on('message', (msg) => {
       firstAt,
       maxInFlight: server.maxInFlight,
       connections: server.connections,
+      // This process's own CPU, so the bench can show the server is not the bottleneck.
+      cpuMs: (() => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1000;
+      })(),
     });
   } else if (msg === 'close') {
     clearInterval(trim);

@@ -1,14 +1,16 @@
 // npm run bench: speed and memory of the bundled CLI against a local OpenAI-compatible
 // server, reported as ratios to the ideal. Not a test: it prints figures for the README.
-import { fork, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli.js');
+import { makeProject, root, runNode, startServer } from './bench-kit.mjs';
+
+// BENCH_CLI=path/to/cli.js benches another build (an A/B against a baseline, run alternately).
+const cli = process.env.BENCH_CLI ?? join(root, 'dist', 'cli.js');
 const only = process.argv.slice(2);
 const want = (name) => only.length === 0 || only.includes(name);
 const results = [];
@@ -28,92 +30,19 @@ function fmt(v, unit) {
   return `${v} ${unit}`;
 }
 
-/** A project whose one target is the fake server, with `n` cases in a JSONL dataset. */
-function makeProject(dir, url, n, { cache = false } = {}) {
-  mkdirSync(join(dir, 'suites'), { recursive: true });
-  writeFileSync(
-    join(dir, 'evalgate.yml'),
-    [
-      'targets:',
-      '  bench:',
-      '    type: openai',
-      `    baseURL: ${url}`,
-      '    apiKeyEnv: BENCH_API_KEY',
-      '    prompt: prompt.md',
-      '    model: model.yaml',
-      'suites: [suites/bench.yml]',
-      `cache: { enabled: ${cache}, dir: .cache }`,
-      'retries: 2',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'prompt.md'), '[system]\nYou answer support questions.\n[user]\n{{question}}\n');
-  writeFileSync(join(dir, 'model.yaml'), 'model: gpt-4o-mini\ntemperature: 0\nmax_tokens: 64\n');
-  writeFileSync(
-    join(dir, 'suites', 'bench.yml'),
-    'id: bench\ntier: trusted\ngraders:\n  - { type: contains, value: echo }\n  - { type: latency, maxMs: 5000 }\ndataset: cases.jsonl\n',
-  );
-  const lines = [];
-  for (let i = 0; i < n; i++)
-    lines.push(JSON.stringify({ id: `case-${i}`, vars: { question: `How do I do thing number ${i}?` } }));
-  writeFileSync(join(dir, 'suites', 'cases.jsonl'), lines.join('\n') + '\n');
-}
-
-function startServer(latencyMs) {
-  const child = fork(join(root, 'scripts', 'bench-server.mjs'), [String(latencyMs)], {
-    execPath: nodeWithTypeStripping(),
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const waiters = [];
-  child.on('message', (m) => waiters.shift()?.(m));
-  const next = () => new Promise((r) => waiters.push(r));
-  return next().then(({ url }) => ({
-    url,
-    stats: () => (child.send('stats'), next()),
-    close: () => new Promise((r) => (child.on('exit', r), child.send('close'))),
-  }));
-}
-
-function nodeWithTypeStripping() {
-  const major = Number(process.versions.node.split('.')[0]);
-  return major >= 23 ? process.execPath : join(root, 'node_modules', 'node', 'bin', 'node');
-}
-
-/** Runs the CLI; returns wall time, exit code and peak RSS (VmHWM, polled from /proc). */
-function runCli(args, cwd, { stdout: keepStdout = false } = {}) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd,
-      env: { ...process.env, BENCH_API_KEY: 'bench-key', CI: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let peakKb = 0;
-    let stderr = '';
-    let stdout = '';
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peakKb = Math.max(peakKb, Number(m[1]));
-      } catch {
-        // exited between polls
-      }
-    }, 25);
-    if (keepStdout) child.stdout.on('data', (d) => (stdout += d));
-    else child.stdout.resume();
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(poll);
-      resolve({ started, wallMs: Date.now() - started, code, peakMb: peakKb / 1024, stderr, stdout });
-    });
-  });
+/** Runs the CLI under test (see runNode). */
+function runCli(args, cwd, options = {}) {
+  return runNode(cli, args, cwd, options);
 }
 
 function header() {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(
-    `evalgate bench — ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, CLI on Node ${process.version}`,
+    `evalgate bench — ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, CLI on Node ${process.version}` +
+      // The machine's other work shows in every wall time: say how busy it was.
+      `, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
   );
 }
 
@@ -143,17 +72,22 @@ async function benchStartup(work) {
   );
 }
 
-async function benchThroughput(work) {
-  const n = 5000;
-  const latency = 50;
-  const concurrency = 32;
+/**
+ * `n` uncached cases at `concurrency`, each request answered after `latency` ms: the ideal is
+ * n × latency ÷ concurrency. At 128 in flight the runner's CPU per case, not the server, sets
+ * the pace on a 2-core machine, so the CPU of both processes is printed beside the wall time.
+ */
+async function benchThroughput(work, { n = 5000, latency = 50, concurrency, limit }) {
   console.log(`\n${n} cases, concurrency ${concurrency}, ${latency} ms per request, no cache`);
   const server = await startServer(latency);
-  const dir = join(work, 'throughput');
+  const dir = join(work, `throughput-${concurrency}`);
   makeProject(dir, server.url, n);
+  const serverCpuBefore = (await server.stats()).cpuMs;
+  const profile = process.env.BENCH_CPU_PROF;
   const run = await runCli(
     ['run', '--no-cache', '--concurrency', String(concurrency), '--out', join(dir, 'out.json')],
     dir,
+    profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {},
   );
   const stats = await server.stats();
   await server.close();
@@ -161,8 +95,13 @@ async function benchThroughput(work) {
   const doc = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
   if (doc.summary.passed !== n) throw new Error(`expected ${n} passes, got ${JSON.stringify(doc.summary)}`);
   const ideal = (n * latency) / concurrency;
-  report('wall time, process start to exit', run.wallMs, ideal, ideal * 1.15, 'ms');
+  report('wall time, process start to exit', run.wallMs, ideal, ideal * limit, 'ms');
   report('peak RSS', run.peakMb, undefined, 250, 'MB');
+  const serverCpu = stats.cpuMs - serverCpuBefore;
+  console.log(
+    `  CPU: CLI ${(run.cpuMs / 1000).toFixed(2)} s (${((run.cpuMs * 1000) / n).toFixed(0)} µs a case, start-up included; ${((run.systemCpuMs * 1000) / n).toFixed(0)} µs of it in the kernel), ` +
+      `server ${(serverCpu / 1000).toFixed(2)} s (${((serverCpu * 1000) / n).toFixed(0)} µs a request)`,
+  );
   console.log(
     `  server saw ${stats.served} requests, at most ${stats.maxInFlight} in flight, over ${stats.connections} connections`,
   );
@@ -383,7 +322,10 @@ header();
 const work = mkdtempSync(join(tmpdir(), 'evalgate-bench-'));
 try {
   if (want('startup')) await benchStartup(work);
-  if (want('throughput')) await benchThroughput(work);
+  if (want('throughput') || want('throughput32'))
+    await benchThroughput(work, { concurrency: 32, limit: 1.15 });
+  if (want('throughput') || want('throughput128'))
+    await benchThroughput(work, { concurrency: 128, limit: 1.3 });
   if (want('replay')) await benchCachedReplay(work);
   if (want('plan')) await benchPlan();
   if (want('action')) await benchAction(work);

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../test/helpers/fake-openai.js';
-import { createHttpFetch } from './http-fetch.js';
+import { BufferedHeaders, BufferedResponse, createHttpFetch } from './http-fetch.js';
 
 describe('createHttpFetch', () => {
   let server: Awaited<ReturnType<typeof startFakeOpenAI>>;
@@ -50,5 +50,61 @@ describe('createHttpFetch', () => {
       name: 'TypeError',
       cause: { code: 'ECONNREFUSED' },
     });
+  });
+});
+
+describe('BufferedResponse', () => {
+  it("reads headers as fetch's Headers does: any case, repeats joined, iterated in name order", async () => {
+    const raw = ['X-Request-Id', 'req_1', 'Content-Type', 'application/json', 'Vary', 'a', 'vary', 'b'];
+    const ours = new BufferedHeaders(raw);
+    const fetchs = new Headers();
+    for (let i = 0; i < raw.length; i += 2) fetchs.append(raw[i]!, raw[i + 1]!);
+    expect([...ours]).toEqual([...fetchs]);
+    expect(ours.get('x-REQUEST-id')).toBe('req_1');
+    expect(ours.get('vary')).toBe('a, b');
+    expect(ours.get('retry-after')).toBeNull();
+    expect(ours.has('Content-Type')).toBe(true);
+    const seen: string[] = [];
+    ours.forEach((value, name) => seen.push(`${name}=${value}`));
+    expect(seen).toEqual(['content-type=application/json', 'vary=a, b', 'x-request-id=req_1']);
+    expect([...ours.keys()]).toEqual([...fetchs.keys()]);
+    expect([...ours.values()]).toEqual([...fetchs.values()]);
+  });
+
+  it('decodes the body as Response does (UTF-8, byte-order mark dropped) and reads it once', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('{"a":"é"}'),
+      Buffer.from([0xff]),
+    ]);
+    const ours = new BufferedResponse('http://x/', 200, 'OK', new BufferedHeaders([]), bytes);
+    const theirs = new Response(bytes);
+    expect(await ours.clone().text()).toBe(await theirs.clone().text());
+    const json = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":"é"}')]);
+    expect(await new BufferedResponse('http://x/', 200, '', new BufferedHeaders([]), json).json()).toEqual(
+      await new Response(json).json(),
+    );
+    expect(ours.ok).toBe(true);
+    expect(ours.bodyUsed).toBe(false);
+    await ours.text();
+    expect(ours.bodyUsed).toBe(true);
+    await expect(ours.text()).rejects.toThrow(TypeError);
+    await expect(ours.json()).rejects.toThrow(TypeError);
+    expect(() => ours.clone()).toThrow(TypeError);
+  });
+
+  it('is not ok outside 2xx and has an empty text without a body', async () => {
+    const none = new BufferedResponse('http://x/', 204, 'No Content', new BufferedHeaders([]), null);
+    expect(none.ok).toBe(true);
+    expect(await none.text()).toBe('');
+    const bad = new BufferedResponse(
+      'http://x/',
+      503,
+      'Service Unavailable',
+      new BufferedHeaders([]),
+      Buffer.from('x'),
+    );
+    expect(bad.ok).toBe(false);
+    expect(new Uint8Array(await bad.arrayBuffer())).toEqual(new Uint8Array([0x78]));
   });
 });
