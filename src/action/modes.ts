@@ -1,7 +1,6 @@
 import { baselineMode } from './baseline-mode.js';
 import { driftMode } from './drift-mode.js';
 import { fullMode } from './full-mode.js';
-import { incidentMode } from './incident-mode.js';
 import { prMode } from './pr-mode.js';
 import { reportMode } from './report-mode.js';
 import { shardMode } from './shard-mode.js';
@@ -29,7 +28,8 @@ import type { ActionContext } from './types.js';
 export async function runAction(ctx: ActionContext): Promise<void> {
   ctx.io.info(`evalgate: mode ${ctx.mode}${ctx.inputs.mode === 'auto' ? ' (picked by the event)' : ''}`);
   // A matrix job: its part of the run, for the job that merges the shards to judge.
-  if (ctx.mode === 'incident') return incidentMode(ctx);
+  // Production code loads only for the production modes: a pull request's job never reads it.
+  if (ctx.mode === 'incident') return (await import('./incident-mode.js')).incidentMode(ctx);
   if (ctx.inputs.shard && ctx.mode !== 'report' && ctx.mode !== 'drift') return shardMode(ctx);
   switch (ctx.mode) {
     case 'pr':

@@ -1,4 +1,4 @@
-import { BUDGET_KEYS, type GatePolicy } from '../gate/schema.js';
+import { BUDGET_KEYS, type Budget, type GatePolicy } from '../gate/schema.js';
 import { policyMarkdown } from '../production/policy.js';
 import type { DocsFacts } from './facts.js';
 import { code, listing, num, pct, plural, table } from './format.js';
@@ -96,16 +96,24 @@ function gateSection(g: GatePolicy): string[] {
         ? `on, within ${plural(g.resample.callBudget, 'model call')}, ${plural(g.resample.samplesPerArm, 'sample')} per arm, α split by ${g.resample.spending} (stage 1: ${pct(g.resample.stage1Fraction)} of the information).`
         : 'off.'
     }`,
+    `- **Samples per case**: ${
+      g.sampling.mode === 'sequential'
+        ? `sequential: one sample per case, then more in both arms only where they disagree, up to ${plural(g.sampling.maxSamples, 'sample')} per case and arm, within ${num(g.sampling.callBudget)}× the suite's cases in calls.`
+        : "fixed: each suite's `repeat`."
+    }`,
+    `- **Dimensions and workflows**: each suite's paired cases are also compared per dimension (correctness, usefulness, risk, grounding) and per \`workflow\` tag, where at least ${plural(g.dimensions.minCases, 'paired case')} make a cell; one cell improving while another regresses is a trade-off needing a product decision (${g.dimensions.onTradeOff}). A dimension blocks only where a metric rule says so (\`dimension:<name>\` below).`,
     '',
     '### Budgets',
     '',
     ...table(
-      ['budget', 'relative rise tolerated', 'at least', 'absolute limit', 'when exceeded'],
+      ['budget', 'relative change tolerated', 'at least', 'absolute limit', 'when exceeded'],
       BUDGET_KEYS.map((key) => {
-        const x = g.budgets[key];
+        const x: Budget = g.budgets[key];
+        const rise = x.maxIncreasePct === null ? null : `rise ${num(x.maxIncreasePct)} %`;
+        const drop = x.maxDecreasePct == null ? null : `drop ${num(x.maxDecreasePct)} %`;
         return [
           `\`${key}\``,
-          x.maxIncreasePct === null ? 'none' : `${num(x.maxIncreasePct)} %`,
+          [rise, drop].filter(Boolean).join(', ') || 'none',
           num(x.minAbsoluteIncrease),
           x.max === null ? 'none' : num(x.max),
           x.action,
@@ -113,7 +121,7 @@ function gateSection(g: GatePolicy): string[] {
       }),
     ),
     '',
-    'Latency, tokens and cost rises are bootstrap-tested: noise between identical runs never trips a budget. Monitoring suites only warn.',
+    'Latency, tokens, cost, tool calls and abstention are bootstrap-tested: noise between identical runs never trips a budget. Monitoring suites only warn.',
     '',
   ];
   const metrics = Object.keys(g.metrics).sort();

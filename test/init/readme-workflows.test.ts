@@ -4,11 +4,16 @@ import { WORKFLOWS } from '../../src/init/workflows.js';
 
 /**
  * `evalgate init` writes the workflows the README's "GitHub Action" section shows, word for
- * word. Every YAML block there that starts with `# .github/workflows/NAME` is one workflow
+ * word. Every YAML block in that section that starts with `# .github/workflows/NAME` is one workflow
  * file; this compares the two sets, so an edit to one side alone fails here.
  */
 function readmeWorkflows(): Map<string, string> {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const whole = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  // The "GitHub Action" section only: Production shows scheduled workflows init does not write.
+  const start = whole.indexOf('\n## GitHub Action\n');
+  const end = whole.indexOf('\n## ', start + 1);
+  expect(start, 'README has a "## GitHub Action" section').toBeGreaterThan(-1);
+  const readme = whole.slice(start, end === -1 ? undefined : end);
   const blocks = new Map<string, string>();
   for (const m of readme.matchAll(
     /^```yaml\n(# (\.github\/workflows\/[\w.-]+\.yml)\b[^\n]*\n[\s\S]*?)^```$/gm,
