@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
 import { decideCanary } from '../../production/canary/decide.js';
@@ -8,7 +8,10 @@ import { canaryMarkdown } from '../../production/canary/report.js';
 import { loadRolloutConfig } from '../../production/canary/rollout.js';
 import { TRIGGER_NAMES, type TriggerName } from '../../production/canary/rollout-schema.js';
 import type { RecordField } from '../../production/policy-schema.js';
+import { loadOnlineGraders } from '../../production/online/config.js';
+import { compileOnlineGraders } from '../../production/online/grade.js';
 import { loadProductionPolicy } from '../../production/policy.js';
+import type { ProductionRecord } from '../../production/record.js';
 import { inlineCode, terminalText } from '../../report/escape.js';
 import { expandGlob, isGlob } from '../../util/glob.js';
 import type { CommandHandler } from '../types.js';
@@ -26,7 +29,8 @@ The statistics stay valid however often the canary is checked (confidence sequen
 the chance of ever rolling back an unchanged canary is at most rollout.alpha over every
 look and trigger together.
 
-  --records GLOB     records files (JSONL, or JSONL gzip for .gz), repeatable
+  --records GLOB     records files (JSONL, or JSONL gzip for .gz), repeatable; the
+                     onlineGraders triggers grade records that carry no verdict yet
   --canary VERSION   the canary's system version id (records' versions.system)
   --control VERSION  the control's system version id
   --look N           this check's number, shown in the report (default 1)
@@ -47,6 +51,41 @@ const FIELD: Record<TriggerName, RecordField> = {
   p95LatencyMs: 'latencyMs',
   costPerInteraction: 'cost',
 };
+
+/**
+ * The online graders the rollout's `onlineGraders` triggers name, run on every record that
+ * does not carry their verdict yet (records written by `evalgate grade --out` already do).
+ * A trigger naming no grader of `production.online`, or one the policy leaves blind, is a
+ * usage error: a trigger that can never fire is no trigger.
+ */
+function gradeOnline(
+  configPath: string,
+  policy: ReturnType<typeof loadProductionPolicy>,
+  triggers: Record<string, unknown> | undefined,
+  records: ProductionRecord[],
+): void {
+  const names = Object.keys(triggers ?? {});
+  if (!names.length) return;
+  const entries = loadOnlineGraders(configPath);
+  const graders = compileOnlineGraders(entries, policy, { baseDir: dirname(configPath) });
+  for (const name of names) {
+    const g = graders.find((x) => x.name === name);
+    if (!g)
+      throw new UsageError(
+        `rollout.triggers.onlineGraders.${name} names no grader of production.online (${graders.map((x) => x.name).join(', ')})`,
+      );
+    if (g.notMeasurable)
+      throw new UsageError(
+        `rollout.triggers.onlineGraders.${name}: the online grader is not measurable: ${g.notMeasurable}; the trigger could never see a degradation`,
+      );
+    for (const r of records) {
+      if (typeof r.online?.[name] === 'boolean') continue;
+      const o = g.measure(r);
+      if (o.status === 'pass' || o.status === 'fail' || o.status === 'error')
+        r.online = { ...r.online, [name]: o.status === 'pass' };
+    }
+  }
+}
 
 export const canaryCommand: CommandHandler = async (argv, io) => {
   const { values } = parseArgs({
@@ -93,6 +132,7 @@ export const canaryCommand: CommandHandler = async (argv, io) => {
     for (const f of matched) if (!files.includes(f)) files.push(f);
   }
   const slices = readRecordSlices(files, values.canary, values.control);
+  gradeOnline(configPath, policy, rollout.triggers.onlineGraders, [...slices.canary, ...slices.control]);
   const decision = decideCanary(slices.canary, slices.control, rollout, {
     canary: values.canary,
     control: values.control,

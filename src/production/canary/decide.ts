@@ -2,7 +2,7 @@ import type { ProductionRecord } from '../record.js';
 import { normalMixtureInterval } from './normal-mixture.js';
 import { quantileInterval } from './quantile.js';
 import { evidenceAbove, evidenceBelow, rateRatioInterval, type RareEvent } from './rate-ratio.js';
-import { TRIGGER_NAMES, type RolloutConfig, type TriggerName } from './rollout-schema.js';
+import { TRIGGER_NAMES, type MetricName, type RolloutConfig, type TriggerName } from './rollout-schema.js';
 
 /** Bumped on any change a deployment tool reading the decision could notice. */
 export const DECISION_SCHEMA_VERSION = 1;
@@ -25,7 +25,8 @@ export interface SideSummary {
 }
 
 export interface MetricDecision {
-  metric: TriggerName;
+  /** The trigger, or `onlineGraders.NAME`: that grader's failure rate (1 − pass rate). */
+  metric: MetricName;
   status: MetricStatus;
   /** The anytime-valid test used. */
   test: 'conditional-binomial-sequential' | 'normal-mixture-sequential' | 'quantile-confidence-sequence';
@@ -249,14 +250,26 @@ function meanRatioMetric(
 }
 
 function extract(
-  name: TriggerName,
+  name: MetricName,
   rollout: RolloutConfig,
   canary: readonly ProductionRecord[],
   control: readonly ProductionRecord[],
   alpha: number,
 ): Extracted {
   const t = rollout.triggers;
-  switch (name) {
+  if (name.startsWith('onlineGraders.')) {
+    // A pass-rate drop is a failure-rate rise: the proportion test on failures.
+    const grader = name.slice('onlineGraders.'.length);
+    return proportionMetric(
+      canary,
+      control,
+      (r) => typeof r.online?.[grader] === 'boolean',
+      (r) => r.online?.[grader] === false,
+      t.onlineGraders![grader]!.maxDecrease,
+      alpha,
+    );
+  }
+  switch (name as TriggerName) {
     case 'errorRate':
       return countMetric(canary, control, (r) => r.error !== undefined, t.errorRate!.maxRatio, alpha);
     case 'safetyEvents':
@@ -292,8 +305,14 @@ function extract(
   }
 }
 
+function minRecordsOf(rollout: RolloutConfig, name: MetricName): number {
+  return name.startsWith('onlineGraders.')
+    ? rollout.triggers.onlineGraders![name.slice('onlineGraders.'.length)]!.minRecords
+    : rollout.triggers[name as TriggerName]!.minRecords;
+}
+
 /** A number as a reader wants it: 3 significant digits, rates as percentages. */
-export function formatValue(metric: TriggerName, x: number | null): string {
+export function formatValue(metric: MetricName, x: number | null): string {
   if (x === null || Number.isNaN(x)) return '–';
   if (!Number.isFinite(x)) return '∞';
   if (metric === 'p95LatencyMs') return `${+x.toPrecision(4)} ms`;
@@ -325,12 +344,15 @@ export function decideCanary(
   rollout: RolloutConfig,
   ids: { canary: string; control: string; look: number },
 ): CanaryDecision {
-  const names = TRIGGER_NAMES.filter((n) => rollout.triggers[n] !== undefined);
+  const names: MetricName[] = [
+    ...TRIGGER_NAMES.filter((n) => rollout.triggers[n] !== undefined),
+    ...Object.keys(rollout.triggers.onlineGraders ?? {}).map((g): MetricName => `onlineGraders.${g}`),
+  ];
   const alpha = rollout.alpha / names.length;
   const level = `${+((1 - alpha) * 100).toPrecision(4)} %`;
   const metrics: MetricDecision[] = names.map((name) => {
     const e = extract(name, rollout, canary, control, alpha);
-    const min = rollout.triggers[name]!.minRecords;
+    const min = minRecordsOf(rollout, name);
     const recordsNeeded = {
       canary: Math.max(0, min - e.canary.records),
       control: Math.max(0, min - e.control.records),
