@@ -69,6 +69,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run the online graders (production.online) on production records: pass rates',
     load: async () => (await import('./commands/grade.js')).gradeCommand,
   },
+  shadow: {
+    summary: 'replay sampled production inputs through a candidate target; compare per grader',
+    load: async () => (await import('./commands/shadow.js')).shadowCommand,
+  },
   record: {
     summary: 'turn raw interactions (JSONL) into production records under the privacy policy',
     load: async () => (await import('./commands/record.js')).recordCommand,
