@@ -6,7 +6,7 @@
 
 import { parseShard, type ShardSpec } from '../plan/shard.js';
 
-export type Mode = 'pr' | 'baseline' | 'full' | 'report';
+export type Mode = 'pr' | 'baseline' | 'full' | 'report' | 'canary';
 export type InputMode = 'auto' | Mode;
 
 export interface ActionInputs {
@@ -24,6 +24,15 @@ export interface ActionInputs {
   shard?: ShardSpec;
   /** `shards: DIR`: the matrix's downloaded artifacts, merged and then gated, saved or compared. */
   shards?: string;
+  /** mode `canary`: the records, the two system version ids and the look number. */
+  canary?: CanaryInputs;
+}
+
+export interface CanaryInputs {
+  records: string[];
+  canary: string;
+  control: string;
+  look: number;
 }
 
 /** An input the user got wrong: the message says which and what is allowed. */
@@ -34,7 +43,7 @@ export class InputError extends Error {
   }
 }
 
-const MODES: readonly InputMode[] = ['auto', 'pr', 'baseline', 'full', 'report'];
+const MODES: readonly InputMode[] = ['auto', 'pr', 'baseline', 'full', 'report', 'canary'];
 
 function bool(name: string, raw: string, fallback: boolean): boolean {
   const value = raw.trim().toLowerCase();
@@ -62,7 +71,25 @@ export function readInputs(getInput: (name: string) => string): ActionInputs {
     failOnInconclusive: bool('fail-on-inconclusive', getInput('fail-on-inconclusive'), false),
     workingDirectory: getInput('working-directory').trim() || '.',
     ...shardInputs(getInput),
+    ...(mode === 'canary' && { canary: canaryInputs(getInput) }),
   };
+}
+
+/** `mode: canary`'s inputs: every one required but `look`, which defaults to 1. */
+function canaryInputs(getInput: (name: string) => string): CanaryInputs {
+  const records = getInput('records')
+    .split(/[\s,]+/)
+    .filter(Boolean);
+  const canary = getInput('canary-version').trim();
+  const control = getInput('control-version').trim();
+  const look = getInput('look').trim() || '1';
+  if (!records.length || !canary || !control)
+    throw new InputError(
+      "mode: canary needs 'records' (records files or globs), 'canary-version' and 'control-version' (system version ids)",
+    );
+  if (!/^[1-9][0-9]{0,8}$/.test(look))
+    throw new InputError(`input 'look' must be a positive whole number, got '${look}'`);
+  return { records, canary, control, look: Number(look) };
 }
 
 function shardInputs(getInput: (name: string) => string): Pick<ActionInputs, 'shard' | 'shards'> {

@@ -1,4 +1,5 @@
 import { baselineMode } from './baseline-mode.js';
+import { canaryMode } from './canary-mode.js';
 import { fullMode } from './full-mode.js';
 import { prMode } from './pr-mode.js';
 import { reportMode } from './report-mode.js';
@@ -13,6 +14,7 @@ import type { ActionContext } from './types.js';
  *   baseline  baseline-mode.ts  the default branch's run, saved as the baselines
  *   full      full-mode.ts      every suite against the stored baselines (schedule, dispatch)
  *   report    report-mode.ts    publish another run's artifact (the fork pattern)
+ *   canary    canary-mode.ts    a rollout's canary decision on production records
  *   (shard)   shard-mode.ts     with `shard: I/N`: one matrix job's part of pr, baseline or
  *                               full; the job with `shards: DIR` merges them and goes on as
  *                               its mode does
@@ -24,7 +26,7 @@ import type { ActionContext } from './types.js';
 export async function runAction(ctx: ActionContext): Promise<void> {
   ctx.io.info(`evalgate: mode ${ctx.mode}${ctx.inputs.mode === 'auto' ? ' (picked by the event)' : ''}`);
   // A matrix job: its part of the run, for the job that merges the shards to judge.
-  if (ctx.inputs.shard && ctx.mode !== 'report') return shardMode(ctx);
+  if (ctx.inputs.shard && ctx.mode !== 'report' && ctx.mode !== 'canary') return shardMode(ctx);
   switch (ctx.mode) {
     case 'pr':
       return prMode(ctx);
@@ -34,5 +36,7 @@ export async function runAction(ctx: ActionContext): Promise<void> {
       return fullMode(ctx);
     case 'report':
       return reportMode(ctx);
+    case 'canary':
+      return canaryMode(ctx);
   }
 }
