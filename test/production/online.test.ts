@@ -77,6 +77,19 @@ function project(policy: string, items: { it: Interaction; version: string }[], 
 }
 
 describe('evalgate grade', () => {
+  it('grade and shadow print their help with no config present, and are in the command table', async () => {
+    const dir = tempDir('evalgate-online-');
+    for (const command of ['grade', 'shadow']) {
+      const a = await runCli(['help', command], dir);
+      expect(a.code).toBe(0);
+      expect(a.stdout).toMatch(new RegExp(`^Usage: evalgate ${command} --records GLOB`));
+      expect(await runCli([command, '--help'], dir)).toEqual(a);
+    }
+    const help = (await runCli(['help'], dir)).stdout;
+    expect(help).toMatch(/\n {2}grade +run the online graders/);
+    expect(help).toMatch(/\n {2}shadow +replay sampled production inputs/);
+  });
+
   it('runs each online grader on the records that keep what it reads, with exact counts, and writes the verdicts back', async () => {
     const dir = project('  retainText: true\n', interactions('v1'));
     const r = await runCli(
