@@ -6,7 +6,7 @@
 
 import { parseShard, type ShardSpec } from '../plan/shard.js';
 
-export type Mode = 'pr' | 'baseline' | 'full' | 'report' | 'incident' | 'drift';
+export type Mode = 'pr' | 'baseline' | 'full' | 'report' | 'incident' | 'drift' | 'canary';
 export type InputMode = 'auto' | Mode;
 
 export interface ActionInputs {
@@ -29,6 +29,8 @@ export interface ActionInputs {
   /** mode drift: globs of the current and the reference window's records (one a line; `baseline`). */
   current?: string[];
   reference?: string[];
+  /** mode `canary`: the records, the two system version ids and the look number. */
+  canary?: CanaryInputs;
 }
 
 export interface IncidentInputs {
@@ -48,6 +50,13 @@ export interface IncidentInputs {
   };
 }
 
+export interface CanaryInputs {
+  records: string[];
+  canary: string;
+  control: string;
+  look: number;
+}
+
 /** An input the user got wrong: the message says which and what is allowed. */
 export class InputError extends Error {
   constructor(message: string) {
@@ -56,7 +65,16 @@ export class InputError extends Error {
   }
 }
 
-const MODES: readonly InputMode[] = ['auto', 'pr', 'baseline', 'full', 'report', 'incident', 'drift'];
+const MODES: readonly InputMode[] = [
+  'auto',
+  'pr',
+  'baseline',
+  'full',
+  'report',
+  'incident',
+  'drift',
+  'canary',
+];
 
 function bool(name: string, raw: string, fallback: boolean): boolean {
   const value = raw.trim().toLowerCase();
@@ -88,6 +106,7 @@ export function readInputs(getInput: (name: string) => string): ActionInputs {
     // One glob a line: a glob may hold a comma ({a,b}) or a space.
     ...(lines(getInput('current')).length && { current: lines(getInput('current')) }),
     ...(lines(getInput('reference')).length && { reference: lines(getInput('reference')) }),
+    ...(mode === 'canary' && { canary: canaryInputs(getInput) }),
   };
 }
 
@@ -132,6 +151,23 @@ const lines = (raw: string): string[] =>
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
+
+/** `mode: canary`'s inputs: every one required but `look`, which defaults to 1. */
+function canaryInputs(getInput: (name: string) => string): CanaryInputs {
+  const records = getInput('records')
+    .split(/[\s,]+/)
+    .filter(Boolean);
+  const canary = getInput('canary-version').trim();
+  const control = getInput('control-version').trim();
+  const look = getInput('look').trim() || '1';
+  if (!records.length || !canary || !control)
+    throw new InputError(
+      "mode: canary needs 'records' (records files or globs), 'canary-version' and 'control-version' (system version ids)",
+    );
+  if (!/^[1-9][0-9]{0,8}$/.test(look))
+    throw new InputError(`input 'look' must be a positive whole number, got '${look}'`);
+  return { records, canary, control, look: Number(look) };
+}
 
 function shardInputs(getInput: (name: string) => string): Pick<ActionInputs, 'shard' | 'shards'> {
   const raw = getInput('shard').trim();

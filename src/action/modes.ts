@@ -17,6 +17,7 @@ import type { ActionContext } from './types.js';
  *   incident  incident-mode.ts  a production job: a drift or canary report → the incident's
  *                               issue; a record → a pull request adding its regression case
  *   drift     drift-mode.ts     production records' drift, on a schedule: step summary, exit 1
+ *   canary    canary-mode.ts    a rollout's canary decision on production records
  *   (shard)   shard-mode.ts     with `shard: I/N`: one matrix job's part of pr, baseline or
  *                               full; the job with `shards: DIR` merges them and goes on as
  *                               its mode does
@@ -28,9 +29,8 @@ import type { ActionContext } from './types.js';
 export async function runAction(ctx: ActionContext): Promise<void> {
   ctx.io.info(`evalgate: mode ${ctx.mode}${ctx.inputs.mode === 'auto' ? ' (picked by the event)' : ''}`);
   // A matrix job: its part of the run, for the job that merges the shards to judge.
-  // Production code loads only for the production modes: a pull request's job never reads it.
-  if (ctx.mode === 'incident') return (await import('./incident-mode.js')).incidentMode(ctx);
-  if (ctx.inputs.shard && ctx.mode !== 'report' && ctx.mode !== 'drift') return shardMode(ctx);
+  if (ctx.inputs.shard && (ctx.mode === 'pr' || ctx.mode === 'baseline' || ctx.mode === 'full'))
+    return shardMode(ctx);
   switch (ctx.mode) {
     case 'pr':
       return prMode(ctx);
@@ -40,7 +40,12 @@ export async function runAction(ctx: ActionContext): Promise<void> {
       return fullMode(ctx);
     case 'report':
       return reportMode(ctx);
+    // The production modes load their code only when chosen: a pull request's job never reads it.
     case 'drift':
       return driftMode(ctx);
+    case 'canary':
+      return (await import('./canary-mode.js')).canaryMode(ctx);
+    case 'incident':
+      return (await import('./incident-mode.js')).incidentMode(ctx);
   }
 }

@@ -65,6 +65,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'compare a canary version with control on production records: promote, continue or rollback',
     load: async () => (await import('./commands/canary.js')).canaryCommand,
   },
+  grade: {
+    summary: 'run the online graders (production.online) on production records: pass rates',
+    load: async () => (await import('./commands/grade.js')).gradeCommand,
+  },
+  shadow: {
+    summary: 'replay sampled production inputs through a candidate target; compare per grader',
+    load: async () => (await import('./commands/shadow.js')).shadowCommand,
+  },
   record: {
     summary: 'turn raw interactions (JSONL) into production records under the privacy policy',
     load: async () => (await import('./commands/record.js')).recordCommand,

@@ -113,5 +113,12 @@ export const ProductionPolicySchema = z.strictObject({
   retentionDays: z.number().int().min(1).max(3650).default(30),
   /** Thresholds of `evalgate drift`; see src/production/drift/config.ts (defaults when absent). */
   drift: DriftConfigSchema.optional(),
+  /**
+   * Graders `evalgate grade` runs on production records and `evalgate shadow` on both arms:
+   * suite grader specs, judge-free only, each with optional `routes` and `gate`. Only their
+   * shape here (the graders would weigh down the recorder's bundle); src/production/online/
+   * config.ts validates them in full, at file:line:col.
+   */
+  online: z.array(z.looseObject({ type: z.string() })).optional(),
 });
 export type ProductionPolicy = z.output<typeof ProductionPolicySchema>;

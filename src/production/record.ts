@@ -95,6 +95,8 @@ export interface ProductionRecord {
   costUsd?: number;
   feedback?: { rating?: 'up' | 'down'; score?: number };
   editDistance?: { chars: number; ratio: number; truncated?: true };
+  /** Online graders' verdicts by name (true: passed); derived by `evalgate grade`, never recorded. */
+  online?: Record<string, boolean>;
 }
 
 /** A value of the interaction or the record that breaks the policy; nothing is written. */

@@ -2,15 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
-import { decideCanary } from '../../production/canary/decide.js';
-import { readRecordSlices } from '../../production/canary/records.js';
+import { canaryStage } from '../../pipeline/canary.js';
 import { canaryMarkdown } from '../../production/canary/report.js';
-import { loadRolloutConfig } from '../../production/canary/rollout.js';
-import { TRIGGER_NAMES, type TriggerName } from '../../production/canary/rollout-schema.js';
-import type { RecordField } from '../../production/policy-schema.js';
-import { loadProductionPolicy } from '../../production/policy.js';
-import { inlineCode, terminalText } from '../../report/escape.js';
-import { expandGlob, isGlob } from '../../util/glob.js';
+import { terminalText } from '../../report/escape.js';
 import type { CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate canary --records GLOB [--records GLOB]... --canary VERSION --control VERSION
@@ -26,7 +20,8 @@ The statistics stay valid however often the canary is checked (confidence sequen
 the chance of ever rolling back an unchanged canary is at most rollout.alpha over every
 look and trigger together.
 
-  --records GLOB     records files (JSONL, or JSONL gzip for .gz), repeatable
+  --records GLOB     records files (JSONL, or JSONL gzip for .gz), repeatable; the
+                     onlineGraders triggers grade records that carry no verdict yet
   --canary VERSION   the canary's system version id (records' versions.system)
   --control VERSION  the control's system version id
   --look N           this check's number, shown in the report (default 1)
@@ -37,16 +32,6 @@ look and trigger together.
 
 Exit 0 on promote or continue, 1 on rollback, 2 on no triggers, no policy or bad input.
 `;
-
-/** The record field each trigger reads: a policy that drops it leaves the trigger blind. */
-const FIELD: Record<TriggerName, RecordField> = {
-  errorRate: 'error',
-  safetyEvents: 'safetyEvents',
-  refusalRate: 'refusal',
-  negativeFeedback: 'feedback',
-  p95LatencyMs: 'latencyMs',
-  costPerInteraction: 'cost',
-};
 
 export const canaryCommand: CommandHandler = async (argv, io) => {
   const { values } = parseArgs({
@@ -68,49 +53,15 @@ export const canaryCommand: CommandHandler = async (argv, io) => {
     io.stdout(HELP);
     return 0;
   }
-  // The policy and the triggers first: without them, nothing is read.
-  const configPath = resolve(io.cwd, values.config);
-  const policy = loadProductionPolicy(configPath);
-  const rollout = loadRolloutConfig(configPath);
-  for (const name of TRIGGER_NAMES)
-    if (rollout.triggers[name] && !policy.fields.includes(FIELD[name]))
-      throw new UsageError(
-        `rollout.triggers.${name} reads the record field '${FIELD[name]}', which production.fields does not keep: the trigger could never see a degradation`,
-      );
-  if (!values.records?.length)
-    throw new UsageError('canary needs --records GLOB: the production records files');
-  if (!values.canary || !values.control)
-    throw new UsageError('canary needs --canary VERSION and --control VERSION (system version ids)');
-  if (values.canary === values.control) throw new UsageError('--canary and --control name the same version');
   if (!/^[1-9][0-9]{0,8}$/.test(values.look)) throw new UsageError('--look takes a positive whole number');
-  const files: string[] = [];
-  for (const pattern of values.records) {
-    const matched = expandGlob(io.cwd, pattern);
-    if (matched.length === 0)
-      throw new UsageError(
-        isGlob(pattern) ? `--records '${pattern}' matches no file` : `records file not found: ${pattern}`,
-      );
-    for (const f of matched) if (!files.includes(f)) files.push(f);
-  }
-  const slices = readRecordSlices(files, values.canary, values.control);
-  const decision = decideCanary(slices.canary, slices.control, rollout, {
-    canary: values.canary,
-    control: values.control,
+  const decision = canaryStage({
+    configPath: values.config,
+    cwd: io.cwd,
+    records: values.records ?? [],
+    canary: values.canary ?? '',
+    control: values.control ?? '',
     look: Number(values.look),
   });
-  for (const [side, id] of [
-    ['canary', values.canary],
-    ['control', values.control],
-  ] as const)
-    if (!slices.versions.has(id))
-      decision.reasons.push(
-        `no record carries the ${side} version ${inlineCode(id)}; versions seen: ${
-          [...slices.versions.keys()]
-            .slice(0, 10)
-            .map((v) => inlineCode(v))
-            .join(', ') || 'none'
-        }`,
-      );
   const json = `${JSON.stringify(decision, null, 2)}\n`;
   if (values.out) writeFileSync(resolve(io.cwd, values.out), json);
   io.stdout(values.json ? json : terminalText(canaryMarkdown(decision), { maxLength: 200_000 }));

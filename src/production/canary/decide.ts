@@ -2,7 +2,7 @@ import type { ProductionRecord } from '../record.js';
 import { normalMixtureInterval } from './normal-mixture.js';
 import { quantileInterval } from './quantile.js';
 import { evidenceAbove, evidenceBelow, rateRatioInterval, type RareEvent } from './rate-ratio.js';
-import { TRIGGER_NAMES, type RolloutConfig, type TriggerName } from './rollout-schema.js';
+import { TRIGGER_NAMES, type MetricName, type RolloutConfig, type TriggerName } from './rollout-schema.js';
 
 /** Bumped on any change a deployment tool reading the decision could notice. */
 export const DECISION_SCHEMA_VERSION = 1;
@@ -25,7 +25,8 @@ export interface SideSummary {
 }
 
 export interface MetricDecision {
-  metric: TriggerName;
+  /** The trigger, or `onlineGraders.NAME`: that grader's failure rate (1 − pass rate). */
+  metric: MetricName;
   status: MetricStatus;
   /** The anytime-valid test used. */
   test: 'conditional-binomial-sequential' | 'normal-mixture-sequential' | 'quantile-confidence-sequence';
@@ -63,12 +64,48 @@ export interface CanaryDecision {
   metrics: MetricDecision[];
 }
 
-const times = new WeakMap<ProductionRecord, number>();
-/** A record's time in ms, parsed once. */
+/**
+ * A record's time in ms. Records carry `at` as `Date#toISOString` writes it, whose digits
+ * read straight off (Date.parse is most of a look's time over thousands of records); any
+ * other form goes through Date.parse.
+ */
 function timeOf(r: ProductionRecord): number {
-  let t = times.get(r);
-  if (t === undefined) times.set(r, (t = Date.parse(r.at)));
-  return t;
+  const at = r.at;
+  if (at.length === 24 && at[10] === 'T' && at[23] === 'Z' && at[19] === '.') {
+    const d = (from: number, to: number) => {
+      let x = 0;
+      for (let i = from; i < to; i++) x = x * 10 + at.charCodeAt(i) - 48;
+      return x;
+    };
+    const t = Date.UTC(d(0, 4), d(5, 7) - 1, d(8, 10), d(11, 13), d(14, 16), d(17, 19), d(20, 23));
+    if (Number.isFinite(t)) return t;
+  }
+  return Date.parse(at);
+}
+
+/**
+ * Both slices' records in time order, each marked with its side: merged once per decision
+ * and read by every count metric (the slices are each in time order already).
+ */
+type Merged = { record: ProductionRecord; canary: boolean; canaryBefore: number; controlBefore: number }[];
+function mergeByTime(canary: readonly ProductionRecord[], control: readonly ProductionRecord[]): Merged {
+  const tk = canary.map(timeOf);
+  const tc = control.map(timeOf);
+  const out: Merged = [];
+  let i = 0;
+  let j = 0;
+  while (i < canary.length || j < control.length) {
+    const takeCanary = j >= control.length || (i < canary.length && tk[i]! <= tc[j]!);
+    out.push({
+      record: takeCanary ? canary[i]! : control[j]!,
+      canary: takeCanary,
+      canaryBefore: i,
+      controlBefore: j,
+    });
+    if (takeCanary) i++;
+    else j++;
+  }
+  return out;
 }
 
 const num = (x: number | null | undefined) =>
@@ -91,21 +128,15 @@ interface Extracted {
 function countMetric(
   canary: readonly ProductionRecord[],
   control: readonly ProductionRecord[],
+  merged: Merged,
   isEvent: (r: ProductionRecord) => boolean,
   maxRatio: number,
   alpha: number,
 ): Extracted {
   const events: RareEvent[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < canary.length || j < control.length) {
-    const takeCanary =
-      j >= control.length || (i < canary.length && timeOf(canary[i]!) <= timeOf(control[j]!));
-    const r = takeCanary ? canary[i]! : control[j]!;
-    if (isEvent(r)) events.push({ canary: takeCanary, share: (i + 1) / (i + j + 2) });
-    if (takeCanary) i++;
-    else j++;
-  }
+  for (const m of merged)
+    if (isEvent(m.record))
+      events.push({ canary: m.canary, share: (m.canaryBefore + 1) / (m.canaryBefore + m.controlBefore + 2) });
   const xk = events.filter((e) => e.canary).length;
   const xc = events.length - xk;
   const rk = canary.length ? xk / canary.length : null;
@@ -174,11 +205,11 @@ function quantileMetric(
   maxIncrease: number,
   alpha: number,
 ): Extracted {
+  // A typed array sorts numerically, without a comparator call per step.
   const values = (rs: readonly ProductionRecord[]) =>
-    rs
-      .map((r) => r.latencyMs)
-      .filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
-      .sort((a, b) => a - b);
+    Float64Array.from(
+      rs.map((r) => r.latencyMs).filter((v): v is number => typeof v === 'number' && Number.isFinite(v)),
+    ).sort();
   const vk = values(canary);
   const vc = values(control);
   const k = quantileInterval(vk, 0.95, alpha / 2);
@@ -249,20 +280,41 @@ function meanRatioMetric(
 }
 
 function extract(
-  name: TriggerName,
+  name: MetricName,
   rollout: RolloutConfig,
   canary: readonly ProductionRecord[],
   control: readonly ProductionRecord[],
+  merged: () => Merged,
   alpha: number,
 ): Extracted {
   const t = rollout.triggers;
-  switch (name) {
+  if (name.startsWith('onlineGraders.')) {
+    // A pass-rate drop is a failure-rate rise: the proportion test on failures.
+    const grader = name.slice('onlineGraders.'.length);
+    return proportionMetric(
+      canary,
+      control,
+      (r) => typeof r.online?.[grader] === 'boolean',
+      (r) => r.online?.[grader] === false,
+      t.onlineGraders![grader]!.maxDecrease,
+      alpha,
+    );
+  }
+  switch (name as TriggerName) {
     case 'errorRate':
-      return countMetric(canary, control, (r) => r.error !== undefined, t.errorRate!.maxRatio, alpha);
+      return countMetric(
+        canary,
+        control,
+        merged(),
+        (r) => r.error !== undefined,
+        t.errorRate!.maxRatio,
+        alpha,
+      );
     case 'safetyEvents':
       return countMetric(
         canary,
         control,
+        merged(),
         (r) => (r.safetyEvents?.length ?? 0) > 0,
         t.safetyEvents!.maxRatio,
         alpha,
@@ -292,8 +344,14 @@ function extract(
   }
 }
 
+function minRecordsOf(rollout: RolloutConfig, name: MetricName): number {
+  return name.startsWith('onlineGraders.')
+    ? rollout.triggers.onlineGraders![name.slice('onlineGraders.'.length)]!.minRecords
+    : rollout.triggers[name as TriggerName]!.minRecords;
+}
+
 /** A number as a reader wants it: 3 significant digits, rates as percentages. */
-export function formatValue(metric: TriggerName, x: number | null): string {
+export function formatValue(metric: MetricName, x: number | null): string {
   if (x === null || Number.isNaN(x)) return '–';
   if (!Number.isFinite(x)) return '∞';
   if (metric === 'p95LatencyMs') return `${+x.toPrecision(4)} ms`;
@@ -325,12 +383,17 @@ export function decideCanary(
   rollout: RolloutConfig,
   ids: { canary: string; control: string; look: number },
 ): CanaryDecision {
-  const names = TRIGGER_NAMES.filter((n) => rollout.triggers[n] !== undefined);
+  const names: MetricName[] = [
+    ...TRIGGER_NAMES.filter((n) => rollout.triggers[n] !== undefined),
+    ...Object.keys(rollout.triggers.onlineGraders ?? {}).map((g): MetricName => `onlineGraders.${g}`),
+  ];
   const alpha = rollout.alpha / names.length;
   const level = `${+((1 - alpha) * 100).toPrecision(4)} %`;
+  let merged: Merged | undefined;
+  const mergedOnce = () => (merged ??= mergeByTime(canary, control));
   const metrics: MetricDecision[] = names.map((name) => {
-    const e = extract(name, rollout, canary, control, alpha);
-    const min = rollout.triggers[name]!.minRecords;
+    const e = extract(name, rollout, canary, control, mergedOnce, alpha);
+    const min = minRecordsOf(rollout, name);
     const recordsNeeded = {
       canary: Math.max(0, min - e.canary.records),
       control: Math.max(0, min - e.control.records),

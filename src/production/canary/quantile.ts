@@ -53,7 +53,7 @@ export interface QuantileInterval {
 }
 
 /** The p-quantile of `sorted` (ascending) with its 1 − α confidence sequence. */
-export function quantileInterval(sorted: readonly number[], p: number, alpha: number): QuantileInterval {
+export function quantileInterval(sorted: ArrayLike<number>, p: number, alpha: number): QuantileInterval {
   const n = sorted.length;
   if (n === 0) return { estimate: NaN, lower: -Infinity, upper: Infinity };
   const limit = Math.log(1 / alpha);

@@ -61,14 +61,34 @@ export const RolloutSchema = z.strictObject({
       p95LatencyMs: relativeTrigger.optional(),
       /** Mean costUsd of the records that carry one. */
       costPerInteraction: relativeTrigger.optional(),
+      /**
+       * Online graders' pass rates, by the grader's name in `production.online`: the largest
+       * tolerated drop of the canary's pass rate below control's, absolute (0.01 = 1 point).
+       * Read from the records' `online` field (`evalgate grade --out`), or graded on the fly.
+       */
+      onlineGraders: z
+        .record(
+          z.string().min(1).max(200),
+          z.strictObject({ maxDecrease: z.number().min(0).max(1), minRecords }),
+        )
+        .optional(),
     })
-    .refine((t) => Object.values(t).some((v) => v !== undefined), {
-      message:
-        'at least one trigger (errorRate, safetyEvents, refusalRate, negativeFeedback, p95LatencyMs, costPerInteraction)',
-    }),
+    .refine(
+      (t) =>
+        Object.entries(t).some(([k, v]) =>
+          k === 'onlineGraders' ? Object.keys(v ?? {}).length > 0 : v !== undefined,
+        ),
+      {
+        message:
+          'at least one trigger (errorRate, safetyEvents, refusalRate, negativeFeedback, p95LatencyMs, costPerInteraction, onlineGraders)',
+      },
+    ),
 });
 export type RolloutConfig = z.output<typeof RolloutSchema>;
-export type TriggerName = keyof RolloutConfig['triggers'];
+/** The built-in triggers, each reading one record field. */
+export type TriggerName = Exclude<keyof RolloutConfig['triggers'], 'onlineGraders'>;
+/** A decision's metric: a built-in trigger, or an online grader's pass rate (`onlineGraders.NAME`). */
+export type MetricName = TriggerName | `onlineGraders.${string}`;
 export const TRIGGER_NAMES: readonly TriggerName[] = [
   'errorRate',
   'safetyEvents',
