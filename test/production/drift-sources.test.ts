@@ -37,7 +37,7 @@ function records(traffic: Interaction[], grades?: (i: number) => Record<string, 
   return `${traffic
     .map((t, i) => ({
       ...toRecord(t, POLICY, { system: 'sys-1' }, { env: ENV, random: () => 0 })!,
-      ...(grades && { grades: grades(i) }),
+      ...(grades && { online: grades(i) }),
     }))
     .map((r) => JSON.stringify(r))
     .join('\n')}\n`;

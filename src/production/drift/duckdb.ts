@@ -60,14 +60,14 @@ export const isRemote = (file: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.te
 
 /** One record as its drift features (plus what coverage counts), null for missing. */
 export type FeatureRow = Record<
-  DriftFeatureName | 'schemaVersion' | 'riskTags' | 'filename' | 'grades',
+  DriftFeatureName | 'schemaVersion' | 'riskTags' | 'filename' | 'online',
   unknown
 >;
 
 /**
  * The top-level record fields drift reads, with their DuckDB types: the read schema of
  * JSONL (a window that never has a field still parses), and what a Parquet file lacking a
- * column gets as NULL. `grades` (online graders' verdicts) is read as JSON: its keys are the
+ * column gets as NULL. `online` (online graders' verdicts, `evalgate grade --out`) is read as JSON: its keys are the
  * graders' names, its values a boolean or an object (drift/quality.ts reads them).
  */
 export const DRIFT_COLUMNS: Readonly<Record<string, string>> = {
@@ -85,7 +85,7 @@ export const DRIFT_COLUMNS: Readonly<Record<string, string>> = {
   costUsd: 'DOUBLE',
   feedback: 'STRUCT(rating VARCHAR, score DOUBLE)',
   editDistance: 'STRUCT(ratio DOUBLE)',
-  grades: 'JSON',
+  online: 'JSON',
 };
 
 /** A DuckDB `columns = {…}` argument. */
@@ -114,7 +114,7 @@ const SELECT = `
   CASE WHEN feedback IS NULL THEN NULL
        ELSE feedback.rating = 'down' OR coalesce(feedback.score < 0, false) END AS negativeFeedbackRate,
   CAST(editDistance.ratio AS DOUBLE) AS editRatio,
-  CAST(to_json(grades) AS VARCHAR) AS grades`;
+  CAST(to_json(online) AS VARCHAR) AS online`;
 
 export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 const fileList = (files: readonly string[]) => `[${files.map(sqlString).join(', ')}]`;

@@ -50,7 +50,7 @@ export const RECORD_COLUMNS: Readonly<Record<string, string>> = {
   feedback: 'STRUCT(rating VARCHAR, score DOUBLE)',
   editDistance: 'STRUCT(chars INTEGER, ratio DOUBLE, truncated BOOLEAN)',
   // Online graders' verdicts, by grader name: kept as JSON, whatever shape a verdict has.
-  grades: 'JSON',
+  online: 'JSON',
 };
 
 const NESTED: Readonly<Record<string, readonly string[]>> = {

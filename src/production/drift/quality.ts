@@ -2,13 +2,13 @@ import type { ProductionRecord } from '../record.js';
 import { GRADE_PREFIX } from './drift.js';
 
 /**
- * Online graders' verdicts in production records, read generically: a record's `grades`
- * object maps a grader's name to its verdict, either a boolean (pass) or an object whose
+ * Online graders' verdicts in production records, read generically: a record's `online`
+ * object (written by `evalgate grade --out`; schema/record.schema.json) maps a grader's name to its verdict, either a boolean (pass) or an object whose
  * `pass` is a boolean (`{ "pass": false, "score": 0.2 }`). Each becomes the rate feature
  * `grades.<name>`, compared like any rate (χ² with Holm, Cohen's h), against another
  * window's records or against the eval baseline's verdicts of the grader of that name.
  *
- * Anything else under `grades` (a verdict that is not a boolean, a name that is not
+ * Anything else under `online` (a verdict that is not a boolean, a name that is not
  * GRADER_NAME) is not a verdict and is left out: an unknown shape is never read as a pass or
  * a fail, and a name that reaches reports, logs and incident markers is a plain name.
  */
@@ -35,10 +35,9 @@ export function gradesOf(grades: unknown): [string, boolean][] {
 }
 
 /** The `grades.<name>` features of a production record. */
-export const recordGrades = (record: ProductionRecord): [string, boolean][] =>
-  gradesOf((record as ProductionRecord & { grades?: unknown }).grades);
+export const recordGrades = (record: ProductionRecord): [string, boolean][] => gradesOf(record.online);
 
-/** The same from DuckDB's `grades` column: the object as JSON text (null when absent). */
+/** The same from DuckDB's `online` column : the object as JSON text (null when absent). */
 export function jsonGrades(text: unknown): [string, boolean][] {
   if (typeof text !== 'string') return [];
   try {

@@ -31,7 +31,7 @@ export async function readWindow(
   onRecord?: OnRecord,
 ): Promise<Window<ProductionRecord> | Window<FeatureRow>> {
   if (engine.kind === 'duckdb') {
-    const window = new Window<FeatureRow>(rowFeatures(RECORD_FEATURES), (row) => jsonGrades(row.grades));
+    const window = new Window<FeatureRow>(rowFeatures(RECORD_FEATURES), (row) => jsonGrades(row.online));
     for await (const rows of readFeatureRows(engine.module, files, {
       ...(engine.env && { env: engine.env }),
     }))
