@@ -4,9 +4,8 @@ import type { SampleResult } from '../../results/types.js';
 import { caseValues } from '../coverage.js';
 import { guessLanguage } from '../features.js';
 import type { DriftFeatureName } from './config.js';
-import { GRADE_PREFIX } from './drift.js';
 import { RECORD_FEATURES } from './features.js';
-import { GRADER_NAME } from './quality.js';
+import { GRADE_PREFIX, GRADER_NAME } from './quality.js';
 import { Window, type FeatureSpec } from './window.js';
 
 /**

@@ -3,6 +3,9 @@ import { holmAdjust } from '../../compare/stats/holm.js';
 import { cohensH, quantileEdges, testCells, type Cell } from './cells.js';
 import type { DriftConfig } from './config.js';
 import type { FeatureKind, FeatureSpec, Window } from './window.js';
+import { GRADE_PREFIX } from './quality.js';
+
+export { GRADE_PREFIX };
 
 /**
  * Drift that does not cry wolf. A feature alarms only when BOTH
@@ -31,9 +34,6 @@ export const QUALITY_FEATURES: readonly string[] = [
   'feedbackRate',
   'negativeFeedbackRate',
 ];
-
-/** An online grader's pass rate: `grades.<grader>` in the records, the grader's verdicts in a baseline. */
-export const GRADE_PREFIX = 'grades.';
 
 export const isQualityFeature = (name: string): boolean =>
   QUALITY_FEATURES.includes(name) || name.startsWith(GRADE_PREFIX);

@@ -1,5 +1,4 @@
 import type { ProductionRecord } from '../record.js';
-import { GRADE_PREFIX } from './drift.js';
 
 /**
  * Online graders' verdicts in production records, read generically: a record's `online`
@@ -12,6 +11,9 @@ import { GRADE_PREFIX } from './drift.js';
  * GRADER_NAME) is not a verdict and is left out: an unknown shape is never read as a pass or
  * a fail, and a name that reaches reports, logs and incident markers is a plain name.
  */
+
+/** An online grader's pass rate: `grades.<grader>` in the records, the grader's verdicts in a baseline. */
+export const GRADE_PREFIX = 'grades.';
 
 /** A grader's name as a feature: `grades.` + this is at most 100 characters (incident markers' limit). */
 export const GRADER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,92}$/;
