@@ -1,7 +1,7 @@
 import { relative, resolve } from 'node:path';
 import { caseStats } from '../compare/case-stats.js';
 import { formatUsd } from '../compare/format.js';
-import { DIMENSIONS } from '../graders/dimensions.js';
+import { DIMENSIONS, type Dimension } from '../graders/dimensions.js';
 import { markdownTable } from 'markdown-table';
 import { terminalText } from '../report/escape.js';
 import type { Grader } from '../graders/types.js';
@@ -31,18 +31,23 @@ export function renderSummaryTable(rows: SuiteSummaryRow[], doc?: Pick<ResultsDo
 }
 
 /**
- * Per suite, each dimension of quality its graders measure (graders/dimensions.ts), and
- * each again per `workflow` tag when its cases carry more than one: the share of graded
- * samples whose verdicts of that dimension all passed. Advisory verdicts are left out, as
- * compare leaves them out. Empty when no verdict carries a dimension.
+ * Per suite, each dimension of quality its graders measure (graders/dimensions.ts): one row
+ * for the suite, and one per `workflow` tag when its cases carry more than one, one column
+ * per dimension any suite measures. A cell is the share of graded samples whose verdicts of
+ * that dimension all passed, with the samples it is over; "—" where nothing measured it.
+ * Advisory verdicts are left out, as compare leaves them out. Empty when no verdict carries
+ * a dimension.
  */
 export function renderDimensionTable(doc: Pick<ResultsDocument, 'suites'>): string {
-  const body: string[][] = [];
+  type Tally = { passed: number; trials: number };
+  const rows: { suite: string; workflow: string; tallies: Map<Dimension, Tally> }[] = [];
+  const measured = new Set<Dimension>();
   for (const suite of doc.suites) {
     const stats = suite.cases.map(caseStats);
     const workflows = [...new Set(stats.flatMap((c) => c.workflows))].sort();
-    for (const d of DIMENSIONS) {
-      const tally = (cases: typeof stats) => {
+    const tally = (cases: typeof stats) => {
+      const out = new Map<Dimension, Tally>();
+      for (const d of DIMENSIONS) {
         let passed = 0;
         let trials = 0;
         for (const c of cases) {
@@ -52,24 +57,32 @@ export function renderDimensionTable(doc: Pick<ResultsDocument, 'suites'>): stri
             trials += t.trials;
           }
         }
-        return { passed, trials };
-      };
-      const all = tally(stats);
-      if (all.trials === 0) continue;
-      const row = (workflow: string, t: { passed: number; trials: number }) =>
-        body.push([cell(suite.id), d, workflow, String(t.trials), percent(t.passed / t.trials)]);
-      row(workflows.length > 1 ? 'all' : '', all);
-      if (workflows.length > 1)
-        for (const w of workflows) {
-          const t = tally(stats.filter((c) => c.workflows.includes(w)));
-          if (t.trials) row(cell(w), t);
+        if (trials) {
+          out.set(d, { passed, trials });
+          measured.add(d);
         }
-    }
+      }
+      return out;
+    };
+    const all = tally(stats);
+    if (all.size === 0) continue;
+    rows.push({ suite: cell(suite.id), workflow: workflows.length > 1 ? 'all' : '', tallies: all });
+    if (workflows.length > 1)
+      for (const w of workflows) {
+        const t = tally(stats.filter((c) => c.workflows.includes(w)));
+        if (t.size) rows.push({ suite: cell(suite.id), workflow: cell(w), tallies: t });
+      }
   }
-  if (body.length === 0) return '';
-  return markdownTable([['suite', 'dimension', 'workflow', 'samples', 'pass rate'], ...body], {
-    align: ['l', 'l', 'l', 'r', 'r'],
-  });
+  if (rows.length === 0) return '';
+  const columns = DIMENSIONS.filter((d) => measured.has(d));
+  const value = (t: Tally | undefined) => (t ? `${percent(t.passed / t.trials)} (${t.trials})` : '—');
+  return markdownTable(
+    [
+      ['suite', 'workflow', ...columns.map((d) => `${d} (samples)`)],
+      ...rows.map((r) => [r.suite, r.workflow, ...columns.map((d) => value(r.tallies.get(d)))]),
+    ],
+    { align: ['l', 'l', ...columns.map(() => 'r' as const)] },
+  );
 }
 
 function renderSuiteTable(rows: SuiteSummaryRow[], notes: Footnotes): string {
