@@ -192,6 +192,26 @@ A risk tag's rate overrides its route's, which overrides the default; with sever
 ## Hashing
 
 - user, session and request ids and text hashes: HMAC-SHA-256 keyed by \`$APP_HASH_KEY\` (not set: recording will refuse to start)
+
+## Online graders
+
+None declared: no grader runs on production records (\`production.online\`).
+`);
+  });
+
+  it('lists the online graders it declares: name, routes, whether shadow runs gate on them', async () => {
+    const dir = project(`${FULL}  online:
+    - { type: pii }
+    - { type: json-schema, name: order-json, routes: [checkout], gate: false, schema: { type: object } }
+    - { type: contains, not: true, value: 'internal' }
+`);
+    const r = await cli(dir, ['policy']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`## Online graders
+
+- \`pii\` (\`pii\`): every route; gates shadow runs
+- \`order-json\` (\`json-schema\`): routes \`checkout\`; informs shadow runs
+- \`not-contains\` (\`contains\`): every route; gates shadow runs
 `);
   });
 });

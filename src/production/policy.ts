@@ -78,5 +78,34 @@ export function policyMarkdown(
     `- user, session and request ids and text hashes: HMAC-SHA-256 keyed by \`$${policy.hashKeyEnv}\` (${env === null ? 'recording refuses to start where it is not set' : env[policy.hashKeyEnv] ? 'set' : 'not set: recording will refuse to start'})`,
     '',
   );
+  lines.push(...onlineLines(policy.online));
   return lines.join('\n');
+}
+
+/**
+ * `production.online`, as written: which judge-free graders `evalgate grade` and `evalgate
+ * shadow` run on the records, on which routes, and whether a shadow run gates on them.
+ * Only their shape is known here (the full check is src/production/online/config.ts, kept
+ * out of the recorder's bundle), so each is named as that check names it.
+ */
+function onlineLines(online: ProductionPolicy['online']): string[] {
+  const lines = ['## Online graders', ''];
+  if (!online?.length)
+    return [...lines, 'None declared: no grader runs on production records (`production.online`).', ''];
+  for (const g of online) {
+    const spec = g as { type: string; name?: unknown; not?: unknown; routes?: unknown; gate?: unknown };
+    const name =
+      typeof spec.name === 'string' ? spec.name : spec.not === true ? `not-${spec.type}` : spec.type;
+    const routes = Array.isArray(spec.routes)
+      ? `routes ${spec.routes.map((r) => inlineCode(String(r))).join(', ')}`
+      : 'every route';
+    const gate = spec.gate === false ? 'informs shadow runs' : 'gates shadow runs';
+    lines.push(`- ${inlineCode(name)} (${inlineCode(spec.type)}): ${routes}; ${gate}`);
+  }
+  lines.push(
+    '',
+    "They read only what this policy keeps: a grader whose text is dropped is reported 'not measurable', never a pass.",
+    '',
+  );
+  return lines;
 }

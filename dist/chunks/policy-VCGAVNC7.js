@@ -1,5 +1,5 @@
 import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
-import{loadProductionPolicy,policyJson,policyMarkdown}from"./chunk-CD6EKVMZ.js";import"./chunk-7RE2ST5F.js";import"./chunk-LQFGSTE7.js";import{terminalText}from"./chunk-IPJXUYGK.js";import"./chunk-M4COAOWX.js";import{resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate policy [--config FILE] [--json]
+import{loadProductionPolicy,policyJson,policyMarkdown}from"./chunk-ERP4F7ZL.js";import"./chunk-7RE2ST5F.js";import"./chunk-LQFGSTE7.js";import{terminalText}from"./chunk-IPJXUYGK.js";import"./chunk-M4COAOWX.js";import{resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate policy [--config FILE] [--json]
 
 Prints the effective production privacy policy (the 'production:' section of evalgate.yml,
 every default filled in): what is sampled, which fields are kept, which detectors redact,
