@@ -8,7 +8,9 @@ import { estimateRun, type CostEstimate } from '../plan/estimate.js';
  * Cost before spending: the run's estimate (plan/estimate.ts) against `budget.maxCostUSD`.
  * A run whose estimated cost is above the limit is refused before any model is called; the
  * CLI exits 2 and the Action's check is neutral with the reason (the comment says so). A run
- * that cannot be priced in full is compared by its priced part and the refusal says so.
+ * that cannot be priced in full is compared by its priced part and the refusal says so; a
+ * paid model (an `openai` target, the judge) without a price is refused, since its cost is
+ * what the budget exists to bound: a budget is never passed unchecked.
  */
 export interface BudgetCheck {
   estimate: CostEstimate;
@@ -33,7 +35,24 @@ export async function checkBudget(
   try {
     const estimate = await estimateRun(project, suites, targets);
     const max = project.config.budget.maxCostUSD;
-    if (max === undefined || estimate.costUSD === null || estimate.costUSD <= max) return { estimate };
+    if (max === undefined) return { estimate };
+    // A budget that cannot be checked is not passed: a paid model without a price refuses.
+    const unpriced = [
+      ...estimate.targets
+        .filter((t) => t.kind === 'openai' && t.costUSD === null)
+        .map((t) => ({ model: t.model ?? '?', calls: t.calls })),
+      ...(estimate.judge && estimate.judge.costUSD === null ? [estimate.judge] : []),
+    ];
+    if (unpriced.length)
+      return {
+        estimate,
+        refused: `budget.maxCostUSD is ${formatUsd(max)}, but ${unpriced
+          .map((u) => `${u.calls} calls to '${u.model}'`)
+          .join(
+            ' and ',
+          )} cannot be priced: nothing was run. Add ${unpriced.length === 1 ? 'the model' : 'the models'} to \`prices\` (input and output USD per million tokens) so the budget can be checked`,
+      };
+    if (estimate.costUSD === null || estimate.costUSD <= max) return { estimate };
     const partly = estimate.unpricedCalls
       ? ` (and ${estimate.unpricedCalls} calls that cannot be priced)`
       : '';

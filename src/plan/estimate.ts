@@ -160,6 +160,7 @@ export async function estimateRun(
   const out: TargetEstimate[] = [];
   for (const est of perTarget.values()) {
     const { capped, ...rest } = est;
+    rest.notes = [...new Set(rest.notes)];
     if (est.kind !== 'openai') {
       rest.notes.push(
         `an ${est.kind} target reports no model or price before it runs: its ${est.calls} calls are not priced`,

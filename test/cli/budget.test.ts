@@ -105,6 +105,28 @@ describe('cost before spending', () => {
     expect(server.requests.length).toBe(before + 6);
   });
 
+  it('refuses a budget it cannot check: a model without a price sends nothing, and says how to fix it', async () => {
+    config('budget: { maxCostUSD: 1 }\n');
+    writeFileSync(join(dir, 'models/bot.yaml'), 'model: llama-local\nmax_tokens: 50\n');
+    try {
+      const before = server.requests.length;
+      const r = await cli(['run'], dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        "budget.maxCostUSD is $1.00, but 6 calls to 'llama-local' cannot be priced: nothing was run. Add the model to `prices`",
+      );
+      expect(server.requests.length).toBe(before);
+      // The approximate-tokenizer note is said once, not once a case.
+      const estimate = await cli(['run', '--estimate'], dir);
+      expect(estimate.stderr.split("'llama-local' is not an OpenAI model").length - 1).toBe(1);
+      // Priced, the same run goes ahead.
+      config('budget: { maxCostUSD: 1 }\nprices: { llama-local: { input: 0.1, output: 0.1 } }\n');
+      expect((await cli(['run'], dir)).code).toBe(0);
+    } finally {
+      writeFileSync(join(dir, 'models/bot.yaml'), 'model: gpt-4o-mini\nmax_tokens: 50\n');
+    }
+  });
+
   it('rejects a budget that is not a positive number with its file:line:col', async () => {
     config('budget: { maxCostUSD: -3 }\n');
     const r = await cli(['run'], dir);
