@@ -99,4 +99,18 @@ describe('evalgate prune', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toBe("evalgate: --records 'records/*.jsonl' matches no file\n");
   });
+
+  it('a glob that matches a Parquet window: one line saying how Parquet is retained, nothing pruned', async () => {
+    const dir = project();
+    const old = line(400, 'old');
+    writeFileSync(join(dir, 'a.jsonl'), old);
+    writeFileSync(join(dir, 'w.parquet'), 'PAR1 not json at all');
+    const r = await cli(dir, '--records', '*');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'prune reads JSONL records only, and this is Parquet: w.parquet. Nothing was pruned',
+    );
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(readFileSync(join(dir, 'a.jsonl'), 'utf8')).toBe(old);
+  });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBaselines, serializeBaseline } from '../../src/baseline/index.js';
@@ -161,6 +161,22 @@ describe.skipIf(!duckdb)('Parquet records (DuckDB)', () => {
     expect(r.err).toMatch(/leaky\.jsonl:5:1: breaks the privacy policy: the record carries input text/);
     expect(r.err).not.toContain('jane.doe');
     expect(existsSync(join(dir, 'leaky.parquet'))).toBe(false);
+  });
+
+  it('convert that DuckDB cannot finish leaves no file behind: a retry after the fix writes it', async () => {
+    const lines = readFileSync(join(dir, 'ref.jsonl'), 'utf8').split('\n');
+    const good = lines[5]!;
+    lines[5] = JSON.stringify({ ...JSON.parse(good), latencyMs: 'slow' });
+    writeFileSync(join(dir, 'slow.jsonl'), lines.join('\n'));
+    const r = await cli(dir, 'convert', '--records', 'slow.jsonl', '--out', 'slow.parquet');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('cannot write Parquet');
+    expect(readdirSync(dir).filter((f) => f.includes('slow.parquet'))).toEqual([]);
+    lines[5] = good;
+    writeFileSync(join(dir, 'slow.jsonl'), lines.join('\n'));
+    const retry = await cli(dir, 'convert', '--records', 'slow.jsonl', '--out', 'slow.parquet');
+    expect(retry.code, retry.err).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.includes('slow.parquet'))).toEqual(['slow.parquet']);
   });
 
   it('the streaming engine refuses Parquet and says how to get DuckDB', async () => {

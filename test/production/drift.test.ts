@@ -88,6 +88,21 @@ describe.each(['stream', 'duckdb'])('evalgate drift over realistic, seeded recor
     );
   });
 
+  it('an --out in a folder that does not exist: the path and why, exit 2, not an internal error', async () => {
+    const r = await drift(
+      dir,
+      '--current',
+      'same.jsonl',
+      '--reference',
+      'ref-1.jsonl',
+      '--out',
+      'no/such/d.md',
+    );
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('no/such/d.md: no such file or folder');
+    expect(r.out).not.toContain('internal error');
+  });
+
   it('a window under minRecords is "too few records", never an alarm', async () => {
     const r = await drift(dir, '--current', 'small.jsonl', '--reference', 'ref-1.jsonl', '--json');
     expect(r.code).toBe(0);

@@ -51,6 +51,16 @@ export const pruneCommand: CommandHandler = async (argv, io) => {
       );
     for (const f of matched) if (!files.includes(f)) files.push(f);
   }
+  const parquet = files.filter((f) => /\.parquet$/i.test(f));
+  if (parquet.length)
+    throw new UsageError(
+      `prune reads JSONL records only, and ${parquet.length === 1 ? 'this is' : 'these are'} Parquet: ${parquet
+        .slice(0, 3)
+        .map((f) => relative(io.cwd, f) || f)
+        .join(
+          ', ',
+        )}${parquet.length > 3 ? `, and ${parquet.length - 3} more` : ''}. Nothing was pruned: retain a Parquet window by deleting its file once its newest record is older than production.retentionDays`,
+    );
   const cutoff = retentionCutoff(new Date(), policy.retentionDays);
   const plans = planPrune(files, cutoff);
   const summary = values['dry-run']

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../../config/errors.js';
 import type { ProductionPolicy } from '../policy-schema.js';
 import { assertConforms, PolicyViolation, type ProductionRecord } from '../record.js';
@@ -98,13 +99,18 @@ export async function convertToParquet(
         conforms(record, policy, redactor, file, line);
       }
   }
+  // Written beside `out` under a temporary name and renamed when whole: a failed COPY leaves
+  // no file behind that a retry would call "already exists" and drift would fail to read.
+  const partial = join(dirname(out), `.${basename(out)}.${process.pid}.partial`);
   const instance = await duckdb.DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
     await connection.run(`COPY (SELECT * FROM read_json([${files.map(sqlString).join(', ')}],
         format = 'newline_delimited', columns = ${columnsArgument(RECORD_COLUMNS)}))
-      TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
+      TO ${sqlString(partial)} (FORMAT parquet, COMPRESSION zstd)`);
+    renameSync(partial, out);
   } catch (e) {
+    rmSync(partial, { force: true });
     throw new ConfigError(`cannot write Parquet: ${String((e as Error).message ?? e).split('\n')[0]}`, {
       file: out,
     });
