@@ -90,6 +90,17 @@ describe('gate: a dimension rule', () => {
   it('rejects an unknown trade-off level', () => {
     expect(GatePolicySchema.safeParse({ dimensions: { onTradeOff: 'sometimes' } }).success).toBe(false);
   });
+
+  it('rejects a metric rule that names no metric, so a typo never gates nothing', () => {
+    const rule = { block: true };
+    for (const name of ['passRate', 'score:faithfulness', 'score:*', 'dimension:risk', 'dimension:*'])
+      expect(GatePolicySchema.safeParse({ metrics: { [name]: rule } }).success, name).toBe(true);
+    for (const name of ['dimension:riks', 'passrate', 'risk', 'dimension:', 'score:'])
+      expect(GatePolicySchema.safeParse({ metrics: { [name]: rule } }).success, name).toBe(false);
+    const suite = GatePolicySchema.safeParse({ suites: { s: { metrics: { 'dimension:safety': rule } } } });
+    expect(suite.success).toBe(false);
+    expect(suite.error?.issues[0]?.path).toEqual(['suites', 's', 'metrics', 'dimension:safety']);
+  });
 });
 
 describe('gate: abstention and tool-call budgets', () => {

@@ -49,6 +49,24 @@ export const MetricPolicySchema = z.strictObject({
 export type MetricPolicy = z.output<typeof MetricPolicySchema>;
 
 /**
+ * A metric rule's name: the suite metrics compare tests (`passRate`, `errorRate`,
+ * `refusalRate`), a grader's score (`score:<grader>`, `score:*`) or a dimension
+ * (`dimension:correctness|usefulness|risk|grounding`, `dimension:*`). Anything else is a
+ * config error, so a typo ("dimension:riks") never silently gates nothing.
+ */
+const METRIC_NAME =
+  /^(?:passRate|errorRate|refusalRate|score:.+|dimension:(?:\*|correctness|usefulness|risk|grounding))$/;
+const metricRules = z.record(z.string(), MetricPolicySchema).superRefine((rules, ctx) => {
+  for (const name of Object.keys(rules))
+    if (!METRIC_NAME.test(name))
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `'${name}' is not a metric: a rule names passRate, errorRate, refusalRate, score:<grader> (or score:*), or dimension:correctness|usefulness|risk|grounding (or dimension:*)`,
+      });
+});
+
+/**
  * A budget relative to the baseline and/or absolute. A relative budget trips when the
  * value rises by more than maxIncreasePct % of the baseline and by at least
  * minAbsoluteIncrease (in the value's own unit: ms, USD, tokens, or a rate); from a
@@ -166,7 +184,7 @@ export type SamplingPolicy = z.output<typeof SamplingPolicySchema>;
 export const SuitePolicySchema = z.strictObject({
   alpha: alpha.optional(),
   minEffect: minEffect.optional(),
-  metrics: z.record(z.string(), MetricPolicySchema).optional(),
+  metrics: metricRules.optional(),
   onInconclusive: InconclusivePolicySchema.optional(),
   onNothingComparable: NothingComparablePolicySchema.optional(),
   budgets: z.partialRecord(z.enum(BUDGET_KEYS), BudgetOverrideSchema).optional(),
@@ -193,7 +211,7 @@ export const GatePolicySchema = z
      * every grader score, `dimension:<correctness|usefulness|risk|grounding>` or
      * `dimension:*` for the breakdown's cells (they block only with `block: true`).
      */
-    metrics: z.record(z.string(), MetricPolicySchema).default({}),
+    metrics: metricRules.default({}),
     onInconclusive: InconclusivePolicySchema.default('neutral'),
     onNothingComparable: NothingComparablePolicySchema.default('fail'),
     /** Per suite id; most specific wins (suite + metric, suite, metric, top level). */
