@@ -284,6 +284,29 @@ describe('sampleSequentially', () => {
     expect(renderSequentialNote(fixed.report)).toBeUndefined();
   });
 
+  it('says which suite it did not sample, and why, when the first passes took different repeats', async () => {
+    const base = doc([{ id: '0', pass: 1 }], 12);
+    const cur = doc([{ id: '0', pass: 0 }], 13);
+    cur.suites[0]!.repeat = 3;
+    const r = await sampleSequentially({
+      baseline: base,
+      current: cur,
+      sampling: (id) => samplingFor(policy, id),
+      suites: ['s'],
+      baseArm: true,
+      sampleRound: async () => {
+        throw new Error('not to be called');
+      },
+    });
+    expect(r.current).toBe(cur);
+    expect(r.report.skipped).toEqual([
+      { suite: 's', reason: expect.stringContaining('repeat 3, the baseline') },
+    ]);
+    expect(renderSequentialNote(r.report)).toMatch(
+      /`s` was not sampled sequentially: its first pass took repeat 3/,
+    );
+  });
+
   it('keeps what it sampled when a round fails, and says why (escaped)', async () => {
     const base = doc([{ id: '0', pass: 1 }], 14);
     const cur = doc([{ id: '0', pass: 0 }], 15);

@@ -205,6 +205,12 @@ export interface SequentialReport {
   /** The `repeat` the calls are saved against: the largest maxSamples of the suites. */
   repeat: number;
   suites: SequentialSuiteReport[];
+  /**
+   * Suites set to sample sequentially that were not, and why (no baseline of the suite; its
+   * first pass took a different `repeat` from the baseline's, which would make the arms
+   * unequal): said under the verdict, never skipped in silence.
+   */
+  skipped?: { suite: string; reason: string }[];
   error?: string;
 }
 
@@ -238,12 +244,24 @@ export async function sampleSequentially(
 ): Promise<{ baseline: ResultsDocument; current: ResultsDocument; report: SequentialReport }> {
   let { baseline, current } = o;
   const suites: (SequentialSuiteReport & { left: number })[] = [];
+  const skipped: { suite: string; reason: string }[] = [];
   for (const id of o.suites) {
     const s = o.sampling(id);
     const cur = current.suites.find((x) => x.id === id);
     const base = baseline.suites.find((x) => x.id === id);
+    if (s.mode !== 'sequential' || !cur) continue;
+    if (!base) {
+      skipped.push({ suite: id, reason: 'no baseline of it' });
+      continue;
+    }
     // Equal first passes keep the arms exchangeable (see the top of the file).
-    if (s.mode !== 'sequential' || !cur || !base || cur.repeat !== base.repeat) continue;
+    if (cur.repeat !== base.repeat) {
+      skipped.push({
+        suite: id,
+        reason: `its first pass took repeat ${cur.repeat}, the baseline's ${base.repeat}: sequential sampling starts from equal first passes (set repeat: ${base.repeat}, or save a new baseline)`,
+      });
+      continue;
+    }
     const budget = Math.floor(s.callBudget * cur.cases.length);
     const firstCalls = cur.metrics.samples;
     suites.push({
@@ -268,10 +286,11 @@ export async function sampleSequentially(
       calls: { first, extra, total: first + extra, fixed, saved: fixed - first - extra },
       repeat: Math.max(0, ...suites.map((s) => s.maxSamples)),
       suites: suites.map(({ left: _, ...s }) => s),
+      ...(skipped.length > 0 && { skipped }),
       ...(error !== undefined && { error }),
     };
   };
-  if (suites.length === 0) return { baseline, current, report: report('off', 0) };
+  if (suites.length === 0) return { baseline, current, report: report(skipped.length ? 'ran' : 'off', 0) };
   if (!o.baseArm) return { baseline, current, report: report('no-base', 0) };
 
   let rounds = 0;
@@ -330,6 +349,13 @@ export async function sampleSequentially(
 /** The line under the verdict (terminal, comment, check): what sequential sampling spent and saved. */
 export function renderSequentialNote(r: SequentialReport): string | undefined {
   if (r.status === 'off') return undefined;
+  const skipped = (r.skipped ?? [])
+    .map(
+      (x) =>
+        ` \`${escapeMarkdown(x.suite, { maxLength: 100 })}\` was not sampled sequentially: ${escapeMarkdown(x.reason, { maxLength: 300 })}.`,
+    )
+    .join('');
+  if (r.suites.length === 0) return `ℹ️ Sequential sampling:${skipped}`;
   if (r.status === 'no-base')
     return `ℹ️ Sequential sampling needs the base to sample too (\`run --base\`, or a pull request): one sample per case was compared.`;
   const again = r.suites.reduce((k, s) => k + s.cases.length, 0);
@@ -342,6 +368,7 @@ export function renderSequentialNote(r: SequentialReport): string | undefined {
     r.status === 'failed'
       ? ` A round could not be sampled (${escapeMarkdown(r.error, { maxLength: 200 })}): the samples before it were compared.`
       : '',
+    skipped,
   ];
   return parts.join('');
 }
