@@ -220,6 +220,13 @@ describe('evalgate grade', () => {
       canary: { records: 1000, events: 100 },
       control: { records: 1000, events: 0 },
     });
+    // The Markdown says the values are failure rates, so "10 %" is not read as a pass rate.
+    const md = await runCli(
+      ['canary', '--records', 'records.jsonl', '--canary', 'new', '--control', 'old'],
+      dir,
+      ENV,
+    );
+    expect(md.stdout).toMatch(/\| onlineGraders\.canary \(failure rate\) \| .* \| 10 % \(100 of 1000\) \|/);
     const blind = project('  retainText: false\n', control, rollout);
     const b = await runCli(
       ['canary', '--records', 'records.jsonl', '--canary', 'new', '--control', 'old'],

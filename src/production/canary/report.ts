@@ -44,7 +44,8 @@ export function canaryMarkdown(decision: CanaryDecision): string {
     const shownLower = lower ?? (kind === 'ratio' ? 0 : -Infinity);
     const shownUpper = upper ?? Infinity;
     lines.push(
-      `| ${m.metric} | ${STATUS[m.status]} | ${side(m.canary)} | ${side(m.control)} | ${formatEffect(kind, shownEstimate)} (${formatEffect(kind, shownLower)} to ${formatEffect(kind, shownUpper)}) | ${formatEffect(kind, m.tolerance)} | ${m.test} |`,
+      // An online grader's trigger is tested on its failures: its values are failure rates.
+      `| ${m.metric}${m.metric.startsWith('onlineGraders.') ? ' (failure rate)' : ''} | ${STATUS[m.status]} | ${side(m.canary)} | ${side(m.control)} | ${formatEffect(kind, shownEstimate)} (${formatEffect(kind, shownLower)} to ${formatEffect(kind, shownUpper)}) | ${formatEffect(kind, m.tolerance)} | ${m.test} |`,
     );
   }
   const k = d.metrics.length;

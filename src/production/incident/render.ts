@@ -106,7 +106,7 @@ export function evidenceTable(signal: IncidentSignal): string {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (m) =>
-        `| ${inlineCode(m.name, { table: true })} | ${STATE[m.state]} | ${escapeMarkdown(m.reference)} | ${escapeMarkdown(m.current)} | ${escapeMarkdown(m.effect)} | ${escapeMarkdown(m.threshold)} | ${escapeMarkdown(m.records)} |`,
+        `| ${inlineCode(m.name, { table: true })}${m.name.startsWith('onlineGraders.') ? ' (failure rate)' : ''} | ${STATE[m.state]} | ${escapeMarkdown(m.reference)} | ${escapeMarkdown(m.current)} | ${escapeMarkdown(m.effect)} | ${escapeMarkdown(m.threshold)} | ${escapeMarkdown(m.records)} |`,
     ),
   ].join('\n');
 }
