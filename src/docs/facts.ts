@@ -10,6 +10,7 @@ import type { ComponentKind } from '../plan/schema.js';
 import { DiskSnapshot, ParseCache } from '../plan/snapshot.js';
 import type { RolloutConfig } from '../production/canary/rollout-schema.js';
 import type { ProductionPolicy } from '../production/policy-schema.js';
+import { loadOnlineGraders } from '../production/online/config.js';
 
 /**
  * Everything the four documents say, gathered once from the project on disk into one plain
@@ -101,6 +102,8 @@ export async function collectDocsFacts(configPath: string): Promise<DocsFacts> {
     new ParseCache(),
   );
   const { config } = project;
+  // The documents never describe an online grader the production job would refuse.
+  if (config.production?.online) loadOnlineGraders(absolute);
   return {
     configFile: basename(absolute),
     gate: config.gate,

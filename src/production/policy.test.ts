@@ -199,6 +199,17 @@ None declared: no grader runs on production records (\`production.online\`).
 `);
   });
 
+  it('refuses an online grader the production job would refuse, in policy, validate and docs alike', async () => {
+    const dir = project(`${FULL}  online:\n    - { type: judge, rubric: helpful }\n`);
+    for (const argv of [['policy'], ['validate'], ['docs', '--check']]) {
+      const r = await cli(dir, argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(
+        /evalgate\.yml:\d+:\d+: production\.online\[0\]\.type: judges never run online/,
+      );
+    }
+  });
+
   it('lists the online graders it declares: name, routes, whether shadow runs gate on them', async () => {
     const dir = project(`${FULL}  online:
     - { type: pii }

@@ -31,7 +31,11 @@ export const policyCommand: CommandHandler = async (argv, io) => {
     io.stdout(HELP);
     return 0;
   }
-  const policy = loadProductionPolicy(resolve(io.cwd, values.config));
+  const configPath = resolve(io.cwd, values.config);
+  const policy = loadProductionPolicy(configPath);
+  // The online graders in full (judge-free, known types, real routes), at file:line:col: the
+  // policy's own schema only checks their shape, to keep the graders out of the recorder.
+  if (policy.online) (await import('../../production/online/config.js')).loadOnlineGraders(configPath);
   io.stdout(
     values.json
       ? policyJson(policy, io.env)

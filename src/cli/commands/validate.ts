@@ -48,7 +48,17 @@ export const validateCommand: CommandHandler = async (argv, io) => {
     else throw e;
   }
   for (const t of targets?.values() ?? []) await t.close?.();
-  const all = combineConfigErrors(error, targetError);
+  // production.online in full (the config's schema only checks its shape): a judge or a
+  // typo there is an error here, not first in the production job.
+  let onlineError: ConfigError | ConfigErrors | undefined;
+  if (project.config.production?.online)
+    try {
+      (await import('../../production/online/config.js')).loadOnlineGraders(resolve(io.cwd, values.config));
+    } catch (e) {
+      if (e instanceof ConfigError || e instanceof ConfigErrors) onlineError = e;
+      else throw e;
+    }
+  const all = combineConfigErrors(error, targetError, onlineError);
   if (all) throw all;
   const cases = project.suites.reduce((n, s) => n + s.cases.length, 0);
   io.stdout(
