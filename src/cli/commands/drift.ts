@@ -5,7 +5,8 @@ import { runDriftCheck, type EngineName } from '../../production/drift/check.js'
 import { terminalText } from '../../report/escape.js';
 import type { CommandHandler } from '../types.js';
 
-const HELP = `Usage: evalgate drift --current GLOB --reference GLOB|baseline [--config FILE] [--json] [--out FILE]
+const HELP = `Usage: evalgate drift --current GLOB --reference GLOB|baseline [--coverage] [--engine NAME]
+                      [--config FILE] [--json] [--out FILE]
 
 Compares the production records of a current window with a reference window, feature by
 feature (input/output length and language, route, tool calls, refusal, error and safety
@@ -16,8 +17,8 @@ for rates, at least its threshold). Windows under production.drift.minRecords ar
 records".
 
   --current GLOB     records of the window to check, repeatable: JSONL, .jsonl.gz or
-                     .parquet; local globs, or s3://, gs://, https://… globs read by DuckDB
-                     as written (S3 credentials from AWS_* variables)
+                     .parquet; local globs, or s3:// and https://… globs read by DuckDB
+                     as written (S3 credentials from AWS_* variables; other clouds' not yet)
   --reference GLOB   records of the reference window, repeatable; or the word 'baseline':
                      the regression suites' cases (input length, language, route) and their
                      saved baseline (outputs where it kept them, refusal and error rates,

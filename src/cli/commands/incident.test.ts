@@ -193,6 +193,28 @@ describe('evalgate incident add-case on the quickstart bot', () => {
     expect(readFileSync(join(dir, 'suites', 'safety.yml'), 'utf8')).toBe(before);
   });
 
+  it('a request id too short to find one record says how many digits it needs', async () => {
+    const id = writeRecords(true, leak);
+    const r = await runCli(
+      [
+        'incident',
+        'add-case',
+        '--record',
+        id.replace(/^hmac-sha256:/, '').slice(0, 4),
+        '--records',
+        'records.jsonl',
+        '--suite',
+        'suites/safety.yml',
+        '--expect',
+        'x',
+      ],
+      dir,
+      env,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('give at least 8 hex digits of the request id');
+  });
+
   it('--pull-request: one command from the flagged record to an open pull request, idempotent on re-run', async () => {
     const id = writeRecords(true);
     const github = await startFakeGitHub();

@@ -89,7 +89,7 @@ export function baselineReference(
   if (!textKept) {
     const reason =
       used.length === 0
-        ? 'no saved baseline of the regression suites (the `rerun` store keeps none): only the cases’ inputs are compared'
+        ? 'no saved baseline of the regression suites (none saved yet, or a `rerun` store, which keeps none): only the cases’ inputs are compared'
         : `the baseline of ${used
             .filter((b) => b.privacy === 'hash')
             .map((b) => b.suite)

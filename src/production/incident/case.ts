@@ -51,6 +51,11 @@ export async function findRecord(files: readonly string[], id: string): Promise<
         else if (matchesRecordId(r, id) && !found.has(r.requestId)) found.set(r.requestId, r);
       }
   if (found.size === 1) return [...found.values()][0]!;
+  const wanted = id.trim().toLowerCase().replace(/^hmac-sha256:/, '');
+  if (found.size === 0 && /^[0-9a-f]{1,7}$/.test(wanted))
+    throw new UsageError(
+      `--record ${id}: give at least 8 hex digits of the request id (or all of it) to find one record`,
+    );
   if (found.size > 1)
     throw new UsageError(`--record ${id} matches ${found.size} records: give more of the request id`);
   throw new UsageError(

@@ -1,5 +1,6 @@
 import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
-import{runDriftCheck}from"./chunk-FJV66TOY.js";import"./chunk-M7BLRKV3.js";import"./chunk-5BRA3MSP.js";import"./chunk-QSYED2RU.js";import"./chunk-35VYK44B.js";import"./chunk-5VZRBSFC.js";import"./chunk-H2Y2IC26.js";import"./chunk-4BHW6EHQ.js";import"./chunk-JFSSKIEN.js";import"./chunk-XWNDU5GK.js";import"./chunk-PYG5MVSZ.js";import"./chunk-OWWHLXFM.js";import"./chunk-SW4UEWM3.js";import"./chunk-HCLIPVTL.js";import"./chunk-Y5J2H4K3.js";import"./chunk-WQKPOR6B.js";import"./chunk-7RE2ST5F.js";import"./chunk-5AN4RDGR.js";import"./chunk-K77UUBVW.js";import"./chunk-ZFPTFTKJ.js";import"./chunk-XDWRNPL5.js";import"./chunk-QFZFXNVM.js";import"./chunk-LQFGSTE7.js";import{terminalText}from"./chunk-IPJXUYGK.js";import"./chunk-M4COAOWX.js";import{writeFileSync}from"node:fs";import{resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate drift --current GLOB --reference GLOB|baseline [--config FILE] [--json] [--out FILE]
+import{runDriftCheck}from"./chunk-DM7PWEO7.js";import"./chunk-M7BLRKV3.js";import"./chunk-5BRA3MSP.js";import"./chunk-QSYED2RU.js";import"./chunk-35VYK44B.js";import"./chunk-5VZRBSFC.js";import"./chunk-H2Y2IC26.js";import"./chunk-4BHW6EHQ.js";import"./chunk-JFSSKIEN.js";import"./chunk-XWNDU5GK.js";import"./chunk-PYG5MVSZ.js";import"./chunk-OWWHLXFM.js";import"./chunk-SW4UEWM3.js";import"./chunk-HCLIPVTL.js";import"./chunk-Y5J2H4K3.js";import"./chunk-WQKPOR6B.js";import"./chunk-7RE2ST5F.js";import"./chunk-5AN4RDGR.js";import"./chunk-K77UUBVW.js";import"./chunk-ZFPTFTKJ.js";import"./chunk-XDWRNPL5.js";import"./chunk-QFZFXNVM.js";import"./chunk-LQFGSTE7.js";import{terminalText}from"./chunk-IPJXUYGK.js";import"./chunk-M4COAOWX.js";import{writeFileSync}from"node:fs";import{resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate drift --current GLOB --reference GLOB|baseline [--coverage] [--engine NAME]
+                      [--config FILE] [--json] [--out FILE]
 
 Compares the production records of a current window with a reference window, feature by
 feature (input/output length and language, route, tool calls, refusal, error and safety
@@ -10,8 +11,8 @@ for rates, at least its threshold). Windows under production.drift.minRecords ar
 records".
 
   --current GLOB     records of the window to check, repeatable: JSONL, .jsonl.gz or
-                     .parquet; local globs, or s3://, gs://, https://\u2026 globs read by DuckDB
-                     as written (S3 credentials from AWS_* variables)
+                     .parquet; local globs, or s3:// and https://\u2026 globs read by DuckDB
+                     as written (S3 credentials from AWS_* variables; other clouds' not yet)
   --reference GLOB   records of the reference window, repeatable; or the word 'baseline':
                      the regression suites' cases (input length, language, route) and their
                      saved baseline (outputs where it kept them, refusal and error rates,
