@@ -73,6 +73,14 @@ export class CoverageCounter {
   }
 }
 
+const INPUT_VARS = ['input', 'question', 'query', 'prompt', 'message'];
+
+/** The case's input text (`vars.input`, else the first of question, query, prompt, message), or undefined. */
+export function caseInputText(vars: Record<string, unknown>): string | undefined {
+  for (const name of INPUT_VARS) if (typeof vars[name] === 'string') return vars[name];
+  return undefined;
+}
+
 /** A case's route, language and risk tags, as coverage (and drift's baseline reference) read them. */
 export function caseValues(c: GradedCase): Record<CoverageDimension, string[]> {
   const tag = (name: string): string[] => {
@@ -86,8 +94,9 @@ export function caseValues(c: GradedCase): Record<CoverageDimension, string[]> {
       ? tag('workflow')
       : str(c.vars.route);
   let language = tag('language').length ? tag('language') : str(c.vars.language);
-  if (!language.length && typeof c.vars.input === 'string') {
-    const guessed = guessLanguage(c.vars.input);
+  const input = caseInputText(c.vars);
+  if (!language.length && input !== undefined) {
+    const guessed = guessLanguage(input);
     if (guessed !== 'und') language = [guessed];
   }
   return { route, language, risk: tag('risk') };

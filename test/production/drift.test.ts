@@ -206,16 +206,17 @@ production:
   drift:
     coverage: { minShare: 0.02, minCases: 2 }
 `);
-    // Billing and shipping in English are covered; returns has one case (rare); the
+    // Billing and shipping in English are covered (the language guessed from whichever of
+    // input, question, query, prompt or message the case has); returns has one case (rare); the
     // rest of production (account, product-qa, legal, other; es, de, fr; risk tags) has none.
     writeFileSync(
       join(dir, 'suite.yml'),
       `id: support
 cases:
-  - { input: Why was I charged twice this month?, tags: { route: billing }, graders: [{ type: contains, value: x }] }
-  - { input: Why is the invoice higher than what I ordered?, tags: { route: billing }, graders: [{ type: contains, value: x }] }
-  - { input: Where is my order and when will it arrive?, vars: { route: shipping }, graders: [{ type: contains, value: x }] }
-  - { input: Where is the parcel that I ordered last week?, tags: { workflow: shipping }, graders: [{ type: contains, value: x }] }
+  - { vars: { question: Why was I charged twice this month? }, tags: { route: billing }, graders: [{ type: contains, value: x }] }
+  - { vars: { query: Why is the invoice higher than what I ordered? }, tags: { route: billing }, graders: [{ type: contains, value: x }] }
+  - { vars: { route: shipping, message: Where is my order and when will it arrive? }, graders: [{ type: contains, value: x }] }
+  - { vars: { prompt: Where is the parcel that I ordered last week? }, tags: { workflow: shipping }, graders: [{ type: contains, value: x }] }
   - { input: How do I return the shoes I bought?, tags: { route: returns, risk: payments }, graders: [{ type: contains, value: x }] }
 `,
     );

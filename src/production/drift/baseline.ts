@@ -1,7 +1,7 @@
 import type { Baseline } from '../../baseline/types.js';
 import type { LoadedSuite } from '../../config/load.js';
 import type { SampleResult } from '../../results/types.js';
-import { caseValues } from '../coverage.js';
+import { caseInputText, caseValues } from '../coverage.js';
 import { guessLanguage } from '../features.js';
 import type { DriftFeatureName } from './config.js';
 import { RECORD_FEATURES } from './features.js';
@@ -64,14 +64,6 @@ const NEVER_IN_EVALS: Partial<Record<DriftFeatureName, string>> = {
   negativeFeedbackRate: 'an eval run has no user feedback',
   editRatio: 'an eval run has no accepted answers to measure edits against',
 };
-
-const INPUT_VARS = ['input', 'question', 'query', 'prompt', 'message'];
-
-/** The case's input text, or undefined when its vars name none. */
-export function caseInputText(vars: Record<string, unknown>): string | undefined {
-  for (const name of INPUT_VARS) if (typeof vars[name] === 'string') return vars[name];
-  return undefined;
-}
 
 export function baselineReference(
   suites: readonly LoadedSuite[],
