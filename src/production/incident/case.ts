@@ -51,7 +51,10 @@ export async function findRecord(files: readonly string[], id: string): Promise<
         else if (matchesRecordId(r, id) && !found.has(r.requestId)) found.set(r.requestId, r);
       }
   if (found.size === 1) return [...found.values()][0]!;
-  const wanted = id.trim().toLowerCase().replace(/^hmac-sha256:/, '');
+  const wanted = id
+    .trim()
+    .toLowerCase()
+    .replace(/^hmac-sha256:/, '');
   if (found.size === 0 && /^[0-9a-f]{1,7}$/.test(wanted))
     throw new UsageError(
       `--record ${id}: give at least 8 hex digits of the request id (or all of it) to find one record`,
