@@ -231,6 +231,17 @@ describe('JUnit XML and SARIF from a run', () => {
     );
   });
 
+  it('exported from the repository root without --config, finds the project beside the Results file', async () => {
+    const root = await cli(
+      ['export', '--results', 'service/evalgate-results.json', '--sarif', 'root.sarif'],
+      dir,
+    );
+    expect(root.code, root.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'root.sarif'), 'utf8')).toBe(
+      readFileSync(join(dir, 'out', 'evalgate.sarif'), 'utf8'),
+    );
+  });
+
   it('refuses what it cannot export, with exit 2 and no stack trace', async () => {
     const none = await cli(['export', '--junit', 'x.xml', '--results', 'missing.json'], dir);
     expect(none.code).toBe(2);

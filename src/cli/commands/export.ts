@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../config/errors.js';
 import { parseYaml } from '../../config/yaml.js';
+import { terminalText } from '../../report/escape.js';
 import { writeExports } from '../exports.js';
 import type { CommandHandler } from '../types.js';
 
@@ -19,8 +20,8 @@ Writes a Results document in the formats CI tools read:
                    team's tracing backend
   --results FILE   the Results document (default: the config's 'output', evalgate-results.json
                    next to the config)
-  -c, --config FILE  where the project is (default: evalgate.yml); paths in the reports are
-                   relative to the repository root
+  -c, --config FILE  where the project is (default: evalgate.yml here, else the one beside
+                   --results); paths in the reports are relative to the repository root
 All paths given are relative to the working directory. 'evalgate run' takes --junit and
 --sarif too, to write them as the run ends.
 
@@ -36,7 +37,7 @@ export const exportCommand: CommandHandler = async (argv, io) => {
       junit: { type: 'string' },
       sarif: { type: 'string' },
       'otel-events': { type: 'string' },
-      config: { type: 'string', short: 'c', default: 'evalgate.yml' },
+      config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -48,9 +49,20 @@ export const exportCommand: CommandHandler = async (argv, io) => {
   }
   if (!values.junit && !values.sarif && !values['otel-events'])
     throw new UsageError('export needs at least one of --junit FILE, --sarif FILE, --otel-events FILE');
-  const configPath = resolve(io.cwd, values.config);
+  const given = values.results && resolve(io.cwd, values.results);
+  let configPath = resolve(io.cwd, values.config ?? 'evalgate.yml');
+  // No --config and no evalgate.yml here: the project is the one beside the Results file, so
+  // a report exported from the repository root still locates cases in their suite files.
+  if (values.config === undefined && !existsSync(configPath) && given) {
+    const beside = resolve(dirname(given), 'evalgate.yml');
+    if (existsSync(beside)) configPath = beside;
+    else
+      io.stderr(
+        `evalgate: warning: no evalgate.yml here or beside ${terminalText(values.results ?? '')}: suite files are located from ${io.cwd}; give --config for the project's\n`,
+      );
+  }
   const projectDir = dirname(configPath);
-  let results = values.results && resolve(io.cwd, values.results);
+  let results = given;
   if (!results) {
     // Only the config's `output` is needed: reading it does not need the suites to be valid.
     let output = 'evalgate-results.json';
