@@ -56,7 +56,8 @@ export const exportCommand: CommandHandler = async (argv, io) => {
   if (values.config === undefined && !existsSync(configPath) && given) {
     const beside = resolve(dirname(given), 'evalgate.yml');
     if (existsSync(beside)) configPath = beside;
-    else
+    // Only JUnit and SARIF name suite files; OTel events do not.
+    else if (values.junit || values.sarif)
       io.stderr(
         `evalgate: warning: no evalgate.yml here or beside ${terminalText(values.results ?? '')}: suite files are located from ${io.cwd}; give --config for the project's\n`,
       );
