@@ -1,4 +1,5 @@
 import { BUDGET_KEYS, type Budget, type GatePolicy } from '../gate/schema.js';
+import { DriftConfigSchema } from '../production/drift/config.js';
 import { policyMarkdown } from '../production/policy.js';
 import type { DocsFacts } from './facts.js';
 import { code, listing, num, pct, plural, table } from './format.js';
@@ -233,8 +234,9 @@ function productionSection(p: DocsFacts['production'], configFile: string): stri
     .join('\n')
     .replace(/^## Production privacy policy/, '## Production sampling, privacy and retention');
   const lines = [body.trimEnd(), ''];
-  if (p.drift) {
-    const d = p.drift;
+  {
+    // The thresholds `evalgate drift` applies: the declared ones, else its defaults.
+    const d = p.drift ?? DriftConfigSchema.parse({});
     const features = Object.entries(d.features).sort((a, b) => (a[0] < b[0] ? -1 : 1));
     lines.push(
       '### Drift',

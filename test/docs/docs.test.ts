@@ -117,6 +117,15 @@ describe('the renderers', () => {
     );
   });
 
+  it('a policy without drift: thresholds still lists the ones drift applies, its defaults', async () => {
+    const facts = await collectDocsFacts(join(FULL, 'evalgate.yml'));
+    const { drift: _, ...production } = facts.production!;
+    const policy = render({ ...facts, production })['eval-policy.md']!;
+    expect(policy).toContain('### Drift');
+    expect(policy).toMatch(/- alarm: Holm-corrected χ² at family-wise α = 0\.05 per check/);
+    expect(policy).toMatch(/- too few records: under \d+ a window/);
+  });
+
   it('lists every declared trigger: online graders one by one, and one it has no words for as written', async () => {
     const facts = await collectDocsFacts(join(FULL, 'evalgate.yml'));
     // `onlineGraders` (issue 14, another branch) and a trigger no renderer knows yet.
