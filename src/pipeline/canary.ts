@@ -10,7 +10,7 @@ import type { RecordField } from '../production/policy-schema.js';
 import { loadProductionPolicy } from '../production/policy.js';
 import type { ProductionRecord } from '../production/record.js';
 import { inlineCode } from '../report/escape.js';
-import { expandGlob, isGlob } from '../util/glob.js';
+import { expandFlagGlobs } from '../util/glob.js';
 
 /** The record field each trigger reads: a policy that drops it leaves the trigger blind. */
 const FIELD: Record<TriggerName, RecordField> = {
@@ -91,15 +91,7 @@ export function canaryStage(options: CanaryStageOptions): CanaryDecision {
     throw new UsageError('canary needs --canary VERSION and --control VERSION (system version ids)');
   if (options.canary === options.control)
     throw new UsageError('--canary and --control name the same version');
-  const files: string[] = [];
-  for (const pattern of options.records) {
-    const matched = expandGlob(options.cwd, pattern);
-    if (matched.length === 0)
-      throw new UsageError(
-        isGlob(pattern) ? `--records '${pattern}' matches no file` : `records file not found: ${pattern}`,
-      );
-    for (const f of matched) if (!files.includes(f)) files.push(f);
-  }
+  const files = expandFlagGlobs(options.cwd, options.records);
   const slices = readRecordSlices(files, options.canary, options.control);
   gradeOnline(configPath, policy, rollout.triggers.onlineGraders, [...slices.canary, ...slices.control]);
   const decision = decideCanary(slices.canary, slices.control, rollout, {

@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { UsageError } from '../config/errors.js';
 
 const GLOB_CHARS = /[*?[\]{}()!]/;
 
@@ -47,4 +48,28 @@ export function expandGlob(root: string, pattern: string): string[] {
   };
   walk(base);
   return out.sort();
+}
+
+/**
+ * The files a repeatable flag names (`--records GLOB`), in order, without repeats, as
+ * absolute paths. A pattern that matches nothing is a usage error naming the flag, so a
+ * typo is never read as an empty window. `passThrough` patterns (remote globs DuckDB
+ * reads itself) are kept as written.
+ */
+export function expandFlagGlobs(
+  cwd: string,
+  patterns: readonly string[],
+  flag = '--records',
+  passThrough: (pattern: string) => boolean = () => false,
+): string[] {
+  const files: string[] = [];
+  for (const pattern of patterns) {
+    const matched = passThrough(pattern) ? [pattern] : expandGlob(cwd, pattern);
+    if (matched.length === 0)
+      throw new UsageError(
+        isGlob(pattern) ? `${flag} '${pattern}' matches no file` : `records file not found: ${pattern}`,
+      );
+    for (const f of matched) if (!files.includes(f)) files.push(f);
+  }
+  return files;
 }

@@ -10,7 +10,7 @@ import { gradeRecords } from '../../production/online/summarize.js';
 import { loadProductionPolicy } from '../../production/policy.js';
 import { readRecords } from '../../production/records-file.js';
 import { terminalText } from '../../report/escape.js';
-import { expandGlob, isGlob } from '../../util/glob.js';
+import { expandFlagGlobs } from '../../util/glob.js';
 import type { CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate grade --records GLOB [--records GLOB]... [--out FILE] [--json]
@@ -39,16 +39,7 @@ Exit 0 when graded (whatever the pass rates), 2 on no policy, no online graders 
 export function recordFiles(cwd: string, patterns: readonly string[] | undefined, command: string): string[] {
   if (!patterns?.length)
     throw new UsageError(`${command} needs --records GLOB: the production records files`);
-  const files: string[] = [];
-  for (const pattern of patterns) {
-    const matched = expandGlob(cwd, pattern);
-    if (matched.length === 0)
-      throw new UsageError(
-        isGlob(pattern) ? `--records '${pattern}' matches no file` : `records file not found: ${pattern}`,
-      );
-    for (const f of matched) if (!files.includes(f)) files.push(f);
-  }
-  return files;
+  return expandFlagGlobs(cwd, patterns);
 }
 
 export const gradeCommand: CommandHandler = async (argv, io) => {

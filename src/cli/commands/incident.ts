@@ -8,7 +8,7 @@ import { issueBody, issueTitle } from '../../production/incident/render.js';
 import { addIncidentCase, readSignal, syncIncidentFromReport } from '../../production/incident/respond.js';
 import { DEFAULT_INCIDENT_LABEL } from '../../production/incident/sync.js';
 import { terminalText } from '../../report/escape.js';
-import { expandGlob, isGlob } from '../../util/glob.js';
+import { expandFlagGlobs } from '../../util/glob.js';
 import type { CliIO, CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate incident <sync|add-case> [options]
@@ -212,15 +212,7 @@ async function addCaseCommand(argv: string[], io: CliIO): Promise<number> {
       );
     }
   }
-  const recordFiles: string[] = [];
-  for (const pattern of values.records) {
-    const matched = expandGlob(io.cwd, pattern);
-    if (!matched.length)
-      throw new UsageError(
-        isGlob(pattern) ? `--records '${pattern}' matches no file` : `records file not found: ${pattern}`,
-      );
-    for (const f of matched) if (!recordFiles.includes(f)) recordFiles.push(f);
-  }
+  const recordFiles = expandFlagGlobs(io.cwd, values.records);
   const suiteFile = resolve(io.cwd, values.suite);
   const result = await addIncidentCase({
     configPath: resolve(io.cwd, values.config),

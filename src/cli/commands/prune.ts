@@ -4,7 +4,7 @@ import { UsageError } from '../../config/errors.js';
 import { loadProductionPolicy } from '../../production/policy.js';
 import { applyPrune, planPrune, retentionCutoff } from '../../production/prune.js';
 import { terminalText } from '../../report/escape.js';
-import { expandGlob, isGlob } from '../../util/glob.js';
+import { expandFlagGlobs } from '../../util/glob.js';
 import type { CommandHandler } from '../types.js';
 
 const HELP = `Usage: evalgate prune --records GLOB [--records GLOB]... [--config FILE] [--dry-run] [--json]
@@ -42,15 +42,7 @@ export const pruneCommand: CommandHandler = async (argv, io) => {
   // The policy first: without one, nothing is read.
   const policy = loadProductionPolicy(resolve(io.cwd, values.config));
   if (!values.records?.length) throw new UsageError('prune needs --records GLOB: the records files to prune');
-  const files: string[] = [];
-  for (const pattern of values.records) {
-    const matched = expandGlob(io.cwd, pattern);
-    if (matched.length === 0)
-      throw new UsageError(
-        isGlob(pattern) ? `--records '${pattern}' matches no file` : `records file not found: ${pattern}`,
-      );
-    for (const f of matched) if (!files.includes(f)) files.push(f);
-  }
+  const files = expandFlagGlobs(io.cwd, values.records);
   const parquet = files.filter((f) => /\.parquet$/i.test(f));
   if (parquet.length)
     throw new UsageError(

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { openBaselineStore, type Baseline, type OctokitLike } from '../../baseline/index.js';
 import { ConfigError, UsageError } from '../../config/errors.js';
 import { loadProject, type LoadedProject } from '../../config/load.js';
-import { expandGlob, isGlob } from '../../util/glob.js';
+import { expandFlagGlobs } from '../../util/glob.js';
 import { CoverageCounter, type CoverageReport } from '../coverage.js';
 import { loadProductionPolicy } from '../policy.js';
 import { DriftConfigSchema } from './config.js';
@@ -86,20 +86,7 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
  */
 export function windowFiles(cwd: string, flag: string, patterns: readonly string[]): string[] {
   if (!patterns.length) throw new UsageError(`drift needs ${flag} GLOB: the records files of that window`);
-  const out: string[] = [];
-  for (const pattern of patterns) {
-    if (isRemote(pattern)) {
-      if (!out.includes(pattern)) out.push(pattern);
-      continue;
-    }
-    const matched = expandGlob(cwd, pattern);
-    if (matched.length === 0)
-      throw new UsageError(
-        isGlob(pattern) ? `${flag} '${pattern}' matches no file` : `records file not found: ${pattern}`,
-      );
-    for (const f of matched) if (!out.includes(f)) out.push(f);
-  }
-  return out;
+  return expandFlagGlobs(cwd, patterns, flag, isRemote);
 }
 
 const INSTALL_DUCKDB = 'npm install @duckdb/node-api';
