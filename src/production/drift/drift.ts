@@ -5,8 +5,6 @@ import type { DriftConfig } from './config.js';
 import type { FeatureKind, FeatureSpec, Window } from './window.js';
 import { GRADE_PREFIX } from './quality.js';
 
-export { GRADE_PREFIX };
-
 /**
  * Drift that does not cry wolf. A feature alarms only when BOTH
  *

@@ -3,10 +3,10 @@ import type { LoadedSuite } from '../../config/load.js';
 import type { ProductionRecord } from '../record.js';
 import { baselineReference } from './baseline.js';
 import type { DriftConfig } from './config.js';
-import { compareWindows, GRADE_PREFIX, type DriftReport } from './drift.js';
+import { compareWindows, type DriftReport } from './drift.js';
 import { readFeatureRows, rowAsRecord, rowFeatures, type DuckDbModule, type FeatureRow } from './duckdb.js';
 import { RECORD_FEATURES } from './features.js';
-import { jsonGrades, recordGrades } from './quality.js';
+import { GRADE_PREFIX, jsonGrades, recordGrades } from './quality.js';
 import { readRecords } from './read.js';
 import { Window } from './window.js';
 
