@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SuiteMetrics } from '../results/types.js';
+import { dimensionTalliesOf } from '../results/dimension-tally.js';
 import { advisoryGraders, renderDimensionTable, renderSummaryTable } from './summary.js';
 import { dimensionResults, workflowCases } from '../../test/kits/dimensions.js';
 
@@ -96,7 +97,7 @@ describe('the run table by dimension and workflow', () => {
       },
       { id: 'safety', cases: workflowCases('chat', 3, { risk: 'PPF' }) },
     ]);
-    expect(renderDimensionTable(doc)).toBe(
+    expect(renderDimensionTable(dimensionTalliesOf(doc))).toBe(
       [
         '| suite     | workflow   | correctness (samples) | usefulness (samples) | risk (samples) | grounding (samples) |',
         '| :-------- | :--------- | --------------------: | -------------------: | -------------: | ------------------: |',
@@ -108,10 +109,10 @@ describe('the run table by dimension and workflow', () => {
     );
     // In the run table, after the suites; nothing when no verdict has a dimension.
     const rows = doc.suites.map((s) => ({ id: s.id, tier: s.tier, metrics: s.metrics }));
-    expect(renderSummaryTable(rows, doc)).toContain('| assistant | rag-answer |');
+    expect(renderSummaryTable(rows, dimensionTalliesOf(doc))).toContain('| assistant | rag-answer |');
     const bare = structuredClone(doc);
     for (const s of bare.suites)
       for (const c of s.cases) for (const x of c.samples) for (const g of x.graders) delete g.dimension;
-    expect(renderDimensionTable(bare)).toBe('');
+    expect(renderDimensionTable(dimensionTalliesOf(bare))).toBe('');
   });
 });

@@ -1,10 +1,10 @@
 import { relative, resolve } from 'node:path';
-import { caseStats } from '../compare/case-stats.js';
 import { formatUsd } from '../compare/format.js';
 import { DIMENSIONS, type Dimension } from '../graders/dimensions.js';
 import { markdownTable } from 'markdown-table';
 import { terminalText } from '../report/escape.js';
 import type { Grader } from '../graders/types.js';
+import type { DimensionCount, SuiteDimensionTallies } from '../results/dimension-tally.js';
 import type { CaseResult, ResultsDocument, SampleResult, SuiteMetrics } from '../results/types.js';
 
 export interface SuiteSummaryRow {
@@ -17,17 +17,20 @@ export interface SuiteSummaryRow {
 
 /**
  * The end-of-run tables: one row per suite, then the mean score of each grader per suite,
- * then (given the Results document) each dimension of quality per suite and workflow.
+ * then (given the run's tallies) each dimension of quality per suite and workflow.
  * Markdown, so it reads in a terminal and pastes into a PR. An advisory grader (a judge
  * that may not gate yet) is marked "(advisory)" in both, with a numbered footnote saying
  * why, so a score that cannot block never reads as one that can.
  */
-export function renderSummaryTable(rows: SuiteSummaryRow[], doc?: Pick<ResultsDocument, 'suites'>): string {
+export function renderSummaryTable(
+  rows: SuiteSummaryRow[],
+  dimensions?: readonly SuiteDimensionTallies[],
+): string {
   const notes = new Footnotes();
   const suites = renderSuiteTable(rows, notes);
   const scores = renderScoreTable(rows, notes);
-  const dimensions = doc ? renderDimensionTable(doc) : '';
-  return [suites, scores, dimensions, notes.render()].filter(Boolean).join('\n\n');
+  const byDimension = dimensions ? renderDimensionTable(dimensions) : '';
+  return [suites, scores, byDimension, notes.render()].filter(Boolean).join('\n\n');
 }
 
 /**
@@ -36,46 +39,27 @@ export function renderSummaryTable(rows: SuiteSummaryRow[], doc?: Pick<ResultsDo
  * per dimension any suite measures. A cell is the share of graded samples whose verdicts of
  * that dimension all passed, with the samples it is over; "—" where nothing measured it.
  * Advisory verdicts are left out, as compare leaves them out. Empty when no verdict carries
- * a dimension.
+ * a dimension. The tallies come from the run as it went (RunOutcome.dimensions) or from a
+ * Results document (results/dimension-tally.ts).
  */
-export function renderDimensionTable(doc: Pick<ResultsDocument, 'suites'>): string {
-  type Tally = { passed: number; trials: number };
-  const rows: { suite: string; workflow: string; tallies: Map<Dimension, Tally> }[] = [];
+export function renderDimensionTable(suites: readonly SuiteDimensionTallies[]): string {
+  const rows: { suite: string; workflow: string; tallies: Map<Dimension, DimensionCount> }[] = [];
   const measured = new Set<Dimension>();
-  for (const suite of doc.suites) {
-    const stats = suite.cases.map(caseStats);
-    const workflows = [...new Set(stats.flatMap((c) => c.workflows))].sort();
-    const tally = (cases: typeof stats) => {
-      const out = new Map<Dimension, Tally>();
-      for (const d of DIMENSIONS) {
-        let passed = 0;
-        let trials = 0;
-        for (const c of cases) {
-          const t = c.dimensions.get(d);
-          if (t) {
-            passed += t.passed;
-            trials += t.trials;
-          }
-        }
-        if (trials) {
-          out.set(d, { passed, trials });
-          measured.add(d);
-        }
-      }
-      return out;
-    };
-    const all = tally(stats);
-    if (all.size === 0) continue;
-    rows.push({ suite: cell(suite.id), workflow: workflows.length > 1 ? 'all' : '', tallies: all });
+  for (const suite of suites) {
+    if (suite.all.size === 0) continue;
+    for (const d of suite.all.keys()) measured.add(d);
+    const workflows = [...suite.workflows].sort();
+    rows.push({ suite: cell(suite.suite), workflow: workflows.length > 1 ? 'all' : '', tallies: suite.all });
     if (workflows.length > 1)
       for (const w of workflows) {
-        const t = tally(stats.filter((c) => c.workflows.includes(w)));
-        if (t.size) rows.push({ suite: cell(suite.id), workflow: cell(w), tallies: t });
+        const t = suite.byWorkflow.get(w);
+        if (t?.size) rows.push({ suite: cell(suite.suite), workflow: cell(w), tallies: t });
       }
   }
   if (rows.length === 0) return '';
   const columns = DIMENSIONS.filter((d) => measured.has(d));
-  const value = (t: Tally | undefined) => (t ? `${percent(t.passed / t.trials)} (${t.trials})` : '—');
+  const value = (t: DimensionCount | undefined) =>
+    t ? `${percent(t.passed / t.trials)} (${t.trials})` : '—';
   return markdownTable(
     [
       ['suite', 'workflow', ...columns.map((d) => `${d} (samples)`)],

@@ -1,5 +1,6 @@
 import type { Dimension } from '../graders/dimensions.js';
 import { classifyRefusal } from '../graders/refusal.js';
+import { tallyDimensions, workflowsOf } from '../results/dimension-tally.js';
 import type { CaseResult, SampleResult } from '../results/types.js';
 import type { CaseFailure, CaseOutcome, CaseTransition } from './types.js';
 
@@ -132,12 +133,6 @@ export function caseStats(c: CaseResult): CaseStats {
   return s;
 }
 
-/** The values of a case's `workflow` tag. */
-function workflowsOf(tags: CaseResult['tags']): string[] {
-  const w = tags.workflow;
-  return (Array.isArray(w) ? w : w === undefined ? [] : [w]).filter((x) => x !== '');
-}
-
 /**
  * Whether a graded sample abstained: recorded by the run; for a document from before it was
  * recorded, read again from a refusal's output (kept in raw form) with the same detector.
@@ -146,25 +141,6 @@ function abstained(sample: SampleResult): boolean {
   if (sample.abstained !== undefined) return sample.abstained;
   if (sample.refusal !== true || typeof sample.output?.output !== 'string') return false;
   return classifyRefusal(sample.output.output) === 'abstention';
-}
-
-/**
- * One graded sample's verdicts by dimension: a dimension counts once per sample, passing
- * when every decided verdict of it passed. Errors, verdicts that do not apply (`excluded`)
- * and advisory ones (an uncalibrated judge: it never blocks) are left out.
- */
-function tallyDimensions(into: CaseStats['dimensions'], sample: SampleResult): void {
-  const seen = new Map<Dimension, boolean>();
-  for (const g of sample.graders) {
-    if (!g.dimension || g.error || g.excluded || g.advisory) continue;
-    seen.set(g.dimension, (seen.get(g.dimension) ?? true) && g.pass);
-  }
-  for (const [d, pass] of seen) {
-    const t = into.get(d) ?? { passed: 0, trials: 0 };
-    t.trials++;
-    if (pass) t.passed++;
-    into.set(d, t);
-  }
 }
 
 function failureOf(samples: SampleResult[]): CaseFailure | undefined {

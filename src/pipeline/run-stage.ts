@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseResultsDocument } from '../compare/input.js';
 import type { LoadedProject, LoadedSuite } from '../config/load.js';
 import { prepareTargets } from '../config/targets.js';
+import { dimensionTalliesOf } from '../results/dimension-tally.js';
 import type { ResultsDocument } from '../results/types.js';
 import type { RunEvent, RunOutcome } from '../runner/run.js';
 import { evaluate, type EvaluateOptions } from './evaluate.js';
@@ -50,6 +51,7 @@ export function outcomeOf(results: ResultsDocument, path: string): RunOutcome {
     runId: results.run.id,
     summary: results.summary,
     suites: results.suites.map((s) => ({ id: s.id, tier: s.tier, target: s.target, metrics: s.metrics })),
+    dimensions: dimensionTalliesOf(results),
     resumed: 0,
   };
 }

@@ -55,7 +55,7 @@ export class RunLedger {
     this.lengths = new Uint32Array(slots);
     this.doneCount = new Uint16Array(cases);
     this.remaining = Int32Array.from(suites, (s) => s.cases.length);
-    this.metrics = suites.map(() => new SuiteMetricsAccumulator());
+    this.metrics = suites.map((s) => new SuiteMetricsAccumulator(s.id));
   }
 
   get doneSamples(): number {
@@ -140,7 +140,7 @@ export class RunLedger {
     }
     const c = this.suites[suite]!.cases[caseIdx]!;
     this.metrics[suite]!.addCase(
-      { id: c.id, blocker: c.blocker, index: caseIdx },
+      { id: c.id, blocker: c.blocker, index: caseIdx, tags: c.tags },
       this.caseStatus(suite, caseIdx),
       samples,
     );

@@ -1,4 +1,5 @@
-import type { Percentiles, SampleResult, SampleStatus, SuiteMetrics } from '../results/types.js';
+import { emptyTallies, tallyCase, type SuiteDimensionTallies } from '../results/dimension-tally.js';
+import type { CaseResult, Percentiles, SampleResult, SampleStatus, SuiteMetrics } from '../results/types.js';
 
 /**
  * Per-suite metrics, accumulated one finished case at a time so nothing but a latency per
@@ -48,16 +49,23 @@ export class SuiteMetricsAccumulator {
   private readonly cost = new ExactSum();
   private costKnown = false;
   private readonly blockers: { index: number; id: string }[] = [];
+  /** By dimension and workflow: not part of the document's metrics, shown by `evalgate run`. */
+  readonly dimensions: SuiteDimensionTallies;
+
+  constructor(suite = '') {
+    this.dimensions = emptyTallies(suite);
+  }
 
   /** `index` is the case's position in its suite: it orders blockerFailures. */
   addCase(
-    c: { id: string; blocker: boolean; index: number },
+    c: { id: string; blocker: boolean; index: number; tags?: CaseResult['tags'] },
     status: SampleStatus,
     samples: readonly SampleResult[],
   ): void {
     this.cases++;
     if (c.blocker && status !== 'pass') this.blockers.push({ index: c.index, id: c.id });
     for (const s of samples) this.addSample(s);
+    tallyCase(this.dimensions, c.tags, samples);
   }
 
   private addSample(s: SampleResult): void {

@@ -4,6 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { LoadedSuite } from '../config/load.js';
+import { dimensionTalliesOf } from '../results/dimension-tally.js';
 import type { ResultsDocument, SampleResult } from '../results/types.js';
 import { TargetError } from '../targets/types.js';
 import { createDiskCache, createMemoryCache } from './cache.js';
@@ -472,6 +473,70 @@ describe('runEval: response cache', () => {
     expect(second.target.calls).toHaveLength(1);
     expect(samplesOf(doc, 'a')[0]).toMatchObject({ cached: false, latencyMs: 15 });
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ latencyMs: 15, output: { output: 'ok' } });
+  });
+});
+
+describe('runEval: dimensions', () => {
+  // Graders of two dimensions; cases in two workflows, one in both, one repeated, one erroring.
+  const dimensional = (name: string, dimension: 'correctness' | 'risk', pass: (out: string) => boolean) => ({
+    ...grader(name, ({ output }) => ({
+      grader: name,
+      pass: pass(output.output),
+      score: pass(output.output) ? 1 : 0,
+      reason: 'test',
+    })),
+    dimension,
+  });
+  const suites = () => {
+    const graders = [
+      dimensional('right', 'correctness', (o) => !o.includes('wrong')),
+      dimensional('safe', 'risk', (o) => !o.includes('leak')),
+    ];
+    const tagged = (id: string, workflow: string | string[], extra: Parameters<typeof makeCase>[2] = {}) =>
+      makeCase(id, 'd', { graders, tags: { workflow }, ...extra });
+    return [
+      makeSuite('d', [
+        tagged('a', 'summarize'),
+        tagged('b', 'summarize', { repeat: 3 }),
+        tagged('c', 'answer'),
+        tagged('d', ['answer', 'summarize']),
+        tagged('e', 'answer'),
+        makeCase('f', 'd', { graders }),
+      ]),
+    ];
+  };
+  const behaviour =
+    (clock: VirtualClock): FakeBehaviour =>
+    (call) => {
+      if (call.caseId === 'e') throw new TargetError('http', 'bad', { status: 400 });
+      const text = call.caseId === 'c' ? 'wrong' : call.caseId === 'b' && call.sample === 1 ? 'leak' : 'fine';
+      return reply(clock, 10 + call.sample, text);
+    };
+
+  it("keeps each suite's tallies by dimension and workflow as it goes, equal to the document's, resumed or not", async () => {
+    const whole = await harness(suites(), behaviour).run();
+    expect(whole.outcome.dimensions).toEqual(dimensionTalliesOf(whole.doc));
+    const [d] = whole.outcome.dimensions;
+    // 7 answered samples (e errored): c fails correctness, one sample of b fails risk.
+    expect(d!.all.get('correctness')).toEqual({ passed: 6, trials: 7 });
+    expect(d!.all.get('risk')).toEqual({ passed: 6, trials: 7 });
+    expect(d!.byWorkflow.get('summarize')!.get('risk')).toEqual({ passed: 4, trials: 5 });
+    expect(d!.byWorkflow.get('answer')!.get('correctness')).toEqual({ passed: 1, trials: 2 });
+    expect([...d!.workflows].sort()).toEqual(['answer', 'summarize']);
+
+    const h = harness(suites(), behaviour);
+    const ctrl = new AbortController();
+    let seen = 0;
+    await h.run({
+      concurrency: 1,
+      signal: ctrl.signal,
+      onEvent: (e) => {
+        if (e.type === 'sample' && ++seen === 4) ctrl.abort();
+      },
+    });
+    const resumed = await h.run({ targets: new Map([['bot', fakeTarget(h.clock, behaviour(h.clock))]]) });
+    expect(resumed.outcome.resumed).toBeGreaterThan(0);
+    expect(resumed.outcome.dimensions).toEqual(whole.outcome.dimensions);
   });
 });
 

@@ -34,6 +34,7 @@ export function summarizeRun(ctx: RunContext): RunOutcome {
     runId: header.runId,
     summary,
     suites: suites.map((s, i) => ({ id: s.id, tier: s.tier, target: s.target, metrics: metrics[i]! })),
+    dimensions: ledger.metrics.map((m) => m.dimensions),
     resumed: ctx.resumed,
     ...(partial && { journal: ctx.journalFile }),
   };

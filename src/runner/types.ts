@@ -5,6 +5,7 @@
  */
 import type { LoadedProject, LoadedSuite } from '../config/load.js';
 import type { Price } from '../config/schema.js';
+import type { SuiteDimensionTallies } from '../results/dimension-tally.js';
 import type { ResultsDocument, RunInfo, SampleError, SampleStatus, SuiteMetrics } from '../results/types.js';
 import type { Target } from '../targets/types.js';
 import type { ResponseCache } from './cache.js';
@@ -100,6 +101,8 @@ export interface RunOutcome {
   runId: string;
   summary: ResultsDocument['summary'];
   suites: { id: string; tier: LoadedSuite['tier']; target: string; metrics: SuiteMetrics }[];
+  /** Each suite's samples by dimension and workflow, in the order of `suites`. */
+  dimensions: SuiteDimensionTallies[];
   /** Samples taken from an interrupted run's journal rather than run again. */
   resumed: number;
   /** Kept when the run was interrupted, so the next run with the same inputs resumes. */

@@ -352,8 +352,7 @@ function report(
       const advisory = loaded ? advisoryGraders(loaded) : {};
       return Object.keys(advisory).length ? { ...row, advisory } : row;
     });
-    const full = doc ?? (JSON.parse(readFileSync(outcome.path, 'utf8')) as ResultsDocument);
-    io.stdout(`\n${renderSummaryTable(rows, full)}\n\n`);
+    io.stdout(`\n${renderSummaryTable(rows, outcome.dimensions)}\n\n`);
     if (doc) {
       const why = renderFailures(doc, { rootDir, cwd: io.cwd });
       if (why) io.stdout(`${why}\n`);
