@@ -45,3 +45,25 @@ describe('per-case content hash', () => {
     expect(after.b).not.toBe(before.b);
   });
 });
+
+describe('hash stability', () => {
+  // Stored baselines pair cases by these hashes: a change to how they are computed (not to
+  // what they cover) would unpair every baseline. The values were computed before the hashes
+  // were built from pre-serialized parts, and must not move.
+  it('gives the same case and suite hashes as every earlier version', () => {
+    const dir = tempDir('evalgate-case-hash-');
+    dirs.push(dir);
+    const suite = `${SUITE('{ type: contains, value: ok }', 'two')}  - id: c\n    vars: { q: three, z: [1, { b: 2, a: 1 }] }\n    expected: x\n    relevant: [d1]\n`;
+    for (const [name, text] of Object.entries({ 'evalgate.yml': CONFIG, 'suites/s.yml': suite })) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const loaded = loadProject(join(dir, 'evalgate.yml')).suites[0]!;
+    expect(Object.fromEntries(loaded.cases.map((c) => [c.id, c.hash]))).toEqual(PINNED.cases);
+    expect(loaded.contentHash).toBe(PINNED.suite);
+  });
+});
+const PINNED = {
+  cases: { a: '574bb809790104dc', b: '99bbe38cb2f085ae', c: '01fdaef158641508' },
+  suite: '5116c16398dd395f',
+};

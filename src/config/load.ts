@@ -37,7 +37,16 @@ export interface LoadedCase extends GradedCase {
  * and are reported as changes. 16 hex characters of SHA-256 over canonical JSON.
  */
 export function caseHash(suiteGraders: unknown, caseInput: unknown): string {
-  return shortHash([suiteGraders, caseInput], 16);
+  return caseHashOf(canonicalJson(suiteGraders), canonicalJson(caseInput));
+}
+
+/**
+ * `caseHash` from the canonical JSON of its two parts: a suite's graders are written once for
+ * all its cases, and each case's part once for its own hash and the suite's content hash.
+ * The text hashed is exactly `canonicalJson([suiteGraders, caseInput])`.
+ */
+function caseHashOf(gradersJson: string, caseJson: string): string {
+  return sha256(`[${gradersJson},${caseJson}]`).slice(0, 16);
 }
 
 export interface LoadedSuite {
@@ -287,8 +296,10 @@ function loadSuite(
     .filter((g): g is Grader => !!g);
 
   const cases: LoadedCase[] = [];
-  const seen = new Map<string, string>();
-  const hashInput: unknown[] = [];
+  // Where each id was first seen; its `file:line` is only worked out for a duplicate's error.
+  const seen = new Map<string, CaseWhere>();
+  const gradersJson = canonicalJson(spec.graders);
+  const caseJsons: string[] = [];
 
   const addCase = (raw: unknown, where: CaseWhere) => {
     const parsed = CaseSchema.safeParse(raw);
@@ -301,9 +312,12 @@ function loadSuite(
         const previous = seen.get(rawId);
         if (previous)
           errors.add(
-            where.error(['id'], `duplicate case id '${rawId}' in suite '${spec.id}' (first at ${previous})`),
+            where.error(
+              ['id'],
+              `duplicate case id '${rawId}' in suite '${spec.id}' (first at ${previous.at()})`,
+            ),
           );
-        else seen.set(rawId, where.at());
+        else seen.set(rawId, where);
       }
       return;
     }
@@ -314,11 +328,11 @@ function loadSuite(
     const previous = seen.get(id);
     if (previous) {
       errors.add(
-        where.error(['id'], `duplicate case id '${id}' in suite '${spec.id}' (first at ${previous})`),
+        where.error(['id'], `duplicate case id '${id}' in suite '${spec.id}' (first at ${previous.at()})`),
       );
       return;
     }
-    seen.set(id, where.at());
+    seen.set(id, where);
     const graders = [...suiteGraders];
     let broken = suiteGraders.length < spec.graders.length || gradersSetAside;
     (c.graders ?? []).forEach((g, j) => {
@@ -366,7 +380,8 @@ function loadSuite(
       // Only when present, so suites that do not use them keep their content hash.
       ...(c.relevant !== undefined || c.unanswerable !== undefined ? [c.relevant, c.unanswerable] : []),
     ];
-    hashInput.push(caseInput);
+    const caseJson = canonicalJson(caseInput);
+    caseJsons.push(caseJson);
     cases.push({
       id,
       suite: spec.id,
@@ -382,7 +397,7 @@ function loadSuite(
       repeat: c.repeat ?? spec.repeat,
       graders,
       location: loc,
-      hash: caseHash(spec.graders, caseInput),
+      hash: caseHashOf(gradersJson, caseJson),
     });
   };
 
@@ -474,7 +489,11 @@ function loadSuite(
     dependsOn: spec.dependsOn,
     file,
     datasets,
-    contentHash: shortHash([spec.id, spec.tier, spec.kind, target, spec.repeat, spec.graders, hashInput], 16),
+    // shortHash([spec.id, spec.tier, spec.kind, target, spec.repeat, spec.graders, caseInputs], 16),
+    // from the parts already written.
+    contentHash: sha256(
+      `[${[spec.id, spec.tier, spec.kind, target, spec.repeat].map((v) => canonicalJson(v) ?? 'null').join(',')},${gradersJson},[${caseJsons.join(',')}]]`,
+    ).slice(0, 16),
     cases,
   };
   return { suite, doc, broken };
