@@ -8,9 +8,11 @@ const latencyMs = Number(process.argv[2] ?? 0);
 const server = await startFakeOpenAI({ latencyMs });
 let served = 0;
 let firstAt = 0;
+let lastAt = 0;
 const trim = setInterval(() => {
   if (server.requests.length > 0) {
     if (!firstAt) firstAt = server.requests[0].at;
+    lastAt = server.requests.at(-1).at;
     served += server.requests.length;
     server.requests.length = 0;
   }
@@ -18,9 +20,12 @@ const trim = setInterval(() => {
 process.on('message', (msg) => {
   if (msg === 'stats') {
     if (!firstAt && server.requests.length) firstAt = server.requests[0].at;
+    if (server.requests.length) lastAt = server.requests.at(-1).at;
     process.send({
       served: served + server.requests.length,
       firstAt,
+      // When the last request arrived (its answer left latencyMs later).
+      lastAt,
       maxInFlight: server.maxInFlight,
       connections: server.connections,
       // This process's own CPU, so the bench can show the server is not the bottleneck.

@@ -32,7 +32,9 @@ function fmt(v, unit) {
 
 /** Runs the CLI under test (see runNode). */
 function runCli(args, cwd, options = {}) {
-  return runNode(cli, args, cwd, options);
+  // BENCH_NODE_ARGS: extra flags for the CLI's node, to try a V8 or Node option.
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return runNode(cli, args, cwd, { ...options, nodeArgs: [...extra, ...(options.nodeArgs ?? [])] });
 }
 
 function header() {
@@ -104,6 +106,30 @@ async function benchThroughput(work, { n = 5000, latency = 50, concurrency, limi
   );
   console.log(
     `  server saw ${stats.served} requests, at most ${stats.maxInFlight} in flight, over ${stats.connections} connections`,
+  );
+  // Where the wall time went: before the first request, sending, after the last answer.
+  const lastAnswer = stats.lastAt + latency;
+  console.log(
+    `  timeline: start-up to the first request ${stats.firstAt - run.started} ms, first request to the last answer ${lastAnswer - stats.firstAt} ms (${((lastAnswer - stats.firstAt) / ideal).toFixed(3)}× the ideal), last answer to exit ${run.started + run.wallMs - lastAnswer} ms`,
+  );
+  // The floor: the same requests from a client that does nothing else (scripts/bench-floor.mjs),
+  // run right after, against a fresh server, so the two share the machine's state of the minute.
+  const floorServer = await startServer(latency);
+  const floor = await runNode(
+    join(root, 'scripts', 'bench-floor.mjs'),
+    [floorServer.url, String(n), String(concurrency)],
+    dir,
+  );
+  await floorServer.close();
+  if (floor.code !== 0)
+    throw new Error(`the floor client exited ${floor.code}: ${floor.stderr.slice(-2000)}`);
+  report(
+    'floor: a bare undici client sending the same requests, process start to exit',
+    floor.wallMs,
+    ideal,
+    undefined,
+    'ms',
+    `(${((floor.cpuMs * 1000) / n).toFixed(0)} µs of CPU a request; evalgate took ${(run.wallMs / floor.wallMs).toFixed(3)}× the floor)`,
   );
 }
 
