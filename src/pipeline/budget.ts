@@ -2,7 +2,11 @@ import type { LoadedProject, LoadedSuite } from '../config/load.js';
 import { prepareTargets } from '../config/targets.js';
 import { formatUsd } from '../compare/format.js';
 import { VERDICT_SCHEMA_VERSION, type Verdict } from '../gate/types.js';
-import { estimateRun, type CostEstimate } from '../plan/estimate.js';
+import { estimateRun, type CostEstimate, type EstimateOptions } from '../plan/estimate.js';
+import { versionsForWorkingTree } from '../plan/index.js';
+import { cacheKey } from '../runner/key.js';
+import { cacheNamespace } from '../runner/run.js';
+import { runCache, type EvaluateOptions } from './evaluate.js';
 
 /**
  * Cost before spending: the run's estimate (plan/estimate.ts) against `budget.maxCostUSD`.
@@ -11,17 +15,30 @@ import { estimateRun, type CostEstimate } from '../plan/estimate.js';
  * that cannot be priced in full is compared by its priced part and the refusal says so; a
  * paid model (an `openai` target, the judge) without a price is refused, since its cost is
  * what the budget exists to bound: a budget is never passed unchecked.
+ *
+ * The limit is held to what the run will send: a call the run's response cache will answer
+ * costs nothing, so a fully cached re-run goes ahead at any budget. The cache is looked in
+ * as the runner will look (its cache, its key, each target's cache namespace); an entry that
+ * cannot be read, a target the runner does not cache, and a run that refreshes failures
+ * (it asks again for cached answers that fail, known only once graded) all count as sent.
  */
+export type BudgetOptions = Partial<Pick<EvaluateOptions, 'cache' | 'cacheDir' | 'refreshFailures'>>;
+
 export interface BudgetCheck {
   estimate: CostEstimate;
   /** Why the run is refused; absent when it may run. */
   refused?: string;
 }
 
+/**
+ * `options` are the run's own (EvaluateOptions' `cache`, `cacheDir`, `refreshFailures`), so
+ * the estimate looks in the cache the run will use; without them nothing counts as cached.
+ */
 export async function checkBudget(
   project: LoadedProject,
   suites: LoadedSuite[],
   env: Record<string, string | undefined>,
+  options: BudgetOptions = {},
 ): Promise<BudgetCheck> {
   // Nothing is sent: a key or a variable the targets would need to call is not needed to
   // render the requests and count them, so a plan made without secrets still gets its estimate.
@@ -33,7 +50,9 @@ export async function checkBudget(
   }
   const targets = prepareTargets(project, suites, rendering);
   try {
-    const estimate = await estimateRun(project, suites, targets);
+    const probe = await cacheProbe(project, suites, options);
+    const estimate = await estimateRun(project, suites, targets, probe);
+    if (probe.note) estimate.notes.push(probe.note);
     const max = project.config.budget.maxCostUSD;
     if (max === undefined) return { estimate };
     // A budget that cannot be checked is not passed: a paid model without a price refuses.
@@ -52,17 +71,66 @@ export async function checkBudget(
             ' and ',
           )} cannot be priced: nothing was run. Add ${unpriced.length === 1 ? 'the model' : 'the models'} to \`prices\` (input and output USD per million tokens) so the budget can be checked`,
       };
-    if (estimate.costUSD === null || estimate.costUSD <= max) return { estimate };
-    const partly = estimate.unpricedCalls
-      ? ` (and ${estimate.unpricedCalls} calls that cannot be priced)`
-      : '';
+    const cost = estimate.costToSendUSD;
+    if (cost === null || cost <= max) return { estimate };
+    const unpricedToSend =
+      estimate.targets.filter((t) => t.costUSD === null).reduce((n, t) => n + t.calls - t.cachedCalls, 0) +
+      (estimate.judge && estimate.judge.costUSD === null ? estimate.judge.calls : 0);
+    const partly = unpricedToSend ? ` (and ${unpricedToSend} calls that cannot be priced)` : '';
     return {
       estimate,
-      refused: `the run would cost ${estimate.upperBound ? 'up to' : 'about'} ${formatUsd(estimate.costUSD)}${partly}, above budget.maxCostUSD ${formatUsd(max)}: nothing was run. Raise the budget, or run fewer suites or samples`,
+      refused: `the run would cost ${estimate.upperBound ? 'up to' : 'about'} ${formatUsd(cost)}${partly}, above budget.maxCostUSD ${formatUsd(max)}: nothing was run. Raise the budget, or run fewer suites or samples`,
     };
   } finally {
     for (const t of targets.values()) await t.close?.();
   }
+}
+
+/**
+ * Whether the run's cache will answer a sample: the runner's key (runner/key.ts) under the
+ * runner's namespace for the target (cacheNamespace), looked up without reading the entry.
+ */
+async function cacheProbe(
+  project: LoadedProject,
+  suites: LoadedSuite[],
+  options: BudgetOptions,
+): Promise<EstimateOptions & { note?: string }> {
+  const cache = runCache(project, {
+    cache: options.cache === true,
+    ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
+  });
+  if (!cache) return {};
+  if (options.refreshFailures)
+    return {
+      cached: () => false,
+      note: 'cached answers are counted as sent: a run that refreshes failures asks again for those that fail, known only once graded',
+    };
+  const namespaces = new Map<string, string | null>();
+  let versions: Awaited<ReturnType<typeof versionsForWorkingTree>> | null | undefined;
+  for (const name of new Set(suites.map((s) => s.target))) {
+    const spec = project.config.targets[name];
+    let systemVersion: string | undefined;
+    // An http or command target cached on request is keyed by its system version, as the
+    // run keys it (pipeline/evaluate.ts); when the versions cannot be told, its calls count
+    // as sent.
+    if (spec && spec.type !== 'openai' && (spec as { cache?: boolean }).cache) {
+      if (versions === undefined) versions = await versionsForWorkingTree(project).catch(() => null);
+      if (versions === null) {
+        namespaces.set(name, null);
+        continue;
+      }
+      systemVersion = versions.targets[name]?.systemVersion;
+    }
+    namespaces.set(name, cacheNamespace(name, spec, systemVersion));
+  }
+  return {
+    cached: async (target, request, sample) => {
+      const namespace = namespaces.get(target);
+      if (namespace === null || namespace === undefined) return false;
+      const key = cacheKey(namespace, request, sample);
+      return cache.has ? await cache.has(key) : (await cache.get(key)) !== undefined;
+    },
+  };
 }
 
 /** The verdict of a refused run: inconclusive (nothing was measured), with the reason. */
