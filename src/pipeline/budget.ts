@@ -2,9 +2,11 @@ import type { LoadedProject, LoadedSuite } from '../config/load.js';
 import { prepareTargets } from '../config/targets.js';
 import { formatUsd } from '../compare/format.js';
 import { VERDICT_SCHEMA_VERSION, type Verdict } from '../gate/types.js';
-import { estimateRun, type CostEstimate, type EstimateOptions } from '../plan/estimate.js';
+import { callsAModel, estimateRun, type CostEstimate, type EstimateOptions } from '../plan/estimate.js';
 import { versionsForWorkingTree } from '../plan/index.js';
+import { gradeAnswer, gradeInput, sampleStatus } from '../runner/grade.js';
 import { cacheKey } from '../runner/key.js';
+import { PriceTable } from '../runner/pricing.js';
 import { cacheNamespace } from '../runner/run.js';
 import { runCache, type EvaluateOptions } from './evaluate.js';
 
@@ -19,8 +21,8 @@ import { runCache, type EvaluateOptions } from './evaluate.js';
  * The limit is held to what the run will send: a call the run's response cache will answer
  * costs nothing, so a fully cached re-run goes ahead at any budget. The cache is looked in
  * as the runner will look (its cache, its key, each target's cache namespace); an entry that
- * cannot be read, a target the runner does not cache, and a run that refreshes failures
- * (it asks again for cached answers that fail, known only once graded) all count as sent.
+ * cannot be read and a target the runner does not cache count as sent, as does, in a run
+ * that refreshes failures, a cached answer that fails its graders (see cacheProbe).
  */
 export type BudgetOptions = Partial<Pick<EvaluateOptions, 'cache' | 'cacheDir' | 'refreshFailures'>>;
 
@@ -50,9 +52,7 @@ export async function checkBudget(
   }
   const targets = prepareTargets(project, suites, rendering);
   try {
-    const probe = await cacheProbe(project, suites, options);
-    const estimate = await estimateRun(project, suites, targets, probe);
-    if (probe.note) estimate.notes.push(probe.note);
+    const estimate = await estimateRun(project, suites, targets, await cacheProbe(project, suites, options));
     const max = project.config.budget.maxCostUSD;
     if (max === undefined) return { estimate };
     // A budget that cannot be checked is not passed: a paid model without a price refuses.
@@ -89,22 +89,20 @@ export async function checkBudget(
 /**
  * Whether the run's cache will answer a sample: the runner's key (runner/key.ts) under the
  * runner's namespace for the target (cacheNamespace), looked up without reading the entry.
+ * A run that refreshes failures asks again for a cached answer that does not pass: the
+ * entry is read and graded as the runner grades it, and a case with a grader that calls a
+ * model (whose verdict would cost a call to know) counts as sent.
  */
 async function cacheProbe(
   project: LoadedProject,
   suites: LoadedSuite[],
   options: BudgetOptions,
-): Promise<EstimateOptions & { note?: string }> {
+): Promise<EstimateOptions> {
   const cache = runCache(project, {
     cache: options.cache === true,
     ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
   });
   if (!cache) return {};
-  if (options.refreshFailures)
-    return {
-      cached: () => false,
-      note: 'cached answers are counted as sent: a run that refreshes failures asks again for those that fail, known only once graded',
-    };
   const namespaces = new Map<string, string | null>();
   let versions: Awaited<ReturnType<typeof versionsForWorkingTree>> | null | undefined;
   for (const name of new Set(suites.map((s) => s.target))) {
@@ -123,12 +121,19 @@ async function cacheProbe(
     }
     namespaces.set(name, cacheNamespace(name, spec, systemVersion));
   }
+  const prices = new PriceTable(project.config.prices);
   return {
-    cached: async (target, request, sample) => {
-      const namespace = namespaces.get(target);
+    cached: async ({ suite, case: c, target, request, index }) => {
+      const namespace = namespaces.get(suite.target);
       if (namespace === null || namespace === undefined) return false;
-      const key = cacheKey(namespace, request, sample);
-      return cache.has ? await cache.has(key) : (await cache.get(key)) !== undefined;
+      const key = cacheKey(namespace, request, index);
+      if (!options.refreshFailures)
+        return cache.has ? await cache.has(key) : (await cache.get(key)) !== undefined;
+      if (c.graders.some(callsAModel)) return false;
+      const hit = await cache.get(key);
+      if (!hit) return false;
+      const input = gradeInput({ prices }, c, target, hit.output, hit.latencyMs);
+      return sampleStatus(await gradeAnswer(c, input)) === 'pass';
     },
   };
 }

@@ -1,5 +1,6 @@
-import type { LoadedProject, LoadedSuite } from '../config/load.js';
+import type { LoadedCase, LoadedProject, LoadedSuite } from '../config/load.js';
 import { caseInput } from '../config/targets.js';
+import type { Grader } from '../graders/types.js';
 import { PriceTable } from '../runner/pricing.js';
 import type { PreparedRequest, Target } from '../targets/types.js';
 
@@ -74,6 +75,11 @@ export interface CostEstimate {
   notes: string[];
 }
 
+/** A grader that calls a model (a judge): one call a sample, priced at the judge's model. */
+export function callsAModel(g: Pick<Grader, 'layer' | 'fingerprint'>): boolean {
+  return g.layer === 'judge' || g.fingerprint !== undefined;
+}
+
 type Counter = (text: string) => number;
 
 /** The encoders, loaded when first needed (they are megabytes of tables). */
@@ -115,13 +121,22 @@ function messageText(content: unknown): { text: string; nonText: number } {
   return { text, nonText };
 }
 
+/** One sample the run will take: its case, its target and the request it sends. */
+export interface PlannedSample {
+  suite: LoadedSuite;
+  case: LoadedCase;
+  target: Target;
+  request: PreparedRequest;
+  /** The sample's index, as the runner numbers it. */
+  index: number;
+}
+
 export interface EstimateOptions {
   /**
-   * Whether the run's response cache will answer sample `sample` (its index, as the runner
-   * numbers it) of `request` to `target`; absent when the run uses no cache. Asked once a
-   * sample; a throw is a no.
+   * Whether the run's response cache will answer this sample; absent when the run uses no
+   * cache. Asked once a sample; a throw is a no.
    */
-  cached?: (target: string, request: PreparedRequest, sample: number) => boolean | Promise<boolean>;
+  cached?: (sample: PlannedSample) => boolean | Promise<boolean>;
 }
 
 interface Tally extends TargetEstimate {
@@ -170,7 +185,7 @@ export async function estimateRun(
     const encoding = encodingFor(target.info.model);
     for (const c of suite.cases) {
       const samples = Math.max(1, c.repeat);
-      const judges = c.graders.filter((g) => g.layer === 'judge' || g.fingerprint !== undefined).length;
+      const judges = c.graders.filter(callsAModel).length;
       let first: PreparedRequest | undefined;
       let hits = 0;
       if (cached) {
@@ -179,7 +194,7 @@ export async function estimateRun(
           try {
             const request = target.prepare(caseInput(suite, c, i));
             if (i === 0) first = request;
-            if (await cached(suite.target, request, i)) hits++;
+            if (await cached({ suite, case: c, target, request, index: i })) hits++;
           } catch {
             // Not known to be cached: counted as sent.
           }

@@ -3,8 +3,11 @@ import { dirname, join } from 'node:path';
 import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatUsd } from '../../src/compare/format.js';
+import { readPlan } from '../../src/plan/document.js';
+import type { Plan } from '../../src/plan/types.js';
 import { runCli } from '../helpers/cli.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
+import { createRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**
@@ -161,7 +164,8 @@ describe('cost before spending, with the response cache', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const project = (repeat: number, maxCostUSD: number) => {
+  // `failing`: the index of a case whose grader the cached answer fails.
+  const project = (repeat: number, maxCostUSD: number, failing?: number) => {
     writeFileSync(
       join(dir, 'evalgate.yml'),
       `targets:\n  bot:\n    type: openai\n    baseURL: ${server.url}\n    apiKeyEnv: TEST_KEY\n    prompt: prompts/bot.md\n    model: models/bot.yaml\nsuites: [suites/*.yml]\ncache: { enabled: true, dir: .cache }\nbudget: { maxCostUSD: ${maxCostUSD} }\n`,
@@ -174,7 +178,7 @@ describe('cost before spending, with the response cache', () => {
         'cases:',
         ...QUESTIONS.map(
           (q, i) =>
-            `  - { id: q${i}, vars: { question: "${q}" }, graders: [{ type: contains, value: days }] }`,
+            `  - { id: q${i}, vars: { question: "${q}" }, graders: [{ type: contains, value: ${i === failing ? 'weeks' : 'days'} }] }`,
         ),
         '',
       ].join('\n'),
@@ -230,7 +234,7 @@ describe('cost before spending, with the response cache', () => {
     expect(server.requests.length).toBe(12);
   });
 
-  it('counts as sent what the cache cannot answer for sure: an unreadable entry, a run that refreshes failures', async () => {
+  it('counts as sent what the cache will not answer: an unreadable entry, a cached failure a run refreshes', async () => {
     project(4, 1);
     expect((await cli(['run'], dir)).code).toBe(0); // everything cached (a repeat of the test above is harmless)
     const sent = server.requests.length;
@@ -260,17 +264,98 @@ describe('cost before spending, with the response cache', () => {
     expect(refusal.exec(none.stderr)?.[1]).toBe(formatUsd(callsCost(4)));
     rmSync(join(dir, '.cache'));
 
-    // --refresh-failures asks again for cached answers that fail: they are not known to be free.
+    // --refresh-failures asks again for a cached answer that fails its graders: the case
+    // whose grader now wants 'weeks' is to send, the cached passes are not.
     project(4, 1);
     expect((await cli(['run'], dir)).code).toBe(0);
     expect(server.requests.length).toBe(sent + 12);
     project(4, callsCost(4) / 100);
-    expect((await cli(['run'], dir)).code).toBe(0);
+    const passes = await cli(['run', '--refresh-failures'], dir);
+    expect(passes.code, passes.stderr).toBe(0);
+    expect(passes.stderr).toContain('12 answered from the cache, at most $0 to send');
+    project(4, callsCost(4) / 100, 2);
+    // Without --refresh-failures the failing answers are replayed from the cache like the rest.
+    expect((await cli(['run'], dir)).stderr).toMatch(/12\/12 samples .*· 4 failed · 0 errors · 12 cached/);
     const refresh = await cli(['run', '--refresh-failures'], dir);
     expect(refresh.code).toBe(2);
-    expect(refresh.stderr).not.toContain('answered from the cache');
-    expect(refusal.exec(refresh.stderr)?.[1]).toBe(formatUsd(callsCost(4)));
-    expect(refresh.stderr).toContain('a run that refreshes failures asks again for those that fail');
+    expect(refresh.stderr).toContain('8 answered from the cache');
+    expect(refusal.exec(refresh.stderr)?.[1]).toBe(
+      formatUsd((4 * (promptTokens(QUESTIONS[2]!) * 0.15 + 50 * 0.6)) / 1e6),
+    );
     expect(server.requests.length).toBe(sent + 12);
+    // Within budget, the run sends exactly what was estimated: that case's 4 samples.
+    project(4, 1, 2);
+    expect((await cli(['run', '--refresh-failures'], dir)).code).not.toBe(2);
+    expect(server.requests.length).toBe(sent + 16);
+  });
+
+  it('evalgate plan shows the calls the cache answers and what the rest cost to send, in its text and its JSON', async () => {
+    const repo = createRepo();
+    const config = (maxCostUSD: number) =>
+      `targets:\n  bot:\n    type: openai\n    baseURL: ${server.url}\n    apiKeyEnv: TEST_KEY\n    prompt: prompts/bot.md\n    model: models/bot.yaml\nsuites: [suites/*.yml]\ncache: { enabled: true, dir: .cache }\nbudget: { maxCostUSD: ${maxCostUSD} }\n`;
+    const suite = (questions: string[]) =>
+      [
+        'id: support',
+        'repeat: 2',
+        'cases:',
+        ...questions.map(
+          (q, i) =>
+            `  - { id: q${i}, vars: { question: "${q}" }, graders: [{ type: contains, value: days }] }`,
+        ),
+        '',
+      ].join('\n');
+    repo.write({
+      '.gitignore': '.cache/\nevalgate-results.json*\n',
+      'evalgate.yml': config(1),
+      'prompts/bot.md': `[system]\n${SYSTEM}\n[user]\n{{question}}\n`,
+      'models/bot.yaml': 'model: gpt-4o-mini\nmax_tokens: 50\n',
+      'suites/support.yml': suite(QUESTIONS.slice(0, 2)),
+    });
+    repo.commit('base');
+    repo.branch('change');
+    // The change adds a case; a run at head caches the first two cases' answers beforehand.
+    expect((await cli(['run'], repo.dir)).code).toBe(0);
+    repo.write({ 'evalgate.yml': config(callsCost(2) / 100), 'suites/support.yml': suite(QUESTIONS) });
+    repo.commit('one more case');
+    const one = (q: string) => (2 * (promptTokens(q) * 0.15 + 50 * 0.6)) / 1e6;
+    const sent = server.requests.length;
+
+    const plan = await cli(['plan', '--base', 'main', '--json'], repo.dir);
+    expect(plan.code, plan.stderr).toBe(0);
+    const estimate = (JSON.parse(plan.stdout) as Plan).estimate!;
+    expect(estimate).toMatchObject({
+      calls: 6,
+      cacheChecked: true,
+      cachedCalls: 4,
+      maxCostUSD: callsCost(2) / 100,
+    });
+    expect(estimate.costUSD).toBeCloseTo(callsCost(2), 12);
+    expect(estimate.costToSendUSD).toBeCloseTo(one(QUESTIONS[2]!), 12);
+    expect(estimate.targets[0]).toMatchObject({ calls: 6, cachedCalls: 4 });
+    expect(estimate.refused).toMatch(/^the run would cost up to /);
+    const text = await cli(['plan', '--base', 'main'], repo.dir);
+    expect(text.stdout).toContain(
+      `6 calls, ${[...QUESTIONS].reduce((n, q) => n + 2 * promptTokens(q), 0)} prompt tokens, 300 completion tokens, at most ${formatUsd(callsCost(2))}; 4 answered from the cache, at most ${formatUsd(one(QUESTIONS[2]!))} to send`,
+    );
+
+    // --no-cache: nothing answered from the cache.
+    const uncached = await cli(['plan', '--base', 'main', '--json', '--no-cache'], repo.dir);
+    expect((JSON.parse(uncached.stdout) as Plan).estimate).toMatchObject({
+      cacheChecked: false,
+      cachedCalls: 0,
+      costToSendUSD: estimate.costUSD,
+    });
+
+    // A plan written before the cache was counted (no cache fields) is still read.
+    const old = JSON.parse(plan.stdout) as Plan;
+    for (const key of ['cacheChecked', 'cachedCalls', 'costToSendUSD'] as const) delete old.estimate![key];
+    for (const t of old.estimate!.targets) {
+      delete t.cachedCalls;
+      delete t.costToSendUSD;
+    }
+    const file = join(repo.dir, 'old-plan.json');
+    writeFileSync(file, JSON.stringify(old));
+    expect(readPlan(file).estimate).toEqual(old.estimate);
+    expect(server.requests.length).toBe(sent);
   });
 });
