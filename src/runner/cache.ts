@@ -125,6 +125,8 @@ export function createDiskCache(dir: string): ResponseCache {
     has(key) {
       const file = `${root}${key.slice(0, 2)}${sep}${key}.json`;
       const head = Buffer.from(`{"v":${ENTRY_VERSION},"key":${JSON.stringify(key)},"latencyMs":`);
+      // As in `get`: a miss is an existsSync, with no exception built.
+      if (!existsSync(file)) return false;
       let fd: number;
       try {
         fd = openSync(file, 'r');
