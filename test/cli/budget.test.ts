@@ -289,6 +289,45 @@ describe('cost before spending, with the response cache', () => {
     expect(server.requests.length).toBe(sent + 16);
   });
 
+  it('a command target is looked up as the runner looks it up: cached only with `cache: true`, under its system version', async () => {
+    const work = tempDir('evalgate-budget-command-');
+    const write = (cache: string, answer: string) => {
+      writeFileSync(
+        join(work, 'evalgate.yml'),
+        `targets:\n  app: { type: command, command: [node, app.cjs], components: [answers]${cache} }\ncomponents:\n  answers: { kind: prompt, paths: [answers.txt] }\nsuites: [suites/*.yml]\ncache: { enabled: true, dir: .cache }\n`,
+      );
+      writeFileSync(join(work, 'answers.txt'), answer);
+    };
+    mkdirSync(join(work, 'suites'));
+    writeFileSync(
+      join(work, 'app.cjs'),
+      "process.stdin.resume().on('end', () => process.stdout.write(JSON.stringify({ output: require('node:fs').readFileSync('answers.txt', 'utf8') })));\n",
+    );
+    writeFileSync(
+      join(work, 'suites/s.yml'),
+      'id: s\nrepeat: 2\ncases:\n  - { id: a, vars: { q: a }, graders: [{ type: contains, value: days }] }\n  - { id: b, vars: { q: b }, graders: [{ type: contains, value: days }] }\n',
+    );
+    // What the estimate said the cache answers, and what the run then took from it.
+    const run = async () => {
+      const r = await cli(['run', '--estimate'], work);
+      expect(r.code, r.stderr).toBe(0);
+      return {
+        estimated: Number(/; (\d+) answered from the cache/.exec(r.stderr)?.[1] ?? 0),
+        replayed: Number(/4\/4 samples .* (\d+) cached/.exec(r.stderr)?.[1]),
+      };
+    };
+    write(', cache: true', '30 days');
+    expect(await run()).toEqual({ estimated: 0, replayed: 0 });
+    expect(await run()).toEqual({ estimated: 4, replayed: 4 });
+    // A changed component is a new system version: the runner misses the cache, and so does the estimate.
+    write(', cache: true', '31 days');
+    expect(await run()).toEqual({ estimated: 0, replayed: 0 });
+    expect(await run()).toEqual({ estimated: 4, replayed: 4 });
+    // Without `cache: true` a command target is never answered from the cache.
+    write('', '31 days');
+    expect(await run()).toEqual({ estimated: 0, replayed: 0 });
+  });
+
   it('evalgate plan shows the calls the cache answers and what the rest cost to send, in its text and its JSON', async () => {
     const repo = createRepo();
     const config = (maxCostUSD: number) =>
