@@ -50,7 +50,7 @@ export function mergedShards(ctx: ActionContext): string | undefined {
 
 /**
  * budget.maxCostUSD: the estimate of what `suites` will cost (the whole run, on every shard
- * alike), logged; the inconclusive verdict that refuses the run when it is above the budget.
+ * alike; calls the run's cache answers cost nothing), logged; the inconclusive verdict that refuses the run when it is above the budget.
  */
 export async function overBudget(
   ctx: ActionContext,
@@ -58,7 +58,8 @@ export async function overBudget(
   suites: LoadedSuite[],
 ): Promise<Verdict | undefined> {
   if (project.config.budget.maxCostUSD === undefined || suites.length === 0) return undefined;
-  const { estimate, refused } = await checkBudget(project, suites, ctx.env);
+  const { run } = pipelineOptions(ctx, project, suites);
+  const { estimate, refused } = await checkBudget(project, suites, ctx.env, run);
   ctx.io.info(renderEstimateText(estimate, formatUsd).trimEnd());
   if (!refused) return undefined;
   ctx.io.warning(`evalgate: ${refused}`);

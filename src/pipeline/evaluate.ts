@@ -4,7 +4,7 @@ import type { LoadedProject, LoadedSuite } from '../config/load.js';
 import type { Price } from '../config/schema.js';
 import { versionsForWorkingTree } from '../plan/index.js';
 import type { ShardInfo } from '../plan/shard.js';
-import { createDiskCache, projectCache } from '../runner/cache.js';
+import { createDiskCache, projectCache, type ResponseCache } from '../runner/cache.js';
 import { runEval, type RunEvent, type RunOutcome } from '../runner/run.js';
 import type { Target } from '../targets/types.js';
 
@@ -30,6 +30,20 @@ export interface EvaluateOptions {
   batch?: { batches: string[] };
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+}
+
+/**
+ * The response cache a run with these options reads and writes, or null when it uses none:
+ * the pre-flight estimate (pipeline/budget.ts) looks in the same one the run will.
+ */
+export function runCache(
+  project: LoadedProject,
+  options: Pick<EvaluateOptions, 'cache' | 'cacheDir'>,
+): ResponseCache | null {
+  if (!options.cache) return null;
+  return options.cacheDir
+    ? createDiskCache(options.cacheDir)
+    : (projectCache(project.config, project.rootDir) ?? null);
 }
 
 /**
@@ -59,11 +73,7 @@ export async function evaluate(
     concurrency: options.concurrency,
     timeoutMs: project.config.timeoutMs,
     retries: project.config.retries,
-    cache: !options.cache
-      ? null
-      : options.cacheDir
-        ? createDiskCache(options.cacheDir)
-        : (projectCache(project.config, project.rootDir) ?? null),
+    cache: runCache(project, options),
     prices: options.prices ?? project.config.prices,
     ...(options.refreshFailures && { refreshFailures: true }),
     ...(options.sampleOffset && { sampleOffset: options.sampleOffset }),

@@ -1,7 +1,8 @@
-import type { LoadedProject, LoadedSuite } from '../config/load.js';
+import type { LoadedCase, LoadedProject, LoadedSuite } from '../config/load.js';
 import { caseInput } from '../config/targets.js';
+import type { Grader } from '../graders/types.js';
 import { PriceTable } from '../runner/pricing.js';
-import type { Target } from '../targets/types.js';
+import type { PreparedRequest, Target } from '../targets/types.js';
 
 /**
  * What a run will cost, before it runs: calls, tokens and USD per target, from the requests
@@ -19,6 +20,11 @@ import type { Target } from '../targets/types.js';
  *    JUDGE_PROMPT_TOKENS of rubric and instructions) and JUDGE_COMPLETION_TOKENS of verdict.
  *  - `http` and `command` targets send no model name and report no price: their calls are
  *    counted and listed as unpriced; the cost is then a lower bound, and said to be.
+ *  - Calls the run's response cache will answer (`EstimateOptions.cached`, asked of each
+ *    sample's own request) are counted in `calls` and `costUSD`, which stay what the run
+ *    would cost with nothing cached, and left out of `costToSendUSD`, what it will spend.
+ *    Judge calls are all counted as sent: a judgement's key holds the answer it grades,
+ *    which the estimate does not read.
  */
 
 export const DEFAULT_COMPLETION_TOKENS = 512;
@@ -36,6 +42,10 @@ export interface TargetEstimate {
   completionTokens: number;
   /** USD; null when the target's calls cannot be priced. */
   costUSD: number | null;
+  /** Of `calls`, those the response cache will answer (0 when the run uses no cache). */
+  cachedCalls: number;
+  /** USD of the calls that will be sent (`costUSD` less the cached ones); null when unpriced. */
+  costToSendUSD: number | null;
   /** Why the cost is approximate or unknown. */
   notes: string[];
 }
@@ -51,9 +61,23 @@ export interface CostEstimate {
   upperBound: boolean;
   /** Calls that could not be priced (http/command targets, unpriced models). */
   unpricedCalls: number;
+  /** Whether the run's response cache was looked in (false: the run uses none). */
+  cacheChecked: boolean;
+  /** Of `calls`, those the response cache will answer: they cost nothing. */
+  cachedCalls: number;
+  /**
+   * USD of the priced calls that will be sent, judge calls included: `costUSD` less what the
+   * cache answers, and what budget.maxCostUSD is held to. Null when nothing can be priced.
+   */
+  costToSendUSD: number | null;
   targets: TargetEstimate[];
   judge?: { model: string; calls: number; costUSD: number | null };
   notes: string[];
+}
+
+/** A grader that calls a model (a judge): one call a sample, priced at the judge's model. */
+export function callsAModel(g: Pick<Grader, 'layer' | 'fingerprint'>): boolean {
+  return g.layer === 'judge' || g.fingerprint !== undefined;
 }
 
 type Counter = (text: string) => number;
@@ -97,14 +121,40 @@ function messageText(content: unknown): { text: string; nonText: number } {
   return { text, nonText };
 }
 
+/** One sample the run will take: its case, its target and the request it sends. */
+export interface PlannedSample {
+  suite: LoadedSuite;
+  case: LoadedCase;
+  target: Target;
+  request: PreparedRequest;
+  /** The sample's index, as the runner numbers it. */
+  index: number;
+}
+
+export interface EstimateOptions {
+  /**
+   * Whether the run's response cache will answer this sample; absent when the run uses no
+   * cache. Asked once a sample; a throw is a no.
+   */
+  cached?: (sample: PlannedSample) => boolean | Promise<boolean>;
+}
+
+interface Tally extends TargetEstimate {
+  capped: boolean;
+  sentPromptTokens: number;
+  sentCompletionTokens: number;
+}
+
 export async function estimateRun(
   project: LoadedProject,
   suites: readonly LoadedSuite[],
   targets: ReadonlyMap<string, Target>,
+  options: EstimateOptions = {},
 ): Promise<CostEstimate> {
   const prices = new PriceTable(project.config.prices);
   const count = await counters();
-  const perTarget = new Map<string, TargetEstimate & { capped: boolean }>();
+  const { cached } = options;
+  const perTarget = new Map<string, Tally>();
   const notes = new Set<string>();
   let judgeCalls = 0;
   let judgePrompt = 0;
@@ -124,18 +174,37 @@ export async function estimateRun(
           promptTokens: 0,
           completionTokens: 0,
           costUSD: null,
+          cachedCalls: 0,
+          costToSendUSD: null,
           notes: [],
           capped: true,
+          sentPromptTokens: 0,
+          sentCompletionTokens: 0,
         })
         .get(suite.target)!;
     const encoding = encodingFor(target.info.model);
     for (const c of suite.cases) {
       const samples = Math.max(1, c.repeat);
-      const judges = c.graders.filter((g) => g.layer === 'judge' || g.fingerprint !== undefined).length;
+      const judges = c.graders.filter(callsAModel).length;
+      let first: PreparedRequest | undefined;
+      let hits = 0;
+      if (cached) {
+        // Each sample's own request: a target may render sample-dependent parts (a seed).
+        for (let i = 0; i < samples; i++) {
+          try {
+            const request = target.prepare(caseInput(suite, c, i));
+            if (i === 0) first = request;
+            if (await cached({ suite, case: c, target, request, index: i })) hits++;
+          } catch {
+            // Not known to be cached: counted as sent.
+          }
+        }
+      }
       est.calls += samples;
+      est.cachedCalls += hits;
       judgeCalls += samples * judges;
       if (target.info.kind !== 'openai') continue;
-      const request = target.prepare(caseInput(suite, c, 0));
+      const request = first ?? target.prepare(caseInput(suite, c, 0));
       const body = request.body as ChatBody;
       let prompt = REPLY_PRIMING;
       for (const m of body.messages ?? []) {
@@ -148,6 +217,8 @@ export async function estimateRun(
       const completion = cap ?? DEFAULT_COMPLETION_TOKENS;
       est.promptTokens += prompt * samples;
       est.completionTokens += completion * samples;
+      est.sentPromptTokens += prompt * (samples - hits);
+      est.sentCompletionTokens += completion * (samples - hits);
       judgePrompt += samples * judges * (prompt + completion + JUDGE_PROMPT_TOKENS);
       judgeCompletion += samples * judges * JUDGE_COMPLETION_TOKENS;
     }
@@ -159,7 +230,7 @@ export async function estimateRun(
 
   const out: TargetEstimate[] = [];
   for (const est of perTarget.values()) {
-    const { capped, ...rest } = est;
+    const { capped, sentPromptTokens, sentCompletionTokens, ...rest } = est;
     rest.notes = [...new Set(rest.notes)];
     if (est.kind !== 'openai') {
       rest.notes.push(
@@ -167,8 +238,10 @@ export async function estimateRun(
       );
     } else {
       const price = prices.lookup(est.model);
-      if (price) rest.costUSD = (est.promptTokens * price.input + est.completionTokens * price.output) / 1e6;
-      else rest.notes.push(`no price for '${est.model ?? '?'}': add it to \`prices\``);
+      if (price) {
+        rest.costUSD = (est.promptTokens * price.input + est.completionTokens * price.output) / 1e6;
+        rest.costToSendUSD = (sentPromptTokens * price.input + sentCompletionTokens * price.output) / 1e6;
+      } else rest.notes.push(`no price for '${est.model ?? '?'}': add it to \`prices\``);
       if (!capped)
         rest.notes.push(
           `requests without max_tokens: ${DEFAULT_COMPLETION_TOKENS} completion tokens a call assumed (set max_tokens in the model file for a ceiling)`,
@@ -190,10 +263,17 @@ export async function estimateRun(
           ? 'judge calls on http/command targets are not priced (their answers are not known before the run)'
           : `no price for the judge model '${model}'`,
       );
+    if (cached)
+      notes.add(
+        'judge calls are counted as sent: whether the cache holds a judgement depends on the answer it grades, which the estimate does not read',
+      );
   }
 
   const priced = out.filter((t) => t.costUSD !== null);
-  const costParts = [...priced.map((t) => t.costUSD!), ...(judge?.costUSD != null ? [judge.costUSD] : [])];
+  const judgeCost = judge?.costUSD != null ? [judge.costUSD] : [];
+  const costParts = [...priced.map((t) => t.costUSD!), ...judgeCost];
+  const sendParts = [...priced.map((t) => t.costToSendUSD!), ...judgeCost];
+  const sum = (parts: number[]) => (parts.length ? parts.reduce((a, b) => a + b, 0) : null);
   const unpricedCalls =
     out.filter((t) => t.costUSD === null).reduce((n, t) => n + t.calls, 0) +
     (judge && judge.costUSD === null ? judge.calls : 0);
@@ -202,29 +282,56 @@ export async function estimateRun(
     judgeCalls,
     promptTokens: out.reduce((n, t) => n + t.promptTokens, 0),
     completionTokens: out.reduce((n, t) => n + t.completionTokens, 0),
-    costUSD: costParts.length ? costParts.reduce((a, b) => a + b, 0) : null,
+    costUSD: sum(costParts),
     upperBound:
       unpricedCalls === 0 &&
       out.every((t) => !t.notes.some((n) => n.startsWith('requests without max_tokens'))),
     unpricedCalls,
+    cacheChecked: cached !== undefined,
+    cachedCalls: out.reduce((n, t) => n + t.cachedCalls, 0),
+    costToSendUSD: sum(sendParts),
     targets: out,
     ...(judge && { judge }),
     notes: [...notes],
   };
 }
 
-/** The estimate in a few lines, for the terminal and the plan. */
-export function renderEstimateText(e: CostEstimate, formatUsd: (usd: number) => string): string {
+type CacheFields = 'cacheChecked' | 'cachedCalls' | 'costToSendUSD';
+
+/** An estimate as a plan holds it: one written before the cache was counted has no cache fields. */
+export type EstimateView = Omit<CostEstimate, CacheFields | 'targets'> &
+  Partial<Pick<CostEstimate, CacheFields>> & {
+    targets: (Omit<TargetEstimate, Exclude<CacheFields, 'cacheChecked'>> &
+      Partial<Pick<TargetEstimate, Exclude<CacheFields, 'cacheChecked'>>>)[];
+  };
+
+/**
+ * The estimate in a few lines, for the terminal and the plan. When the run's cache answers
+ * some calls, the first line ends with how many and what the rest will cost to send.
+ */
+export function renderEstimateText(e: EstimateView, formatUsd: (usd: number) => string): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const bound = e.upperBound ? 'at most ' : e.unpricedCalls ? 'at least ' : 'about ';
+  const usd = (cost: number | null) => (cost === null ? 'cost unknown' : `${bound}${formatUsd(cost)}`);
+  const cached = e.cachedCalls ?? 0;
+  const toSend = e.costToSendUSD ?? null;
+  // Said when the cache answers something: otherwise what is sent is everything.
+  const sending = cached
+    ? `; ${cached} answered from the cache, ${toSend === null ? 'cost to send unknown' : `${usd(toSend)} to send`}`
+    : '';
   const lines = [
-    `Estimated before running: ${e.calls} call${e.calls === 1 ? '' : 's'}${e.judgeCalls ? ` + ${e.judgeCalls} judge call${e.judgeCalls === 1 ? '' : 's'}` : ''}, ${e.promptTokens} prompt tokens, ${e.completionTokens} completion tokens${e.costUSD === null ? ', cost unknown' : `, ${e.upperBound ? 'at most ' : e.unpricedCalls ? 'at least ' : 'about '}${formatUsd(e.costUSD)}`}`,
+    `Estimated before running: ${plural(e.calls, 'call')}${e.judgeCalls ? ` + ${plural(e.judgeCalls, 'judge call')}` : ''}, ${e.promptTokens} prompt tokens, ${e.completionTokens} completion tokens, ${usd(e.costUSD)}${sending}`,
   ];
-  for (const t of e.targets)
+  for (const t of e.targets) {
+    const fromCache = t.cachedCalls ? ` (${t.cachedCalls} from the cache)` : '';
+    const toSend = t.cachedCalls && t.costToSendUSD != null ? ` (${formatUsd(t.costToSendUSD)} to send)` : '';
     lines.push(
-      `  ${t.target} (${t.kind}${t.model ? ` ${t.model}` : ''}): ${t.calls} call${t.calls === 1 ? '' : 's'}, ${t.promptTokens} + ${t.completionTokens} tokens, ${t.costUSD === null ? 'not priced' : formatUsd(t.costUSD)}`,
+      `  ${t.target} (${t.kind}${t.model ? ` ${t.model}` : ''}): ${plural(t.calls, 'call')}${fromCache}, ${t.promptTokens} + ${t.completionTokens} tokens, ${t.costUSD === null ? 'not priced' : formatUsd(t.costUSD)}${toSend}`,
     );
+  }
   if (e.judge)
     lines.push(
-      `  judge (${e.judge.model}): ${e.judge.calls} call${e.judge.calls === 1 ? '' : 's'}, ${e.judge.costUSD === null ? 'not priced' : formatUsd(e.judge.costUSD)}`,
+      `  judge (${e.judge.model}): ${plural(e.judge.calls, 'call')}, ${e.judge.costUSD === null ? 'not priced' : formatUsd(e.judge.costUSD)}`,
     );
   for (const note of [...e.targets.flatMap((t) => t.notes.map((n) => `${t.target}: ${n}`)), ...e.notes])
     lines.push(`  note: ${note}`);

@@ -144,6 +144,10 @@ export const PlanSchema = z.strictObject({
       costUSD: z.number().nullable(),
       upperBound: z.boolean(),
       unpricedCalls: z.number(),
+      /** The response cache's part (absent in plans written before it was counted). */
+      cacheChecked: z.boolean().optional(),
+      cachedCalls: z.number().optional(),
+      costToSendUSD: z.number().nullable().optional(),
       targets: z.array(
         z.strictObject({
           target: z.string(),
@@ -153,6 +157,8 @@ export const PlanSchema = z.strictObject({
           promptTokens: z.number(),
           completionTokens: z.number(),
           costUSD: z.number().nullable(),
+          cachedCalls: z.number().optional(),
+          costToSendUSD: z.number().nullable().optional(),
           notes: z.array(z.string()),
         }),
       ),

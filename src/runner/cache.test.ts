@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDiskCache, createMemoryCache } from './cache.js';
@@ -37,6 +37,34 @@ describe('createDiskCache', () => {
     expect(cache.get(KEY)).toEqual(VALUE);
   });
 
+  it('tells whether an entry is there without reading it, and says no to any torn or foreign one', async () => {
+    const dir = tempDir();
+    const cache = createDiskCache(dir);
+    expect(cache.has!(KEY)).toBe(false);
+    await cache.set(KEY, { ...VALUE, output: { output: 'x'.repeat(100_000) } });
+    expect(cache.has!(KEY)).toBe(true);
+    expect(cache.has!('ab'.padEnd(64, '1'))).toBe(false);
+    const file = join(dir, 'ab', `${KEY}.json`);
+    const good = readFileSync(file, 'utf8');
+    for (const bad of [
+      good.slice(0, 20),
+      good.slice(0, -1),
+      good.slice(0, good.length / 2),
+      '',
+      'null',
+      good.replace(KEY, 'ab'.padEnd(64, '1')),
+      good.replace('{"v":1,', '{"v":2,'),
+    ]) {
+      writeFileSync(file, bad);
+      expect(cache.has!(KEY), bad.slice(0, 80)).toBe(false);
+      expect(cache.get(KEY)).toBeUndefined();
+    }
+    // A directory where the entry should be is unreadable: no.
+    rmSync(file);
+    mkdirSync(file);
+    expect(cache.has!(KEY)).toBe(false);
+  });
+
   it('leaves no temp files behind, even when writes of one key race', async () => {
     const dir = tempDir();
     const cache = createDiskCache(dir);
@@ -56,6 +84,7 @@ describe('createDiskCache', () => {
 describe('createMemoryCache', () => {
   it('returns copies, so a hit cannot alias what was stored', async () => {
     const cache = createMemoryCache();
+    expect(cache.has!(KEY)).toBe(false);
     cache.set(KEY, VALUE);
     const hit = (await cache.get(KEY))!;
     hit.output.output = 'changed';

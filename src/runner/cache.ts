@@ -1,4 +1,14 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, rename, rm, writeFile } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { TargetOutput } from '../results/types.js';
 
@@ -16,6 +26,12 @@ export interface CachedResponse {
 export interface ResponseCache {
   get(key: string): CachedResponse | undefined | Promise<CachedResponse | undefined>;
   set(key: string, value: CachedResponse): void | Promise<void>;
+  /**
+   * Whether `get(key)` would answer, told without reading the whole entry (the pre-flight
+   * cost estimate asks it of every sample). False whenever unsure: a wrong true would price
+   * a paid call at nothing.
+   */
+  has?(key: string): boolean | Promise<boolean>;
 }
 
 export function createMemoryCache(): ResponseCache & { readonly size: number } {
@@ -25,6 +41,7 @@ export function createMemoryCache(): ResponseCache & { readonly size: number } {
       return entries.size;
     },
     // Stored as JSON so a hit can never alias an object a grader or the writer might hold.
+    has: (key) => entries.has(key),
     get: (key) => {
       const text = entries.get(key);
       return text === undefined ? undefined : (JSON.parse(text) as CachedResponse);
@@ -100,6 +117,37 @@ export function createDiskCache(dir: string): ResponseCache {
         return { output, latencyMs: entry.latencyMs };
       } catch {
         return undefined;
+      }
+    },
+    // The entry's head names its version and key, and a whole entry ends with the closing
+    // braces of its output and of itself: two small reads. Entries are renamed into place
+    // whole, so what `get` would reject and this lets pass is a hand-edited file.
+    has(key) {
+      const file = `${root}${key.slice(0, 2)}${sep}${key}.json`;
+      const head = Buffer.from(`{"v":${ENTRY_VERSION},"key":${JSON.stringify(key)},"latencyMs":`);
+      // As in `get`: a miss is an existsSync, with no exception built.
+      if (!existsSync(file)) return false;
+      let fd: number;
+      try {
+        fd = openSync(file, 'r');
+      } catch {
+        return false;
+      }
+      try {
+        const { size } = fstatSync(fd);
+        if (size <= head.length + 2) return false;
+        const start = Buffer.allocUnsafe(head.length);
+        const end = Buffer.allocUnsafe(2);
+        return (
+          readSync(fd, start, 0, head.length, 0) === head.length &&
+          start.equals(head) &&
+          readSync(fd, end, 0, 2, size - 2) === 2 &&
+          end.toString('latin1') === '}}'
+        );
+      } catch {
+        return false;
+      } finally {
+        closeSync(fd);
       }
     },
     set(key, value) {

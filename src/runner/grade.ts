@@ -20,7 +20,7 @@ import { PriceTable } from './pricing.js';
 
 /** What the graders see of one answer, its tokens and cost included. */
 export function gradeInput(
-  ctx: RunContext,
+  ctx: Pick<RunContext, 'prices'>,
   c: LoadedCase,
   target: Target,
   output: TargetOutput,

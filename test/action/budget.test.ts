@@ -5,6 +5,8 @@
  * Octokit, requests validated against GitHub's OpenAPI description), a loopback
  * OpenAI-compatible server and a real git repository.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction } from '../../src/action/modes.js';
 import type { ActionContext } from '../../src/action/types.js';
@@ -18,6 +20,7 @@ import {
 } from '../helpers/fake-github.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { createRepo } from '../helpers/git.js';
+import { runCli } from '../helpers/cli.js';
 import { pullRequestPayload } from './steps.js';
 
 describe('the Action under budget.maxCostUSD', () => {
@@ -113,6 +116,90 @@ describe('the Action under budget.maxCostUSD', () => {
     // On the first screen: the verdict and why (markdown escapes the dollar signs).
     expect(comment!.body).toMatch(/## ❓ evalgate: inconclusive/);
     expect(comment!.body).toMatch(/\*\*Why:\*\* .*above budget\.maxCostUSD \\\$0\.000001: nothing was run/);
+    expect(github.responseViolations).toEqual([]);
+  }, 60_000);
+
+  it('lets a pull request whose answers are all in the cache run under the same budget, sending nothing', async () => {
+    const repo = createRepo();
+    const config = (budget: string) =>
+      [
+        'targets:',
+        '  bot:',
+        '    type: openai',
+        `    baseURL: ${openai.url}`,
+        '    apiKeyEnv: TEST_KEY',
+        '    prompt: prompts/bot.md',
+        '    model: models/bot.yaml',
+        'suites: [suites/*.yml]',
+        budget,
+        '',
+      ].join('\n');
+    repo.write({
+      '.gitignore': '.evalgate/\nwarm.yml\nevalgate-results.json*\n',
+      'evalgate.yml': config('budget: { maxCostUSD: 0.000001 }'),
+      'prompts/bot.md': '[system]\nYou are terse.\n[user]\n{{question}}\n',
+      'models/bot.yaml': 'model: gpt-4o\nmax_tokens: 400\n',
+      'suites/s.yml':
+        'id: s\ncases:\n  - { id: a, vars: { question: hi }, graders: [{ type: contains, value: ok }] }\n',
+    });
+    const baseSha = repo.commit('base');
+    repo.branch('change', 'main');
+    repo.write({ 'prompts/bot.md': '[system]\nYou are very terse.\n[user]\n{{question}}\n' });
+    const headSha = repo.commit('prompt edit');
+    github.state.addPullRequest(github.state.repo(), { number: 8, headSha, baseSha, headRef: 'change' });
+    // An earlier run (no budget) left the base's and the head's answers in the cache the
+    // Action restores (.evalgate/cache in the working directory).
+    repo.write({ 'warm.yml': config('') });
+    const env = { TEST_KEY: 'sk-test' };
+    for (const ref of ['main', 'change']) {
+      repo.checkout(ref);
+      expect((await runCli(['run', '--config', 'warm.yml'], repo.dir, env)).code).not.toBe(2);
+    }
+    expect(readdirSync(join(repo.dir, '.evalgate', 'cache')).length).toBeGreaterThan(0);
+
+    const client = createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: github.url, spaceWrites: false });
+    const outputs: Record<string, string> = {};
+    const log: string[] = [];
+    const ctx: ActionContext = {
+      inputs: {
+        config: 'evalgate.yml',
+        token: DEFAULT_TOKEN,
+        mode: 'pr',
+        base: '',
+        suites: [],
+        comment: true,
+        checkName: 'evalgate',
+        failOnInconclusive: false,
+        workingDirectory: '.',
+      },
+      mode: 'pr',
+      payload: pullRequestPayload(8, headSha, baseSha) as ActionContext['payload'],
+      workspace: repo.dir,
+      env: { PATH: process.env.PATH, ...env },
+      repo: { owner: DEFAULT_OWNER, repo: DEFAULT_REPO },
+      serverUrl: 'https://github.com',
+      github: {
+        octokit: client,
+        api: createGitHubApi(client, { owner: DEFAULT_OWNER, repo: DEFAULT_REPO }),
+      },
+      runAttempt: 1,
+      io: {
+        debug: () => {},
+        info: (m) => log.push(m),
+        warning: (m) => log.push(`warning: ${m}`),
+        setOutput: (k, v) => void (outputs[k] = v),
+        setSecret: () => {},
+        setFailed: () => {},
+        appendSummary: async () => {},
+      },
+    };
+    const before = openai.requests.length;
+    await runAction(ctx);
+
+    expect(log.join('\n')).toContain('1 answered from the cache, at most $0 to send');
+    expect(log.join('\n')).not.toContain('above budget.maxCostUSD');
+    expect(openai.requests.length).toBe(before);
+    expect(outputs['suites-run']).toBe('s');
     expect(github.responseViolations).toEqual([]);
   }, 60_000);
 });

@@ -13,7 +13,7 @@ import { formatUsd } from '../../compare/format.js';
 import { terminalText } from '../../report/escape.js';
 import type { CommandHandler } from '../types.js';
 
-const HELP = `Usage: evalgate plan --base REF [--head REF] [--json] [--out FILE] [--config FILE] [--no-fetch]
+const HELP = `Usage: evalgate plan --base REF [--head REF] [--json] [--out FILE] [--config FILE] [--no-fetch] [--no-cache]
 
 Shows which components a change touched (prompt, model, retrieval, ...), how, and which
 suites it affects and why. Compares head with the merge base of base and head, as a pull
@@ -25,10 +25,12 @@ request does (base...head).
   --out FILE     also write the JSON plan to FILE
   --config FILE  default evalgate.yml
   --no-fetch     never fetch a missing base or shallow history from the remote
+  --no-cache     estimate as 'evalgate run --no-cache' would run: nothing from the cache
 
 When head is HEAD (the working tree), the plan also estimates what running its suites will
-cost: calls, prompt tokens (counted with OpenAI's encodings), completion tokens and USD, and
-says whether budget.maxCostUSD would refuse the run (see 'evalgate run --estimate').
+cost: calls, prompt tokens (counted with OpenAI's encodings), completion tokens and USD, how
+many calls the response cache answers and what the rest cost to send, and whether
+budget.maxCostUSD would refuse the run (see 'evalgate run --estimate').
 
 Exit 0 with a plan (even one that runs nothing), 2 on a config error or a base that cannot
 be found.
@@ -44,6 +46,7 @@ export const planCommand: CommandHandler = async (argv, io) => {
       out: { type: 'string', short: 'o' },
       config: { type: 'string', short: 'c', default: 'evalgate.yml' },
       'no-fetch': { type: 'boolean', default: false },
+      'no-cache': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -68,7 +71,9 @@ export const planCommand: CommandHandler = async (argv, io) => {
     try {
       const project = loadProject(resolve(io.cwd, values.config), { env: io.env });
       const { run } = suitesInPlan(plan, project.suites);
-      const { estimate, refused } = await checkBudget(project, run, io.env);
+      const { estimate, refused } = await checkBudget(project, run, io.env, {
+        cache: !values['no-cache'] && project.config.cache.enabled,
+      });
       const max = project.config.budget.maxCostUSD;
       plan.estimate = {
         ...estimate,

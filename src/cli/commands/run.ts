@@ -48,8 +48,9 @@ Options:
       --shard I/N        run only shard I of N: a split balanced by expected cost, the same on
                          every machine; combine the shards' Results with 'evalgate merge'
       --results FILE     with --base: gate this Results document (merged shards) instead of running
-      --estimate         print the estimated calls, tokens and cost first (always done, and the
-                         run refused, when the config sets budget.maxCostUSD)
+      --estimate         print the estimated calls, tokens and cost first, and how many calls the
+                         response cache answers (always done, and the run refused when what it
+                         will send costs more, when the config sets budget.maxCostUSD)
       --batch            send the requests of openai targets through the OpenAI Batch API (answers
                          within 24 h, at the batch price); a restarted run resumes the same batch
       --batch-poll-interval SECONDS
@@ -151,20 +152,6 @@ export const runCommand: CommandHandler = async (argv, io) => {
   if (shard) ({ suites, info: shardInfo } = shardSuites(suites, shard));
   if (batch) refuseNonOpenAI(project, suites);
 
-  // Cost before spending: estimated from the requests the run would send; refused over budget.
-  if (!values.results && (values.estimate || project.config.budget.maxCostUSD !== undefined)) {
-    // A batch run is estimated, and held to the budget, at the batch price it will be billed.
-    const priced = batch
-      ? { ...project, config: { ...project.config, prices: batchPrices(project.config.prices) } }
-      : project;
-    const budget = await checkBudget(priced, suites, io.env);
-    io.stderr(terminalText(renderEstimateText(budget.estimate, formatUsd), { maxLength: Infinity }));
-    if (budget.refused) {
-      io.stderr(`evalgate: ${terminalText(budget.refused)}\n`);
-      return 2;
-    }
-  }
-
   const runOptions = {
     cwd: io.cwd,
     // --out, like every command's, is relative to the working directory; the config's
@@ -177,6 +164,21 @@ export const runCommand: CommandHandler = async (argv, io) => {
     ...(values['refresh-failures'] && { refreshFailures: true }),
     ...(shardInfo && { shard: shardInfo }),
   };
+  // Cost before spending: estimated from the requests the run would send (not those its
+  // cache answers); refused over budget.
+  if (!values.results && (values.estimate || project.config.budget.maxCostUSD !== undefined)) {
+    // A batch run is estimated, and held to the budget, at the batch price it will be billed.
+    const priced = batch
+      ? { ...project, config: { ...project.config, prices: batchPrices(project.config.prices) } }
+      : project;
+    const budget = await checkBudget(priced, suites, io.env, runOptions);
+    io.stderr(terminalText(renderEstimateText(budget.estimate, formatUsd), { maxLength: Infinity }));
+    if (budget.refused) {
+      io.stderr(`evalgate: ${terminalText(budget.refused)}\n`);
+      return 2;
+    }
+  }
+
   const exports = {
     ...(values.junit && { junit: values.junit }),
     ...(values.sarif && { sarif: values.sarif }),
