@@ -1,53 +1,102 @@
 import { dirname, resolve } from 'node:path';
-import { UsageError } from '../config/errors.js';
+import { combineConfigErrors, ConfigError, ConfigErrors, UsageError } from '../config/errors.js';
 import { decideCanary, type CanaryDecision } from '../production/canary/decide.js';
 import { readRecordSlices } from '../production/canary/records.js';
-import { loadRolloutConfig } from '../production/canary/rollout.js';
-import { TRIGGER_NAMES, type TriggerName } from '../production/canary/rollout-schema.js';
-import { loadOnlineGraders } from '../production/online/config.js';
-import { compileOnlineGraders } from '../production/online/grade.js';
-import type { RecordField } from '../production/policy-schema.js';
-import { loadProductionPolicy } from '../production/policy.js';
+import { checkRolloutTriggers, loadRolloutConfig } from '../production/canary/rollout.js';
+import type { RolloutConfig } from '../production/canary/rollout-schema.js';
+import { loadOnlineGraders, type OnlineGraderEntry } from '../production/online/config.js';
+import { compileOnlineGraders, type OnlineGrader } from '../production/online/grade.js';
+import { loadProductionPolicy, type ProductionPolicy } from '../production/policy.js';
 import type { ProductionRecord } from '../production/record.js';
+import { readConfigDocument } from '../production/section.js';
 import { inlineCode } from '../report/escape.js';
 import { expandFlagGlobs } from '../util/glob.js';
 
-/** The record field each trigger reads: a policy that drops it leaves the trigger blind. */
-const FIELD: Record<TriggerName, RecordField> = {
-  errorRate: 'error',
-  safetyEvents: 'safetyEvents',
-  refusalRate: 'refusal',
-  negativeFeedback: 'feedback',
-  p95LatencyMs: 'latencyMs',
-  costPerInteraction: 'cost',
-};
+export interface CanaryConfig {
+  policy: ProductionPolicy;
+  rollout: RolloutConfig;
+  /** The online graders the rollout's `onlineGraders` triggers name, compiled against the policy. */
+  graders: OnlineGrader[];
+}
 
 /**
- * The online graders the rollout's `onlineGraders` triggers name, run on every record that
- * does not carry their verdict yet (records written by `evalgate grade --out` already do).
- * A trigger naming no grader of `production.online`, or one the policy leaves blind, is a
- * usage error: a trigger that can never fire is no trigger.
+ * What `evalgate canary` decides by, loaded and checked before any record is read: the
+ * privacy policy, the rollback triggers, the online graders they name, and every trigger
+ * against what it will read (checkRolloutTriggers). Every problem found at once, each at
+ * file:line:col: a blind trigger is a config error, never a surprise in mid-rollout.
  */
-function gradeOnline(
+export function loadCanaryConfig(configPath: string): CanaryConfig {
+  const doc = readConfigDocument(configPath);
+  const policy = attempt(() => loadProductionPolicy(configPath));
+  const rollout = attempt(() => loadRolloutConfig(doc));
+  const loadError = combineConfigErrors(policy.error, rollout.error);
+  if (loadError) throw loadError;
+  const online = attempt(() =>
+    triggerGraders(configPath, rollout.value!, policy.value!, () =>
+      policy.value!.online ? loadOnlineGraders(configPath) : [],
+    ),
+  );
+  const checked = attempt(() => checkRolloutTriggers(doc, rollout.value!, policy.value!, online.value));
+  const error = combineConfigErrors(online.error, checked.error);
+  if (error) throw error;
+  return { policy: policy.value!, rollout: rollout.value!, graders: online.value! };
+}
+
+/**
+ * `evalgate validate`'s check of a valid `rollout:` section, the one loadCanaryConfig makes.
+ * `policy` undefined is `production:` left out (an error here: the canary reads no record
+ * without it) or invalid (its errors are the caller's, so the triggers go unchecked).
+ * `online`: production.online's entries, [] when it declares none, undefined when they did
+ * not load (their errors are the caller's).
+ */
+export function checkRollout(
   configPath: string,
-  policy: ReturnType<typeof loadProductionPolicy>,
-  triggers: Record<string, unknown> | undefined,
-  records: ProductionRecord[],
+  rollout: RolloutConfig,
+  policy: ProductionPolicy | undefined,
+  online: readonly OnlineGraderEntry[] | undefined,
 ): void {
-  const names = Object.keys(triggers ?? {});
-  if (!names.length) return;
-  const entries = loadOnlineGraders(configPath);
-  const graders = compileOnlineGraders(entries, policy, { baseDir: dirname(configPath) });
-  for (const name of names) {
-    const g = graders.find((x) => x.name === name);
-    if (!g)
-      throw new UsageError(
-        `rollout.triggers.onlineGraders.${name} names no grader of production.online (${graders.map((x) => x.name).join(', ')})`,
+  const doc = readConfigDocument(configPath);
+  if (!policy) {
+    if ((doc.value as { production?: unknown } | null)?.production == null)
+      throw doc.error(
+        ['rollout'],
+        "'evalgate canary' reads no record without a 'production:' section: declare the privacy policy the records are written under (see the README's Production section)",
       );
-    if (g.notMeasurable)
-      throw new UsageError(
-        `rollout.triggers.onlineGraders.${name}: the online grader is not measurable: ${g.notMeasurable}; the trigger could never see a degradation`,
-      );
+    return;
+  }
+  const graders = online && triggerGraders(configPath, rollout, policy, () => online);
+  checkRolloutTriggers(doc, rollout, policy, graders);
+}
+
+/** The online graders the rollout's triggers name, compiled against the policy; none when no trigger names one. */
+function triggerGraders(
+  configPath: string,
+  rollout: RolloutConfig,
+  policy: ProductionPolicy,
+  entries: () => readonly OnlineGraderEntry[],
+): OnlineGrader[] {
+  if (!Object.keys(rollout.triggers.onlineGraders ?? {}).length) return [];
+  return compileOnlineGraders(entries(), policy, { baseDir: dirname(configPath) });
+}
+
+/** `f`'s value, or the config error it threw (any other error is thrown on). */
+function attempt<T>(f: () => T): { value?: T; error?: ConfigError | ConfigErrors } {
+  try {
+    return { value: f() };
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof ConfigErrors) return { error: e };
+    throw e;
+  }
+}
+
+/**
+ * The verdicts of the online graders the rollout's `onlineGraders` triggers name, on every
+ * record that does not carry them yet (records written by `evalgate grade --out` already
+ * do). loadCanaryConfig has made sure each names a measurable grader.
+ */
+function gradeOnline(config: CanaryConfig, records: ProductionRecord[]): void {
+  for (const name of Object.keys(config.rollout.triggers.onlineGraders ?? {})) {
+    const g = config.graders.find((x) => x.name === name)!;
     for (const r of records) {
       if (typeof r.online?.[name] === 'boolean') continue;
       const o = g.measure(r);
@@ -71,20 +120,14 @@ export interface CanaryStageOptions {
 
 /**
  * The canary stage as `evalgate canary` and the Action's canary mode both run it: the policy
- * and the rollback triggers first (without them nothing is read), each trigger checked
- * against the fields the policy keeps, the records of both versions read, online graders
- * run where a trigger needs their verdicts, then the decision; a version no record carries
- * is said in the reasons.
+ * and the rollback triggers first, each checked against what it will read (loadCanaryConfig;
+ * without them nothing is read), the records of both versions read, online graders run where
+ * a trigger needs their verdicts, then the decision; a version no record carries is said in
+ * the reasons.
  */
 export function canaryStage(options: CanaryStageOptions): CanaryDecision {
   const configPath = resolve(options.cwd, options.configPath);
-  const policy = loadProductionPolicy(configPath);
-  const rollout = loadRolloutConfig(configPath);
-  for (const name of TRIGGER_NAMES)
-    if (rollout.triggers[name] && !policy.fields.includes(FIELD[name]))
-      throw new UsageError(
-        `rollout.triggers.${name} reads the record field '${FIELD[name]}', which production.fields does not keep: the trigger could never see a degradation`,
-      );
+  const config = loadCanaryConfig(configPath);
   if (!options.records.length)
     throw new UsageError('canary needs --records GLOB: the production records files');
   if (!options.canary || !options.control)
@@ -93,8 +136,8 @@ export function canaryStage(options: CanaryStageOptions): CanaryDecision {
     throw new UsageError('--canary and --control name the same version');
   const files = expandFlagGlobs(options.cwd, options.records);
   const slices = readRecordSlices(files, options.canary, options.control);
-  gradeOnline(configPath, policy, rollout.triggers.onlineGraders, [...slices.canary, ...slices.control]);
-  const decision = decideCanary(slices.canary, slices.control, rollout, {
+  gradeOnline(config, [...slices.canary, ...slices.control]);
+  const decision = decideCanary(slices.canary, slices.control, config.rollout, {
     canary: options.canary,
     control: options.control,
     look: options.look,

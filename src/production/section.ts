@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, ConfigErrors } from '../config/errors.js';
-import { parseYamlFast } from '../config/yaml.js';
+import { parseYamlFast, type PositionedDocument } from '../config/yaml.js';
 
 /**
  * One top-level section of the config at `configPath` (`production:`, `rollout:`), validated
@@ -19,6 +19,14 @@ export function loadConfigSection<S extends z.ZodType>(
   schema: S,
   missing: string,
 ): z.output<S> {
+  return configSection(readConfigDocument(configPath), key, schema, missing);
+}
+
+/**
+ * The config at `configPath`, parsed once: a caller that checks one section against another
+ * (the rollout's triggers against the policy) reads both from it and locates what it finds.
+ */
+export function readConfigDocument(configPath: string): PositionedDocument {
   const file = resolve(configPath);
   let text: string;
   try {
@@ -29,9 +37,19 @@ export function loadConfigSection<S extends z.ZodType>(
       file,
     });
   }
-  const doc = parseYamlFast(text, file);
+  return parseYamlFast(text, file);
+}
+
+/** loadConfigSection on a document already read. */
+export function configSection<S extends z.ZodType>(
+  doc: PositionedDocument,
+  key: string,
+  schema: S,
+  missing: string,
+): z.output<S> {
   const section = (doc.value as Record<string, unknown> | null)?.[key];
-  if (section === undefined || section === null) throw new ConfigError(missing, { file, ...doc.locate([]) });
+  if (section === undefined || section === null)
+    throw new ConfigError(missing, { file: doc.file, ...doc.locate([]) });
   const parsed = schema.safeParse(section);
   if (parsed.success) return parsed.data;
   const errors = parsed.error.issues.map((issue) => {

@@ -83,7 +83,7 @@ describe('evalgate canary', () => {
     const r = await cli(ARGS, project(`production:\n  fields: [route, latencyMs]\n${ROLLOUT}`));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /rollout\.triggers\.errorRate reads the record field 'error', which production\.fields does not keep/,
+      /^evalgate: config error: evalgate\.yml:6:16: rollout\.triggers\.errorRate: reads the record field 'error', which production\.fields does not keep/,
     );
   });
 

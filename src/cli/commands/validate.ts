@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { combineConfigErrors, ConfigError, ConfigErrors } from '../../config/errors.js';
 import { inspectProject } from '../../config/load.js';
+import type { OnlineGraderEntry } from '../../production/online/config.js';
 import type { Target } from '../../targets/types.js';
 import { prepareTargets } from '../../config/targets.js';
 import { terminalText } from '../../report/escape.js';
@@ -10,8 +11,9 @@ import { resolve } from 'node:path';
 const HELP = `Usage: evalgate validate [--config FILE] [--all-errors]
 
 Checks evalgate.yml and every suite: schema, case ids, graders, regexes, prompt files,
-environment variables and template variables. Calls no model. Every error is found in one
-pass, each as file:line:col; the first 25 are printed.
+environment variables and template variables, and the rollout's rollback triggers against
+the production policy and online graders, as 'evalgate canary' checks them. Calls no model.
+Every error is found in one pass, each as file:line:col; the first 25 are printed.
 
   -c, --config FILE  project config (default: evalgate.yml)
       --all-errors   print every error, not only the first 25
@@ -50,15 +52,29 @@ export const validateCommand: CommandHandler = async (argv, io) => {
   for (const t of targets?.values() ?? []) await t.close?.();
   // production.online in full (the config's schema only checks its shape): a judge or a
   // typo there is an error here, not first in the production job.
+  const configPath = resolve(io.cwd, values.config);
   let onlineError: ConfigError | ConfigErrors | undefined;
+  let online: OnlineGraderEntry[] | undefined = [];
   if (project.config.production?.online)
     try {
-      (await import('../../production/online/config.js')).loadOnlineGraders(resolve(io.cwd, values.config));
+      online = (await import('../../production/online/config.js')).loadOnlineGraders(configPath);
     } catch (e) {
+      online = undefined;
       if (e instanceof ConfigError || e instanceof ConfigErrors) onlineError = e;
       else throw e;
     }
-  const all = combineConfigErrors(error, targetError, onlineError);
+  // The rollback triggers against the policy and the online graders, as `evalgate canary`
+  // checks them: a trigger that could never fire is found here, not in mid-rollout.
+  let rolloutError: ConfigError | ConfigErrors | undefined;
+  if (project.config.rollout)
+    try {
+      const { checkRollout } = await import('../../pipeline/canary.js');
+      checkRollout(configPath, project.config.rollout, project.config.production, online);
+    } catch (e) {
+      if (e instanceof ConfigError || e instanceof ConfigErrors) rolloutError = e;
+      else throw e;
+    }
+  const all = combineConfigErrors(error, targetError, onlineError, rolloutError);
   if (all) throw all;
   const cases = project.suites.reduce((n, s) => n + s.cases.length, 0);
   io.stdout(
