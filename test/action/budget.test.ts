@@ -9,19 +9,11 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction } from '../../src/action/modes.js';
-import type { ActionContext } from '../../src/action/types.js';
-import { createGitHubApi, createGitHubClient } from '../../src/github/index.js';
-import {
-  DEFAULT_OWNER,
-  DEFAULT_REPO,
-  DEFAULT_TOKEN,
-  startFakeGitHub,
-  type FakeGitHub,
-} from '../helpers/fake-github.js';
+import { prActionContext } from './pr-context.js';
+import { DEFAULT_TOKEN, startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { createRepo } from '../helpers/git.js';
 import { runCli } from '../helpers/cli.js';
-import { pullRequestPayload } from './steps.js';
 
 describe('the Action under budget.maxCostUSD', () => {
   let github: FakeGitHub;
@@ -63,43 +55,12 @@ describe('the Action under budget.maxCostUSD', () => {
     const headSha = repo.commit('prompt edit');
     github.state.addPullRequest(github.state.repo(), { number: 7, headSha, baseSha, headRef: 'change' });
 
-    const client = createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: github.url, spaceWrites: false });
-    const outputs: Record<string, string> = {};
-    const log: string[] = [];
-    let failed: string | undefined;
-    const ctx: ActionContext = {
-      inputs: {
-        config: 'evalgate.yml',
-        token: DEFAULT_TOKEN,
-        mode: 'pr',
-        base: '',
-        suites: [],
-        comment: true,
-        checkName: 'evalgate',
-        failOnInconclusive: false,
-        workingDirectory: '.',
-      },
-      mode: 'pr',
-      payload: pullRequestPayload(7, headSha, baseSha) as ActionContext['payload'],
+    const { ctx, outputs, log, failed } = prActionContext({
+      githubUrl: github.url,
       workspace: repo.dir,
-      env: { PATH: process.env.PATH, TEST_KEY: 'sk-test' },
-      repo: { owner: DEFAULT_OWNER, repo: DEFAULT_REPO },
-      serverUrl: 'https://github.com',
-      github: {
-        octokit: client,
-        api: createGitHubApi(client, { owner: DEFAULT_OWNER, repo: DEFAULT_REPO }),
-      },
-      runAttempt: 1,
-      io: {
-        debug: () => {},
-        info: (m) => log.push(m),
-        warning: (m) => log.push(`warning: ${m}`),
-        setOutput: (k, v) => void (outputs[k] = v),
-        setSecret: () => {},
-        setFailed: (m) => void (failed = m),
-        appendSummary: async () => {},
-      },
-    };
+      pullRequest: { number: 7, headSha, baseSha },
+      env: { TEST_KEY: 'sk-test' },
+    });
     const before = openai.requests.length;
     await runAction(ctx);
 
@@ -108,7 +69,7 @@ describe('the Action under budget.maxCostUSD', () => {
       /Estimated before running: 1 call, \d+ prompt tokens, 400 completion tokens, at most \$/,
     );
     expect(outputs.verdict).toBe('inconclusive');
-    expect(failed).toBeUndefined();
+    expect(failed()).toBeUndefined();
     const [check] = github.state.repo().checkRuns.filter((c) => c.headSha === headSha);
     expect(check).toMatchObject({ status: 'completed', conclusion: 'neutral' });
     const [comment, ...more] = github.state.repo().commentsOn(7);
@@ -157,42 +118,12 @@ describe('the Action under budget.maxCostUSD', () => {
     }
     expect(readdirSync(join(repo.dir, '.evalgate', 'cache')).length).toBeGreaterThan(0);
 
-    const client = createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: github.url, spaceWrites: false });
-    const outputs: Record<string, string> = {};
-    const log: string[] = [];
-    const ctx: ActionContext = {
-      inputs: {
-        config: 'evalgate.yml',
-        token: DEFAULT_TOKEN,
-        mode: 'pr',
-        base: '',
-        suites: [],
-        comment: true,
-        checkName: 'evalgate',
-        failOnInconclusive: false,
-        workingDirectory: '.',
-      },
-      mode: 'pr',
-      payload: pullRequestPayload(8, headSha, baseSha) as ActionContext['payload'],
+    const { ctx, outputs, log } = prActionContext({
+      githubUrl: github.url,
       workspace: repo.dir,
-      env: { PATH: process.env.PATH, ...env },
-      repo: { owner: DEFAULT_OWNER, repo: DEFAULT_REPO },
-      serverUrl: 'https://github.com',
-      github: {
-        octokit: client,
-        api: createGitHubApi(client, { owner: DEFAULT_OWNER, repo: DEFAULT_REPO }),
-      },
-      runAttempt: 1,
-      io: {
-        debug: () => {},
-        info: (m) => log.push(m),
-        warning: (m) => log.push(`warning: ${m}`),
-        setOutput: (k, v) => void (outputs[k] = v),
-        setSecret: () => {},
-        setFailed: () => {},
-        appendSummary: async () => {},
-      },
-    };
+      pullRequest: { number: 8, headSha, baseSha },
+      env: env,
+    });
     const before = openai.requests.length;
     await runAction(ctx);
 

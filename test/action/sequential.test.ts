@@ -6,18 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction } from '../../src/action/modes.js';
-import type { ActionContext } from '../../src/action/types.js';
-import { createGitHubApi, createGitHubClient } from '../../src/github/index.js';
-import {
-  DEFAULT_OWNER,
-  DEFAULT_REPO,
-  DEFAULT_TOKEN,
-  startFakeGitHub,
-  type FakeGitHub,
-} from '../helpers/fake-github.js';
+import { prActionContext } from './pr-context.js';
+import { DEFAULT_TOKEN, startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { createRepo } from '../helpers/git.js';
-import { pullRequestPayload } from './steps.js';
 
 // Every case passes on both versions but `broken`, which v2 answers wrong: one disagreement.
 const CASES = ['a', 'b', 'c', 'd', 'broken'];
@@ -78,41 +70,12 @@ describe('the Action with gate.sampling: sequential', () => {
     const headSha = repo.commit('prompt v2');
     github.state.addPullRequest(github.state.repo(), { number: 9, headSha, baseSha, headRef: 'change' });
 
-    const client = createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: github.url, spaceWrites: false });
-    const outputs: Record<string, string> = {};
-    const ctx: ActionContext = {
-      inputs: {
-        config: 'evalgate.yml',
-        token: DEFAULT_TOKEN,
-        mode: 'pr',
-        base: '',
-        suites: [],
-        comment: true,
-        checkName: 'evalgate',
-        failOnInconclusive: false,
-        workingDirectory: '.',
-      },
-      mode: 'pr',
-      payload: pullRequestPayload(9, headSha, baseSha) as ActionContext['payload'],
+    const { ctx, outputs } = prActionContext({
+      githubUrl: github.url,
       workspace: repo.dir,
-      env: { PATH: process.env.PATH, TEST_KEY: 'sk-test' },
-      repo: { owner: DEFAULT_OWNER, repo: DEFAULT_REPO },
-      serverUrl: 'https://github.com',
-      github: {
-        octokit: client,
-        api: createGitHubApi(client, { owner: DEFAULT_OWNER, repo: DEFAULT_REPO }),
-      },
-      runAttempt: 1,
-      io: {
-        debug: () => {},
-        info: () => {},
-        warning: () => {},
-        setOutput: (k, v) => void (outputs[k] = v),
-        setSecret: () => {},
-        setFailed: () => {},
-        appendSummary: async () => {},
-      },
-    };
+      pullRequest: { number: 9, headSha, baseSha },
+      env: { TEST_KEY: 'sk-test' },
+    });
     const before = openai.requests.length;
     await runAction(ctx);
 
