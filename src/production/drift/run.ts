@@ -1,10 +1,19 @@
 import type { Baseline } from '../../baseline/types.js';
 import type { LoadedSuite } from '../../config/load.js';
 import type { ProductionRecord } from '../record.js';
+import { RecordErrors } from '../records-file.js';
 import { baselineReference } from './baseline.js';
 import type { DriftConfig } from './config.js';
 import { compareWindows, type DriftReport } from './drift.js';
-import { readFeatureRows, rowAsRecord, rowFeatures, type DuckDbModule, type FeatureRow } from './duckdb.js';
+import {
+  isParquet,
+  isRemote,
+  readFeatureRows,
+  rowAsRecord,
+  rowFeatures,
+  type DuckDbModule,
+  type FeatureRow,
+} from './duckdb.js';
 import { RECORD_FEATURES } from './features.js';
 import { GRADE_PREFIX, jsonGrades, recordGrades } from './quality.js';
 import { readRecords } from './read.js';
@@ -23,26 +32,55 @@ export type OnRecord = (record: ProductionRecord, window: 'current' | 'reference
  * One window of records, each reduced to its features as it is read. `onRecord` sees every
  * record read (coverage counts ride the same pass); with DuckDB it sees the fields coverage
  * needs (route, input language, risk tags).
+ *
+ * Bad lines go to `errors` (the caller throws once every window is read, so one run reports
+ * the bad lines of both); once there is one, the window is incomplete and must not be
+ * compared. With DuckDB, local JSONL is checked first with the streaming reader's record
+ * check (records-file.ts): DuckDB's typed read would take a `latencyMs` of "12" for 12 and
+ * name no line for what it refuses, and both engines must refuse the same lines with the
+ * same file:line:col. Parquet is not checked here: `evalgate convert` wrote it from JSONL it
+ * checked line by line (the same check, every field known), and a Parquet file's column
+ * types are enforced by the file itself. Remote JSONL (s3://…) cannot be read line by line
+ * here: DuckDB's typed read is its only check.
  */
 export async function readWindow(
   files: readonly string[],
   side: 'current' | 'reference',
   engine: DriftEngine,
   onRecord?: OnRecord,
+  errors: RecordErrors = new RecordErrors(),
 ): Promise<Window<ProductionRecord> | Window<FeatureRow>> {
   if (engine.kind === 'duckdb') {
     const window = new Window<FeatureRow>(rowFeatures(RECORD_FEATURES), (row) => jsonGrades(row.online));
-    for await (const rows of readFeatureRows(engine.module, files, {
-      ...(engine.env && { env: engine.env }),
-    }))
-      for (const row of rows) {
-        window.add(row);
-        onRecord?.(rowAsRecord(row), side);
+    // The check runs beside DuckDB's read (this thread parses while DuckDB's threads read):
+    // after it, the read would take about as long again.
+    const local = files.filter((f) => !isParquet(f) && !isRemote(f));
+    const checked = (async () => {
+      for await (const _ of readRecords(local, { errors })) void _;
+    })();
+    checked.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    try {
+      for await (const rows of readFeatureRows(engine.module, files, {
+        ...(engine.env && { env: engine.env }),
+      })) {
+        // A bad line: the window will not be compared, and the check has the errors.
+        if (errors.total) break;
+        for (const row of rows) {
+          window.add(row);
+          onRecord?.(rowAsRecord(row), side);
+        }
       }
+    } catch (e) {
+      await checked;
+      // Bad lines say where; DuckDB's refusal of one of them would not.
+      if (errors.total) return window;
+      throw e;
+    }
+    await checked;
     return window;
   }
   const window = new Window<ProductionRecord>(RECORD_FEATURES, recordGrades);
-  for await (const records of readRecords(files))
+  for await (const records of readRecords(files, { errors }))
     for (const r of records) {
       window.add(r);
       onRecord?.(r, side);
@@ -61,8 +99,10 @@ export async function driftOfFiles(
   onRecord?: OnRecord,
   engine: DriftEngine = { kind: 'stream' },
 ): Promise<DriftReport> {
-  const reference = await readWindow(referenceFiles, 'reference', engine, onRecord);
-  const current = await readWindow(currentFiles, 'current', engine, onRecord);
+  const errors = new RecordErrors();
+  const reference = await readWindow(referenceFiles, 'reference', engine, onRecord, errors);
+  const current = await readWindow(currentFiles, 'current', engine, onRecord, errors);
+  errors.throwIfAny();
   return { ...compareWindows(reference, current, RECORD_FEATURES, config), reference: { source: 'records' } };
 }
 
@@ -80,7 +120,9 @@ export async function driftAgainstBaseline(
   engine: DriftEngine = { kind: 'stream' },
 ): Promise<DriftReport> {
   const reference = baselineReference(suites, baselines);
-  const current = await readWindow(currentFiles, 'current', engine, onRecord);
+  const errors = new RecordErrors();
+  const current = await readWindow(currentFiles, 'current', engine, onRecord, errors);
+  errors.throwIfAny();
   const info = { ...reference.info, notCompared: [...reference.info.notCompared] };
   const inRecords = new Set(current.dynamicNames);
   const inBaseline = new Set(reference.window.dynamicNames);
