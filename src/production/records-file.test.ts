@@ -188,6 +188,11 @@ describe('recordProblem: schema/record.schema.json, checked by hand', () => {
     expect(recordProblem(nested)).toBeUndefined();
     expect(recordProblem(extra, { knownFieldsOnly: true })?.path).toEqual(['surprise']);
     expect(recordProblem(nested, { knownFieldsOnly: true })?.path).toEqual(['input', 'surprise']);
+    // A key is the file's text: shown quoted, so a newline in it cannot forge an error line.
+    const forged = JSON.stringify(edited((r) => (r['x\nw.jsonl:9:1: fine'] = 1)));
+    const e = parseRecordLine(forged, 'w.jsonl', 1, { knownFieldsOnly: true }) as ConfigError;
+    expect(e.location?.field).toBe('"x\\nw.jsonl:9:1: fine"');
+    expect(e.format('/')).not.toContain('\n');
   });
 });
 

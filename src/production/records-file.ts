@@ -256,9 +256,17 @@ export function parseRecordLine(
     file,
     line,
     column,
-    ...(problem.path.length && { field: formatField(problem.path) }),
+    ...(problem.path.length && { field: formatField(problem.path.map(fieldLabel)) }),
   });
 }
+
+/**
+ * A key of the record as it is shown: quoted (JSON escapes, at most 100 characters) unless
+ * it is a plain name, since the key is the file's text (an unknown field, a component's name)
+ * and a newline in it would forge a line of the error list.
+ */
+const fieldLabel = (key: string | number): string | number =>
+  typeof key === 'number' || /^[\w.:-]{1,100}$/.test(key) ? key : JSON.stringify(key.slice(0, 100));
 
 /** How many bad lines a read keeps to show; the rest are counted ("… and N more"). */
 export const RECORD_ERRORS_KEPT = 20;
