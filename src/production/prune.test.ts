@@ -76,13 +76,21 @@ describe('evalgate prune', () => {
     const dir = project();
     const good = line(40, 'old') + line(1, 'new');
     writeFileSync(join(dir, 'a.jsonl'), good);
-    writeFileSync(join(dir, 'b.jsonl'), `${line(50, 'old')}{"at": 3}\n{"at": "2026-01-01T00:00:00Z",}\n`);
+    // The same record check as every reader of records: a time, JSON, a field's type.
+    const noTime = '{"schemaVersion":1,"at":3,"sampleRate":1,"versions":{}}\n';
+    const slow = line(50, 'slow').replace('"route"', '"latencyMs":"12","route"');
+    writeFileSync(
+      join(dir, 'b.jsonl'),
+      `${line(50, 'old')}${noTime}{"at": "2026-01-01T00:00:00Z",}\n${slow}{"schemaVersion":1}\n`,
+    );
     const r = await cli(dir, '--records', '*.jsonl');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'evalgate: 2 config errors:\n' +
-        '  b.jsonl:2:1: at: not a production record: `at` (an ISO 8601 time) is missing or invalid\n' +
-        '  b.jsonl:3:31: invalid JSON: expected a property name in double quotes\n',
+      'evalgate: 4 config errors:\n' +
+        '  b.jsonl:2:25: at: not a production record: expected an RFC 3339 date-time with its offset (2026-12-07T09:30:00Z), got 3\n' +
+        '  b.jsonl:3:31: invalid JSON: expected a property name in double quotes\n' +
+        '  b.jsonl:4:93: latencyMs: not a production record: expected a number ≥ 0, got a string\n' +
+        '  b.jsonl:5:1: at: not a production record: missing: expected an RFC 3339 date-time with its offset (2026-12-07T09:30:00Z)\n',
     );
     expect(readFileSync(join(dir, 'a.jsonl'), 'utf8')).toBe(good);
   });

@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ConfigError, ConfigErrors } from '../config/errors.js';
-import { forEachJsonLine } from '../config/jsonl.js';
+import { ConfigError } from '../config/errors.js';
+import { parseRecordLine, RecordErrors } from './records-file.js';
 
 const DAY_MS = 86_400_000;
 
@@ -28,38 +28,32 @@ export function retentionCutoff(now: Date, retentionDays: number): Date {
 
 /**
  * Reads every records file (JSONL, or JSONL gzip when the name ends in `.gz`) and decides,
- * per record, whether it is within retention: `at` (ISO 8601) at or after the cutoff. A line
- * that is not a JSON object with a valid `at` is an error with file:line:col, and nothing
- * is changed anywhere: a record whose age cannot be read is never kept past its time by
- * mistake, nor deleted by one.
+ * per record, whether it is within retention: `at` at or after the cutoff. Every line is
+ * checked by the one record check the other readers use (records-file.ts parseRecordLine);
+ * a line that is not a record is an error with file:line:col, all of them are reported, and
+ * nothing is changed anywhere: a record whose age cannot be trusted is never kept past its
+ * time by mistake, nor deleted by one. A line kept is written back exactly as it was read.
  */
 export function planPrune(files: readonly string[], cutoff: Date): PrunePlan[] {
-  const errors: ConfigError[] = [];
+  const errors = new RecordErrors();
   const plans: PrunePlan[] = [];
   for (const file of files) {
+    const report = errors.firstRead(file);
     const raw = readFileSync(file);
     const text = (file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
     const kept: string[] = [];
     let total = 0;
-    total += text.split('\n').filter((line) => line.trim()).length;
-    forEachJsonLine(text, file, errors, (record, where, line) => {
-      const at = (record as { at?: unknown } | null)?.at;
-      const time = typeof at === 'string' ? Date.parse(at) : NaN;
-      if (Number.isNaN(time)) {
-        errors.push(
-          new ConfigError('not a production record: `at` (an ISO 8601 time) is missing or invalid', {
-            ...where,
-            column: 1,
-            field: 'at',
-          }),
-        );
-        return;
-      }
-      if (time >= cutoff.getTime()) kept.push(`${line}\n`);
+    text.split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      total++;
+      const record = parseRecordLine(line, file, i + 1);
+      if (record instanceof ConfigError) {
+        if (report) errors.add(record);
+      } else if (Date.parse(record.at) >= cutoff.getTime()) kept.push(`${line}\n`);
     });
     plans.push({ file, total, kept });
   }
-  if (errors.length) throw errors.length === 1 ? errors[0]! : new ConfigErrors(errors);
+  errors.throwIfAny();
   return plans;
 }
 

@@ -140,13 +140,20 @@ describe.skipIf(!duckdb)('Parquet records (DuckDB)', () => {
     expect(feature('inputChars').status).toBe('too-few-records');
   });
 
-  it('convert checks every line first: a field no column holds is refused at file:line, nothing written', async () => {
+  it('convert checks every line first: a field no column holds, a field of the wrong type, each at file:line:col, nothing written', async () => {
     const lines = readFileSync(join(dir, 'ref.jsonl'), 'utf8').split('\n');
     lines[2] = JSON.stringify({ ...JSON.parse(lines[2]!), surprise: 1 });
+    // A blank line: the lines counted are the file's, not the records'.
+    lines.splice(3, 0, '');
+    lines[7] = JSON.stringify({ ...JSON.parse(lines[7]!), latencyMs: '12' });
     writeFileSync(join(dir, 'odd.jsonl'), lines.join('\n'));
     const r = await cli(dir, 'convert', '--records', 'odd.jsonl', '--out', 'odd.parquet');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/odd\.jsonl:3:1: surprise: field surprise is not a production record field/);
+    expect(r.err).toMatch(/^evalgate: 2 config errors:\n/);
+    expect(r.err).toMatch(/odd\.jsonl:3:\d+: surprise: not a production record: no such field/);
+    expect(r.err).toMatch(
+      /odd\.jsonl:8:\d+: latencyMs: not a production record: expected a number ≥ 0, got a string/,
+    );
     expect(existsSync(join(dir, 'odd.parquet'))).toBe(false);
   });
 
@@ -166,7 +173,9 @@ describe.skipIf(!duckdb)('Parquet records (DuckDB)', () => {
   it('convert that DuckDB cannot finish leaves no file behind: a retry after the fix writes it', async () => {
     const lines = readFileSync(join(dir, 'ref.jsonl'), 'utf8').split('\n');
     const good = lines[5]!;
-    lines[5] = JSON.stringify({ ...JSON.parse(good), latencyMs: 'slow' });
+    // A record the check accepts (any integer length) that the Parquet column (INTEGER) cannot hold.
+    const record = JSON.parse(good) as { input: { chars: number } };
+    lines[5] = JSON.stringify({ ...record, input: { ...record.input, chars: 3_000_000_000 } });
     writeFileSync(join(dir, 'slow.jsonl'), lines.join('\n'));
     const r = await cli(dir, 'convert', '--records', 'slow.jsonl', '--out', 'slow.parquet');
     expect(r.code).toBe(2);

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -156,12 +156,78 @@ describe.each(['stream', 'duckdb'])('evalgate drift: bad input is exit 2 with wh
     expect(r.out).not.toMatch(/\n\s+at /);
   });
 
+  /** The 1-based column of `field`'s value on `line` (a record written by JSON.stringify). */
+  const valueColumn = (line: string, field: string) => line.indexOf(`"${field}":`) + field.length + 4;
+
+  it('one bad line in the middle of a window: exit 2 at file:line:col, nothing read, nothing written', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'ref.jsonl'), records(generateTraffic(1, 1500)));
+    const lines = records(generateTraffic(3, 1500)).split('\n');
+    // A number as a string: DuckDB's typed read would take it for 12, the streaming reader
+    // used to leave it out of latencyMs. Neither may: the window would not be what it says.
+    lines[699] = lines[699]!.replace(/"latencyMs":[\d.]+/, '"latencyMs":"12"');
+    expect(lines[699]).toContain('"latencyMs":"12"');
+    writeFileSync(join(dir, 'cur.jsonl'), `${lines.join('\n')}\n`);
+    const r = await drift(dir, '--current', 'cur.jsonl', '--reference', 'ref.jsonl', '--out', 'drift.md');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe(
+      `evalgate: config error: cur.jsonl:700:${valueColumn(lines[699]!, 'latencyMs')}: latencyMs: ` +
+        'not a production record: expected a number ≥ 0, got a string\n',
+    );
+    expect(existsSync(join(dir, 'drift.md'))).toBe(false);
+  });
+
+  it('every bad line of both windows in one run, each once; a file in both windows counted once', async () => {
+    const dir = project();
+    const ref = records(generateTraffic(1, 300)).split('\n');
+    const missing = JSON.parse(ref[4]!) as Record<string, unknown>;
+    delete missing.sampleRate;
+    ref[4] = JSON.stringify(missing);
+    writeFileSync(join(dir, 'ref.jsonl'), `${ref.join('\n')}\n`);
+    const cur = records(generateTraffic(2, 300)).split('\n');
+    cur[49] = cur[49]!.replace(/"chars":(\d+)/, '"chars":"$1"');
+    cur[199] = cur[199]!.replace(/,"route":/, ',,"route":');
+    writeFileSync(join(dir, 'cur.jsonl'), `${cur.join('\n')}\n`);
+    const r = await drift(
+      dir,
+      '--current',
+      'cur.jsonl',
+      '--current',
+      'ref.jsonl',
+      '--reference',
+      'ref.jsonl',
+    );
+    expect(r.code).toBe(2);
+    expect(r.out).toBe(
+      'evalgate: 3 config errors:\n' +
+        '  ref.jsonl:5:1: sampleRate: not a production record: missing: expected a number from 0 to 1\n' +
+        `  cur.jsonl:50:${valueColumn(cur[49]!, 'chars')}: input.chars: not a production record: expected an integer ≥ 0, got a string\n` +
+        `  cur.jsonl:200:${cur[199]!.indexOf(',,') + 2}: invalid JSON: expected a property name in double quotes\n`,
+    );
+    expect(r.out).not.toMatch(/\n\s+at /);
+  });
+
+  it('many bad lines: the first 20 shown, every one counted', async () => {
+    const dir = project();
+    const lines = records(generateTraffic(1, 300)).split('\n');
+    for (let i = 10; i < 35; i++) lines[i] = lines[i]!.replace(/"schemaVersion":1/, '"schemaVersion":2');
+    writeFileSync(join(dir, 'ref.jsonl'), `${lines.join('\n')}\n`);
+    const r = await drift(dir, '--current', 'ref.jsonl', '--reference', 'ref.jsonl');
+    expect(r.code).toBe(2);
+    const shown = r.out.split('\n').filter((l) => l.startsWith('  ref.jsonl:'));
+    expect(r.out).toMatch(/^evalgate: 25 config errors:\n/);
+    expect(shown).toHaveLength(20);
+    expect(shown[0]).toMatch(/^ {2}ref\.jsonl:11:\d+: schemaVersion: not a production record: expected 1 /);
+    expect(shown[19]).toMatch(/^ {2}ref\.jsonl:30:/);
+    expect(r.out).toContain('… and 5 more (only the first 20 are kept)');
+  });
+
   it('a record of another schema version', async () => {
     const dir = project();
     writeFileSync(join(dir, 'ref.jsonl'), '{"schemaVersion": 7}\n');
     const r = await drift(dir, '--current', 'ref.jsonl', '--reference', 'ref.jsonl');
     expect(r.code).toBe(2);
-    expect(r.out).toMatch(/ref\.jsonl:1:1: schemaVersion: not a production record/);
+    expect(r.out).toMatch(/ref\.jsonl:1:19: schemaVersion: not a production record: expected 1 .*, got 7\n/);
   });
 
   it('a corrupt gzip file', async () => {

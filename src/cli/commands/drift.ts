@@ -28,8 +28,8 @@ records".
       --out FILE     also write the Markdown report to FILE
       --engine NAME  how records are read: duckdb (DuckDB, an optional dependency: fast on
                      large windows; Parquet and object storage), stream (local JSONL line by
-                     line, reports file:line:col), or auto (default: duckdb when it is
-                     installed, else stream)
+                     line), or auto (default: duckdb when it is installed, else stream).
+                     Both check every line of local JSONL: a bad line is file:line:col
       --coverage     also list routes, languages and risk tags frequent in the current
                      window and absent or rare in the project's suites (loads the suites)
 

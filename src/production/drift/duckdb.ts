@@ -2,7 +2,7 @@ import type * as DuckDb from '@duckdb/node-api';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '../../config/errors.js';
+import { ConfigError, ConfigErrors } from '../../config/errors.js';
 import type { ProductionRecord } from '../record.js';
 import { readRecords } from './read.js';
 import { DRIFT_FEATURES, type DriftFeatureName } from './config.js';
@@ -173,9 +173,12 @@ export interface DuckDbReadOptions {
 
 /**
  * The feature rows of `files` (JSONL, .gz and Parquet, local paths or remote globs), a chunk
- * at a time: the JSONL files first, then the Parquet files. A file DuckDB cannot parse, or
- * a record that is not of schema version 1, is a ConfigError naming the file (DuckDB does
- * not give the line; the streaming reader does, with `--engine stream`).
+ * at a time: the JSONL files first, then the Parquet files. Local JSONL has been checked
+ * line by line before (readWindow in run.ts: the streaming reader's record check), so what
+ * DuckDB refuses here is mostly remote JSONL or Parquet: a ConfigError naming the file, with
+ * DuckDB's message (its "in line N" counts records from a point of its own, not the file's
+ * lines, so it is not taken as the line). A row not of schema version 1 (a Parquet file
+ * another tool wrote) is refused too.
  */
 export async function* readFeatureRows(
   duckdb: DuckDbModule,
@@ -256,17 +259,17 @@ async function* streamRows(
 }
 
 /**
- * The error to report for a read DuckDB refused: the streaming reader reads the same files
- * again to find the first bad line (file:line:col); should it find none, DuckDB's own
- * message, naming the file.
+ * The error to report for a read DuckDB refused: the streaming reader reads the local JSONL
+ * again for bad lines (file:line:col; none, normally: it was checked before the read);
+ * should it find none, DuckDB's own message, naming the file.
  */
-async function located(e: unknown, files: readonly string[]): Promise<ConfigError> {
+async function located(e: unknown, files: readonly string[]): Promise<ConfigError | ConfigErrors> {
   // Only local JSONL can be re-read line by line.
   const local = files.filter((f) => !isParquet(f) && !isRemote(f));
   try {
     for await (const _ of readRecords(local)) void _;
   } catch (precise) {
-    if (precise instanceof ConfigError) return precise;
+    if (precise instanceof ConfigError || precise instanceof ConfigErrors) return precise;
   }
   return duckDbError(e, files);
 }

@@ -19,10 +19,13 @@ import { columnsArgument, sqlString, type DuckDbModule } from './duckdb.js';
  *
  * The Parquet file has every column of a record (RECORD_COLUMNS), present or not in the
  * window, so every file has one schema and `evalgate drift` reads it like the JSONL. The
- * JSONL is checked line by line first (the streaming reader: JSON, schema version, no field
- * the columns would drop, and the privacy policy: a field it does not keep, text it does not
- * retain, a value a detector finds), so a bad line is an error at file:line:col and nothing
- * is written; a record is never changed on the way, only re-encoded.
+ * JSONL is checked line by line first, by the streaming reader and the one record check
+ * (records-file.ts: JSON, every field of its type, and no field schema/record.schema.json
+ * does not define, which the columns would drop), then against the privacy policy (a field
+ * it does not keep, text it does not retain, a value a detector finds). Every bad line is an
+ * error at file:line:col, all reported at once, and nothing is written; a record is never
+ * changed on the way, only re-encoded. This is why drift reads Parquet written here without
+ * checking it again.
  */
 
 /** Every field of a production record (schema/record.schema.json), as a DuckDB type. */
@@ -54,17 +57,6 @@ export const RECORD_COLUMNS: Readonly<Record<string, string>> = {
   online: 'JSON',
 };
 
-const NESTED: Readonly<Record<string, readonly string[]>> = {
-  versions: ['system', 'prompt', 'model', 'retrieval', 'components'],
-  input: ['chars', 'language', 'hash', 'text', 'redactions'],
-  output: ['chars', 'language', 'hash', 'text', 'redactions'],
-  toolCalls: ['count', 'names', 'blocked'],
-  error: ['kind'],
-  tokens: ['input', 'output'],
-  feedback: ['rating', 'score'],
-  editDistance: ['chars', 'ratio', 'truncated'],
-};
-
 export interface ConvertSummary {
   files: number;
   records: number;
@@ -88,17 +80,13 @@ export async function convertToParquet(
     throw new ConfigError('already exists: a window is converted once (delete the file to write it again)', {
       file: out,
     });
+  // Every line checked first, every problem collected: nothing is written unless all pass.
   let records = 0;
-  for (const file of files) {
-    let line = 0;
-    for await (const batch of readRecords([file]))
-      for (const record of batch) {
-        line++;
-        records++;
-        checkFields(record as unknown as Record<string, unknown>, file, line);
-        conforms(record, policy, redactor, file, line);
-      }
-  }
+  for await (const batch of readRecords(files, {
+    knownFieldsOnly: true,
+    check: (record) => policyProblem(record, policy, redactor),
+  }))
+    records += batch.length;
   // Written beside `out` under a temporary name and renamed when whole: a failed COPY leaves
   // no file behind that a retry would call "already exists" and drift would fail to read.
   const partial = join(dirname(out), `.${basename(out)}.${process.pid}.partial`);
@@ -121,50 +109,17 @@ export async function convertToParquet(
   return { files: files.length, records, out };
 }
 
-/** A record the policy would not have written is not copied either. */
-function conforms(
+/** Why the policy would not have written this record (it is not copied either), or undefined. */
+function policyProblem(
   record: ProductionRecord,
   policy: ProductionPolicy,
   redactor: ReturnType<typeof createRedactor>,
-  file: string,
-  line: number,
-): void {
+): string | undefined {
   try {
     assertConforms(record, policy, redactor);
+    return undefined;
   } catch (e) {
-    if (e instanceof PolicyViolation)
-      throw new ConfigError(`breaks the privacy policy: ${e.message}; not converted`, {
-        file,
-        line,
-        column: 1,
-      });
+    if (e instanceof PolicyViolation) return `breaks the privacy policy: ${e.message}; not converted`;
     throw e;
-  }
-}
-
-/**
- * A field the columns do not hold would be dropped without a word: refused instead. `line`
- * counts records, which is the line number when the file has no blank lines (records files
- * written by evalgate have none); the message says which field.
- */
-function checkFields(record: Record<string, unknown>, file: string, line: number): void {
-  for (const [key, value] of Object.entries(record)) {
-    if (!Object.hasOwn(RECORD_COLUMNS, key))
-      throw new ConfigError(`field ${key} is not a production record field: not converted`, {
-        file,
-        line,
-        column: 1,
-        field: key,
-      });
-    const nested = NESTED[key];
-    if (nested && typeof value === 'object' && value !== null)
-      for (const sub of Object.keys(value))
-        if (!nested.includes(sub))
-          throw new ConfigError(`field ${key}.${sub} is not a production record field: not converted`, {
-            file,
-            line,
-            column: 1,
-            field: `${key}.${sub}`,
-          });
   }
 }
