@@ -26,10 +26,11 @@ records".
   -c, --config FILE  project config holding the policy (default: evalgate.yml)
       --json         print the report as JSON instead of Markdown
       --out FILE     also write the Markdown report to FILE
-      --engine NAME  how records are read: duckdb (DuckDB, an optional dependency: fast on
-                     large windows; Parquet and object storage), stream (local JSONL line by
-                     line), or auto (default: duckdb when it is installed, else stream).
-                     Both check every line of local JSONL: a bad line is file:line:col
+      --engine NAME  how records are read: duckdb (DuckDB, an optional dependency: reads
+                     Parquet and object storage), stream (local JSONL line by line), or auto
+                     (default: duckdb when it is installed, else stream). A window of local
+                     JSONL is read line by line with either, every line checked: a bad line
+                     is file:line:col
       --coverage     also list routes, languages and risk tags frequent in the current
                      window and absent or rare in the project's suites (loads the suites)
 
