@@ -1,0 +1,2 @@
+import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
+import{ONLINE_GRADER_TYPES,OnlineGradersSchema,loadOnlineGraders}from"./chunk-DEGVF2WC.js";import"./chunk-5AN4RDGR.js";import"./chunk-K77UUBVW.js";import"./chunk-SK74C2BV.js";import"./chunk-XDWRNPL5.js";import"./chunk-QFZFXNVM.js";import"./chunk-LQFGSTE7.js";import"./chunk-IPJXUYGK.js";import"./chunk-M4COAOWX.js";export{ONLINE_GRADER_TYPES,OnlineGradersSchema,loadOnlineGraders};
