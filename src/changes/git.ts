@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import {
   ChangeSourceError,
   type ChangedFile,
@@ -85,7 +88,16 @@ export interface GitChangeSourceOptions {
   /** Remote to fetch from; `origin` when it exists, else the first remote. */
   remote?: string;
   env?: Record<string, string | undefined>;
+  /**
+   * With no `head` given: the head is the working tree, as `evalgate run` runs it — HEAD plus
+   * uncommitted changes (staged, unstaged, and untracked files git does not ignore). Without
+   * it, an edit not yet committed would be planned as no change and run nothing.
+   */
+  workingTree?: boolean;
 }
+
+/** What the head of a plan of an uncommitted working tree is called. */
+export const WORKING_TREE_REF = 'the working tree';
 
 /** Depths tried, in turn, to reach the merge base of a shallow clone before fetching everything. */
 const DEEPEN_STEPS = [50, 200, 1000, 5000];
@@ -204,7 +216,42 @@ export class GitChangeSource implements ChangeSource {
     const head = await this.#resolve(headRef, 'head');
     const base = await this.#resolve(baseRef, 'base');
     const mergeBase = await this.#mergeBase(base, head);
+    if (this.#options.workingTree && this.#options.head === undefined) {
+      const tree = await this.#workingTree();
+      if (tree) {
+        this.notes.push(
+          `head is the working tree: HEAD (${head.sha.slice(0, 7)}) with its uncommitted changes, staged or not, and untracked files git does not ignore`,
+        );
+        return { base, head: { ref: WORKING_TREE_REF, sha: tree }, mergeBase };
+      }
+    }
     return { base, head, mergeBase };
+  }
+
+  /**
+   * The working tree as a git tree object, when it differs from HEAD; undefined when clean.
+   * Written through a copy of the index (its stat data spares re-reading unchanged files), so
+   * the user's index and working tree are left as they were; the tree and the blobs of
+   * changed files land in the object store as unreferenced objects, as `git stash create`'s
+   * do, for git's garbage collection to prune.
+   */
+  async #workingTree(): Promise<string | undefined> {
+    const status = await this.#gitOk(['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+    if (status.length === 0) return undefined;
+    const index = resolve(
+      this.#root!,
+      (await this.#gitOk(['rev-parse', '--git-path', 'index'])).toString('utf8').trim(),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'evalgate-index-'));
+    try {
+      const copy = join(dir, 'index');
+      if (existsSync(index)) copyFileSync(index, copy);
+      const env = { ...(this.#options.env ?? process.env), GIT_INDEX_FILE: copy };
+      await gitOk(this.#root!, ['add', '--all', '--', '.'], { env });
+      return (await gitOk(this.#root!, ['write-tree'], { env })).toString('utf8').trim();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   async #resolve(ref: string, which: 'base' | 'head'): Promise<Revision> {

@@ -77,6 +77,8 @@ export interface PlanFromGitOptions {
   env?: Record<string, string | undefined>;
   /** Lists changes some other way (the GitHub API), with git for contents. */
   source?: (git: GitChangeSource) => ChangeSource;
+  /** With no `head`: plan the working tree, uncommitted changes included (GitChangeSourceOptions). */
+  workingTree?: boolean;
 }
 
 /** The plan for `base...head` in a local clone: what `evalgate plan` and `evalgate run --base` call. */
@@ -88,6 +90,7 @@ export async function planFromGit(options: PlanFromGitOptions): Promise<Plan> {
     ...(options.fetch !== undefined && { fetch: options.fetch }),
     ...(options.remote !== undefined && { remote: options.remote }),
     ...(options.env !== undefined && { env: options.env }),
+    ...(options.workingTree && { workingTree: true }),
   });
   const top = realpathSync(await git.open());
   const configPath = resolve(realpathSync(options.cwd), options.config ?? 'evalgate.yml');

@@ -102,6 +102,37 @@ describe('evalgate run --base: plan, run the affected suites, compare with the s
     expect(r.stderr).toMatch(/nothing affected/i);
   });
 
+  it('plans the working tree: an edit not yet committed is run and gated, never "nothing to run"', async () => {
+    const repo = project();
+    expect((await cli(['run'], repo.dir)).code).toBe(0);
+    expect((await cli(['baseline', 'save'], repo.dir)).code).toBe(0);
+    repo.branch('change');
+    repo.commit('nothing yet');
+    // Edited and staged, then edited again: the run reads the file on disk, so must the plan.
+    repo.write({ 'answers.json': JSON.stringify({ refunds: 'Refunds take 30 days.', shipping: 'soon' }) });
+    repo.git('add', 'answers.json');
+    repo.write({ 'answers.json': JSON.stringify({ refunds: 'Refunds take 14 days.', shipping: 'soon' }) });
+    const status = repo.git('status', '--porcelain');
+    const staged = repo.git('diff', '--cached');
+
+    const r = await cli(['run', '--base', 'main'], repo.dir);
+    expect(r.stderr).toContain('...the working tree (');
+    expect(r.stderr).toContain('head is the working tree: HEAD');
+    expect(r.stdout).toContain('✗ support / refunds');
+    expect(r.code).toBe(1);
+    // The user's index and working tree are as they were (the run adds its own output files).
+    expect(repo.git('diff', '--cached')).toBe(staged);
+    expect(repo.git('status', '--porcelain', '--', 'answers.json')).toBe(
+      status
+        .split('\n')
+        .filter((l) => l.endsWith('answers.json'))
+        .join('\n'),
+    );
+    // The committed HEAD, named, has no change.
+    const committed = await cli(['plan', '--base', 'main', '--head', 'HEAD'], repo.dir);
+    expect(committed.stdout).toContain('Suites to run (0 of 1)');
+  });
+
   describe('a pull request that edits the suite: compared case by case, never a silent green', () => {
     async function editSuite(gateSection?: string) {
       const repo = project();

@@ -20,14 +20,15 @@ suites it affects and why. Compares head with the merge base of base and head, a
 request does (base...head).
 
   --base REF     the branch or commit the change is against, e.g. origin/main (required)
-  --head REF     the change; default HEAD
+  --head REF     the change; default: the working tree (HEAD and any uncommitted changes,
+                 staged or not, and untracked files git does not ignore), as 'run' runs it
   --json         print the plan as JSON (the document \`evalgate run --plan\` reads)
   --out FILE     also write the JSON plan to FILE
   --config FILE  default evalgate.yml
   --no-fetch     never fetch a missing base or shallow history from the remote
   --no-cache     estimate as 'evalgate run --no-cache' would run: nothing from the cache
 
-When head is HEAD (the working tree), the plan also estimates what running its suites will
+When head is the working tree (no --head, or --head HEAD), the plan also estimates what running its suites will
 cost: calls, prompt tokens (counted with OpenAI's encodings), completion tokens and USD, how
 many calls the response cache answers and what the rest cost to send, and whether
 budget.maxCostUSD would refuse the run (see 'evalgate run --estimate').
@@ -41,7 +42,7 @@ export const planCommand: CommandHandler = async (argv, io) => {
     args: argv,
     options: {
       base: { type: 'string', short: 'b' },
-      head: { type: 'string', default: 'HEAD' },
+      head: { type: 'string' },
       json: { type: 'boolean', default: false },
       out: { type: 'string', short: 'o' },
       config: { type: 'string', short: 'c', default: 'evalgate.yml' },
@@ -60,14 +61,16 @@ export const planCommand: CommandHandler = async (argv, io) => {
   const plan = await planFromGit({
     cwd: io.cwd,
     base: values.base,
-    head: values.head,
+    ...(values.head !== undefined && { head: values.head }),
+    // Without --head, the working tree as `evalgate run` would run it, uncommitted edits included.
+    workingTree: values.head === undefined,
     config: values.config,
     fetch: !values['no-fetch'],
     env: io.env,
   });
   // Cost before spending: when the plan is of the working tree (head is HEAD), what running
   // its suites would cost, and whether budget.maxCostUSD would refuse it.
-  if (values.head === 'HEAD' && plan.suites.length > 0) {
+  if ((values.head ?? 'HEAD') === 'HEAD' && plan.suites.length > 0) {
     try {
       const project = loadProject(resolve(io.cwd, values.config), { env: io.env });
       const { run } = suitesInPlan(plan, project.suites);

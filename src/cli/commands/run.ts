@@ -43,7 +43,8 @@ Options:
                          answer replaces it in the cache); cached passes are still replayed
       --base REF         run only the suites a change since REF affects (see 'evalgate plan'),
                          then compare them with their stored baselines and gate
-      --head REF         with --base: the changed revision (default: HEAD)
+      --head REF         with --base: the changed revision (default: the working tree,
+                         uncommitted changes included)
       --plan FILE        run the suites of a saved plan ('evalgate plan --json > plan.json')
       --shard I/N        run only shard I of N: a split balanced by expected cost, the same on
                          every machine; combine the shards' Results with 'evalgate merge'
@@ -135,7 +136,7 @@ export const runCommand: CommandHandler = async (argv, io) => {
       base: values.base,
       config: configPath,
       env: io.env,
-      ...(values.head && { head: values.head }),
+      ...(values.head ? { head: values.head } : { workingTree: true }),
     });
     io.stderr(terminalText(renderPlanText(plan), { maxLength: Infinity }));
   } else if (values.plan) {
