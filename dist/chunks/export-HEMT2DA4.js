@@ -1,5 +1,5 @@
 import { createRequire as __evalgateCreateRequire } from 'node:module'; const require = __evalgateCreateRequire(import.meta.url);
-import{writeExports}from"./chunk-PYNZ2SGV.js";import"./chunk-JUOEDESP.js";import"./chunk-C3MSY5QU.js";import"./chunk-SW4UEWM3.js";import"./chunk-HCLIPVTL.js";import"./chunk-BUMZDEYK.js";import{parseYaml}from"./chunk-LQFGSTE7.js";import{UsageError,terminalText}from"./chunk-IPJXUYGK.js";import"./chunk-M4COAOWX.js";import{existsSync,readFileSync}from"node:fs";import{dirname,resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate export [--results FILE] [--junit FILE] [--sarif FILE] [--otel-events FILE]
+import{writeExports}from"./chunk-ZZFNZPNI.js";import"./chunk-JUOEDESP.js";import"./chunk-C3MSY5QU.js";import"./chunk-2A6QOFRA.js";import"./chunk-HCLIPVTL.js";import"./chunk-BUMZDEYK.js";import{parseYaml}from"./chunk-LQFGSTE7.js";import{UsageError,terminalText}from"./chunk-IPJXUYGK.js";import"./chunk-M4COAOWX.js";import{existsSync,readFileSync}from"node:fs";import{dirname,resolve}from"node:path";import{parseArgs}from"node:util";var HELP=`Usage: evalgate export [--results FILE] [--junit FILE] [--sarif FILE] [--otel-events FILE]
                        [--config FILE]
 
 Writes a Results document in the formats CI tools read:
