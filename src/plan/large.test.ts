@@ -15,7 +15,7 @@ describe('plan at scale', () => {
     expect(plan.suites.map((s) => s.id)).toEqual(large.expectedSuites);
     expect(plan.suites.length + plan.unaffected.length).toBe(200);
     // 40 prompt changes and 20 model changes; 20 prompt changes that send the same bytes; the
-    // 420 whitespace-only edits change nothing.
+    // 420 comment-only edits change nothing.
     expect(large.noEffectChanges).toBe(20);
     expect(plan.changes.map((c) => c.kind).sort()).toEqual(
       [...Array(60).fill('prompt'), ...Array(20).fill('model')].sort(),

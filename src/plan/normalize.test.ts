@@ -39,11 +39,13 @@ describe('normalization: equal meaning, equal canonical form', () => {
     expect(canon('d.jsonl', '{"a":1}\n{"c":3}\n')).not.toBe(canon('d.jsonl', '{"c":3}\n{"a":1}\n'));
   });
 
-  it('Markdown: front matter canonical, body with trailing whitespace and line endings normalised', () => {
+  it('Markdown: front matter canonical, body with line endings and blank lines at the end normalised', () => {
     const base = canon('p.md', '---\nmodel: x\ntemperature: 0\n---\nHello.\n  Indented.\n');
     expect(
-      canon('p.md', '---\ntemperature: 0 # cold\nmodel: x\n---\r\nHello.   \r\n  Indented.\r\n\r\n\r\n'),
+      canon('p.md', '---\ntemperature: 0 # cold\nmodel: x\n---\r\nHello.\r\n  Indented.\r\n\r\n\r\n'),
     ).toBe(base);
+    // Spaces at the end of a line are sent: the runner keeps them, so they count.
+    expect(canon('p.md', '---\nmodel: x\ntemperature: 0\n---\nHello.   \n  Indented.\n')).not.toBe(base);
     // Leading whitespace and inner blank lines can change how a model reads a prompt.
     expect(canon('p.md', '---\nmodel: x\ntemperature: 0\n---\nHello.\nIndented.\n')).not.toBe(base);
     expect(canon('p.md', '---\nmodel: x\ntemperature: 0\n---\nHello.\n\n  Indented.\n')).not.toBe(base);
@@ -54,7 +56,7 @@ describe('normalization: equal meaning, equal canonical form', () => {
   });
 
   it('a file that does not parse is compared as text rather than failing the plan', () => {
-    expect(canon('broken.yml', 'a: [1, 2\n')).toBe(canon('broken.yml', 'a: [1, 2   \n\n'));
+    expect(canon('broken.yml', 'a: [1, 2\n')).toBe(canon('broken.yml', 'a: [1, 2\r\n\n'));
     expect(canon('broken.json', '{"a":')).toBe(JSON.stringify({ body: '{"a":' }));
   });
 

@@ -73,13 +73,16 @@ function tryParse(parse: () => unknown): unknown {
   }
 }
 
-/** Trailing whitespace on a line and blank lines at the end never change what a prompt says. */
+/**
+ * Blank lines at the end of a file never change what a prompt says: they are the last
+ * message's edge, which rendering trims (line endings were normalised before, as the runner
+ * reads templates: CRLF as LF). Spaces at the end of a line are kept: the runner sends them,
+ * so an edit of them is a change, and for an openai prompt the plan's rendering then says
+ * whether any request differs. They were once dropped here, and an edit the model would see
+ * was planned as nothing.
+ */
 export function normalizeText(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => line.trimEnd())
-    .join('\n')
-    .replace(/\n+$/, '');
+  return text.replace(/\n+$/, '');
 }
 
 /** The key-addressable part of a file: a data file's value, or a text file's front matter. */

@@ -230,7 +230,7 @@ describe('plan: change detection against real git history', () => {
     });
   });
 
-  it('whitespace-only edits to YAML, JSON and a prompt change nothing', async () => {
+  it('whitespace-only edits to YAML and JSON, and line endings and blank lines at the end of a prompt, change nothing', async () => {
     change('whitespace', {
       'models/support.yml': replace(
         'models/support.yml',
@@ -238,8 +238,7 @@ describe('plan: change detection against real git history', () => {
         'temperature:    0.2   \n\n\n',
       ),
       'models/billing.json': '{"model":"gpt-4o","temperature":0,"max_tokens":500}',
-      'prompts/support.md':
-        replace('prompts/support.md', 'support agent.\n', 'support agent.   \r\n') + '\n\n',
+      'prompts/support.md': replace('prompts/support.md', 'support agent.\n', 'support agent.\r\n') + '\n\n',
     });
     await expectPlan(repo, 'main', 'whitespace', {
       summary:
@@ -252,6 +251,41 @@ describe('plan: change detection against real git history', () => {
       ],
       suites: [],
     });
+  });
+
+  it('spaces at the end of a prompt line are sent: a change where they reach a request, none where rendering trims them', async () => {
+    // Mid-message, in the prompt and in a partial it includes: the requests change.
+    change('trailing-spaces', {
+      'prompts/support.md': replace('prompts/support.md', 'support agent.\n', 'support agent.   \n'),
+      'prompts/partials/tone.md': 'Be concise and friendly. \n',
+    });
+    await expectPlan(repo, 'main', 'trailing-spaces', {
+      summary: '2 of 5 suites affected by 1 change',
+      changes: [
+        ['support.prompt', ['prompts/partials/tone.md', 'prompts/support.md'], { total: 3, changed: 3 }],
+      ],
+      files: [
+        file('prompts/partials/tone.md', ['support.prompt']),
+        file('prompts/support.md', ['support.prompt']),
+      ],
+      suites: [
+        ['docs', [['component', 'support.prompt']]],
+        ['support-qa', [['component', 'support.prompt']]],
+      ],
+    });
+    // At the end of the last message: trimmed when rendered, so every request is the same.
+    change('trailing-spaces-edge', {
+      'prompts/support.md': replace(
+        'prompts/support.md',
+        'Question: {{input}}\n',
+        'Question: {{input}}   \n',
+      ),
+    });
+    const plan = await planFromGit({ cwd: repo.dir, base: 'main', head: 'trailing-spaces-edge' });
+    expect(plan.changes.map((c) => [c.component, c.effect, c.requests])).toEqual([
+      ['support.prompt', 'none', { total: 3, changed: 0 }],
+    ]);
+    expect(plan.suites).toEqual([]);
   });
 
   it('comment-only edits, evalgate.yml included, change nothing', async () => {

@@ -116,7 +116,7 @@ export interface LargeRepo {
  * A project with `targets` openai targets of one main prompt and `partials` partials each
  * (200 × 10 = 2,000 prompt files by default), one suite per target, and a `change` branch
  * of 500 changed files mixing real edits (partial bodies, front-matter model settings), edits
- * with no meaning (trailing whitespace) and edits with no effect on what is sent (blank lines
+ * with no meaning (YAML comments) and edits with no effect on what is sent (blank lines
  * at a message's start). Used by the plan test and `npm run bench`.
  */
 export function generateLargeRepo(options: LargeRepoOptions = {}): LargeRepo {
@@ -176,16 +176,22 @@ export function generateLargeRepo(options: LargeRepoOptions = {}): LargeRepo {
     const path = `prompts/t${id(t)}/main.md`;
     edits[path] = files[path]!.replace('---\nYou are', '---\n\n\nYou are');
   }
-  // Trailing whitespace in further partials: changed files that change nothing, up to 500.
-  // Not in the targets above with byte-identical requests: the spaces would reach their bytes.
+  // Comments in YAML (model files, suite files, then the front matter of prompts not edited
+  // above): changed files that change nothing, up to 500. (Not spaces at the end of a line:
+  // the runner sends those, so they are a change.)
   let remaining = 500 - Object.keys(edits).length;
-  for (let p = 2; p <= partials && remaining > 0; p++) {
-    for (let t = 0; t < targets && remaining > 0; t++) {
-      if (t >= layoutStart && t < layoutStart + layoutEdits) continue;
-      const path = `prompts/t${id(t)}/p${p}.md`;
-      edits[path] = files[path]!.replace('\n', '   \n\n');
-      remaining--;
-    }
+  const commentable = [
+    ...Array.from({ length: targets }, (_, t) => `models/t${id(t)}.yml`),
+    ...Array.from({ length: targets }, (_, t) => `suites/s${id(t)}.yml`),
+    ...Array.from({ length: targets }, (_, t) => `prompts/t${id(t)}/main.md`),
+  ];
+  for (const path of commentable) {
+    if (remaining <= 0) break;
+    if (edits[path] !== undefined) continue;
+    edits[path] = path.endsWith('.md')
+      ? files[path]!.replace('---\n', '---\n# reviewed\n')
+      : `# reviewed\n${files[path]!}`;
+    remaining--;
   }
   repo.write(edits);
   repo.commit('change');
