@@ -194,7 +194,7 @@ describe('a cancelled run, as the runner cancels it (bash root process, SIGINT â
     expect(result.signal, log).toBeNull();
     expect(result.code, log).toBe(1);
     expect(log).toMatch(
-      /::error::evalgate: the workflow run was cancelled \(or timed out\) before a verdict was reached; re-run the job/,
+      /::error::evalgate: the workflow run was cancelled or timed out before a verdict was reached; re-run the job/,
     );
 
     // Requests already on their way may still land; none is started after the signal.
@@ -205,7 +205,7 @@ describe('a cancelled run, as the runner cancels it (bash root process, SIGINT â
     const [check, ...more] = checksOn(pr.headSha);
     expect(more).toEqual([]);
     expect(check).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
-    expect(check!.output.title).toBe('evalgate: cancelled, no verdict');
+    expect(check!.output.title).toBe('evalgate: cancelled or timed out, no verdict');
     expect(check!.output.summary).toContain('re-run the job');
 
     // No verdict claimed anywhere: no comment, no verdict output.
@@ -213,7 +213,7 @@ describe('a cancelled run, as the runner cancels it (bash root process, SIGINT â
     const outputs = readFileSync(pr.files.output, 'utf8');
     expect(outputs).not.toMatch(/^verdict<</m);
     const summary = readFileSync(pr.files.summary, 'utf8');
-    expect(summary).toContain('evalgate: cancelled, no verdict');
+    expect(summary).toContain('evalgate: cancelled or timed out, no verdict');
     expect(summary).not.toMatch(/evalgate: (pass|fail|warn|inconclusive)/);
     // What finished is written, marked partial.
     const results = JSON.parse(readFileSync(join(repo.dir, 'evalgate-results.json'), 'utf8')) as {
