@@ -28,7 +28,8 @@ export { CANCELLED_REASON, isCancellation, RunCancelledError, throwIfCancelled }
  * `skipped`) as passing, so a cancelled evaluation would let the pull request merge with no
  * verdict at all. `cancelled` keeps a required check blocking until the job is re-run, which
  * is what "no verdict was reached" means. (A timeout reaches the process as the same signals,
- * so it cannot tell the two apart; `timed_out` is not claimed.)
+ * so it cannot tell the two apart: `timed_out` is never claimed, and everything written here,
+ * the check, the step summary, the log and the outdated notice, says "cancelled or timed out".)
  */
 
 /** The check run of a run that never reached a verdict. `detail` says what was (not) done. */
