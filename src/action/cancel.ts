@@ -1,4 +1,4 @@
-import type { ChecksApi } from '../github/api.js';
+import type { ChecksApi, CommentsApi } from '../github/api.js';
 import { completeCheckRun, type CompletedCheck } from '../publish/check-run.js';
 import { CANCELLED_REASON, isCancellation, RunCancelledError, throwIfCancelled } from './cancelled.js';
 import type { StartedChecks, StartedCheck } from './started-checks.js';
@@ -18,7 +18,9 @@ export { CANCELLED_REASON, isCancellation, RunCancelledError, throwIfCancelled }
  *      `RunCancelledError` and claims no verdict (see trackCheckRuns);
  *   2. once it has unwound, or `unwindMs` after the first signal, or at once on a second
  *      signal, `finish` completes every check run still open as `cancelled`, writes the step
- *      summary and fails the step;
+ *      summary and fails the step; beside the checks it runs the last words the mode left
+ *      (`onCancel`: pr-mode's is the outdated notice, which must stop saying this commit is
+ *      being evaluated), each given up after `lastWordsMs`, a failure only a warning;
  *   3. if the process was killed before 2 could finish, action.yml's finalize step completes
  *      the checks from the state file (finalize.ts).
  *
@@ -26,14 +28,15 @@ export { CANCELLED_REASON, isCancellation, RunCancelledError, throwIfCancelled }
  * `skipped`) as passing, so a cancelled evaluation would let the pull request merge with no
  * verdict at all. `cancelled` keeps a required check blocking until the job is re-run, which
  * is what "no verdict was reached" means. (A timeout reaches the process as the same signals,
- * so it cannot tell the two apart; `timed_out` is not claimed.)
+ * so it cannot tell the two apart: `timed_out` is never claimed, and everything written here,
+ * the check, the step summary, the log and the outdated notice, says "cancelled or timed out".)
  */
 
 /** The check run of a run that never reached a verdict. `detail` says what was (not) done. */
 export function cancelledCheck(detail?: string): CompletedCheck {
   return {
     conclusion: 'cancelled',
-    title: 'evalgate: cancelled, no verdict',
+    title: 'evalgate: cancelled or timed out, no verdict',
     summary: [
       `⏹️ evalgate did not reach a verdict: ${CANCELLED_REASON}.`,
       ...(detail ? ['', detail] : []),
@@ -42,12 +45,24 @@ export function cancelledCheck(detail?: string): CompletedCheck {
   };
 }
 
-export const CANCELLED_SUMMARY = `### ⏹️ evalgate: cancelled, no verdict\n\n${CANCELLED_REASON[0]!.toUpperCase()}${CANCELLED_REASON.slice(1)}. Whatever finished is in the artifact's partial \`evalgate-results.json\`; it is not compared or gated.\n`;
+export const CANCELLED_SUMMARY = `### ⏹️ evalgate: cancelled or timed out, no verdict\n\n${CANCELLED_REASON[0]!.toUpperCase()}${CANCELLED_REASON.slice(1)}. Whatever finished is in the artifact's partial \`evalgate-results.json\`; it is not compared or gated.\n`;
+
+/**
+ * Work the cancel path does besides completing the checks, left by a mode while it runs
+ * (pr-mode: correcting the outdated notice it wrote). Best effort: it runs beside the check
+ * completions on the cancel path's own client, is given up at its deadline, and a failure is
+ * a warning, never in the way of the cancelled check.
+ */
+export interface CancelTask {
+  /** For the log: `Could not ${what}`. */
+  what: string;
+  run(api: CommentsApi): Promise<unknown>;
+}
 
 export interface CancellationOptions {
   checks: StartedChecks;
-  /** The checks API for the cancel path: one that does not queue behind the pipeline's writes. */
-  api?: ChecksApi;
+  /** The GitHub API for the cancel path: one that does not queue behind the pipeline's writes. */
+  api?: ChecksApi & CommentsApi;
   io: {
     info(message: string): void;
     warning(message: string): void;
@@ -58,14 +73,25 @@ export interface CancellationOptions {
   exit: (code: number) => void;
   /** How long the pipeline may take to unwind before `finish` runs anyway (default 3 s). */
   unwindMs?: number;
+  /**
+   * How long `finish` waits for the last words (default 4 s): with the 3 s unwind, within the
+   * 7.5 s before the runner's SIGTERM, and well within the 10 s before its SIGKILL.
+   */
+  lastWordsMs?: number;
 }
 
 export class Cancellation {
   private readonly controller = new AbortController();
   private finishing: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly lastWords: CancelTask[] = [];
 
   constructor(private readonly options: CancellationOptions) {}
+
+  /** Leaves work for the cancel path (see CancelTask). Unused when the run is not cancelled. */
+  onCancel(task: CancelTask): void {
+    this.lastWords.push(task);
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -103,6 +129,8 @@ export class Cancellation {
   private async run(): Promise<void> {
     clearTimeout(this.timer);
     const { checks, api, io } = this.options;
+    // Beside the checks, not before them: the cancelled check must not wait on a comment.
+    const lastWords = this.sayLastWords();
     await checks.settle(2000);
     const open = checks.checks;
     await Promise.all(
@@ -119,6 +147,7 @@ export class Cancellation {
         }
       }),
     );
+    await lastWords;
     try {
       await io.appendSummary(CANCELLED_SUMMARY);
     } catch (e) {
@@ -126,5 +155,28 @@ export class Cancellation {
     }
     io.setFailed(`evalgate: ${CANCELLED_REASON}`);
     this.options.exit(1);
+  }
+
+  private async sayLastWords(): Promise<void> {
+    const { api, io } = this.options;
+    const tasks = [...this.lastWords];
+    if (!api || tasks.length === 0) return;
+    const ms = this.options.lastWordsMs ?? 4000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+    await Promise.all(
+      tasks.map(async (task) => {
+        const done = Promise.resolve()
+          .then(() => task.run(api))
+          .then(
+            () => 'done' as const,
+            (e: unknown) =>
+              io.warning(`Could not ${task.what}: ${e instanceof Error ? e.message : String(e)}`),
+          );
+        if ((await Promise.race([done, deadline])) === 'late')
+          io.warning(`Could not ${task.what} within the ${ms / 1000} s the cancel leaves it; gave up.`);
+      }),
+    );
+    clearTimeout(timer);
   }
 }

@@ -3,7 +3,7 @@
 // can throw it without importing cancel.ts. See cancel.ts for the whole story.
 
 export const CANCELLED_REASON =
-  'the workflow run was cancelled (or timed out) before a verdict was reached; re-run the job';
+  'the workflow run was cancelled or timed out before a verdict was reached; re-run the job';
 
 /** Thrown where the pipeline stops because the job was cancelled: never a verdict, never a pass. */
 export class RunCancelledError extends Error {

@@ -97,6 +97,7 @@ export async function run(): Promise<void> {
       ...(github && { github }),
       io,
       signal: cancellation.signal,
+      onCancel: (task) => cancellation?.onCancel(task),
       runAttempt: runAttemptOf(env),
     };
     await runAction(ctx);

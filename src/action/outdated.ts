@@ -1,7 +1,14 @@
 import { relative, resolve, sep } from 'node:path';
+import type { CommentsApi } from '../github/api.js';
 import { describeGitHubError, type GitHubApi } from '../github/index.js';
 import { findStickyComments } from '../publish/sticky-comment.js';
-import { commentCommit, markCommentOutdated, type CommitRef } from '../report/comment.js';
+import {
+  commentCommit,
+  markCommentCancelled,
+  markCommentOutdated,
+  outdatedNotice,
+  type CommitRef,
+} from '../report/comment.js';
 import type { ActionInputs } from './context.js';
 
 /**
@@ -73,7 +80,8 @@ export type OutdatedResult =
  * At the start of a pull-request run: if our sticky comment holds the verdict of another
  * commit, edit it in place at once to say so (`⏳ Outdated: this verdict is for abc1234;
  * evaluating def5678…`), so an old pass never reads as the current one while the new run is
- * going, or after it was cancelled. The run's own comment replaces it when it finishes.
+ * going. The run's own comment replaces it when it finishes; if the run is cancelled (or
+ * times out) first, `noteCancelled` says so on the notice.
  */
 export async function markOutdated(
   ctx: OutdatedContext,
@@ -101,6 +109,81 @@ export async function markOutdated(
     const err = e as { status?: unknown; request?: unknown } | null;
     if (typeof err?.status !== 'number' && !err?.request) throw e;
     ctx.io.warning(`Could not mark the earlier comment outdated: ${describeGitHubError(e).message}`);
+    return 'skipped';
+  }
+}
+
+export type CancelledNoticeResult =
+  /** The notice now says the evaluation of this run's commit was cancelled or timed out. */
+  | 'cancelled'
+  /** It already said so: the cancel path had run before (a second signal). */
+  | 'unchanged'
+  /** The notice names another commit, or is gone (a newer run's notice, or a verdict): left alone. */
+  | 'superseded'
+  /** This run marked no comment outdated: nothing of ours to correct. */
+  | 'none'
+  /** GitHub refused or failed (a warning says why). */
+  | 'skipped';
+
+/**
+ * The cancel path's correction of the notice `markOutdated` wrote (a CancelTask, see
+ * cancel.ts): once this run is cancelled or timed out, nothing is evaluating its commit any
+ * more, so `evaluating def5678…` becomes `the evaluation of def5678 was cancelled or timed out
+ * before a verdict: re-run the job`. `marking` is this run's `markOutdated`; `api` the cancel
+ * path's own client.
+ *
+ * Only a notice that names this run's commit is rewritten, compared by the full sha on the
+ * notice's hidden line (report/comment.ts), on the same sticky comment (our key, our authors)
+ * `markOutdated` found. A newer commit's run marks the comment for its own commit at its start;
+ * that notice, or the verdict that replaced it, is left as it is.
+ *
+ * GitHub has no conditional write for comments, so the read and the write cannot be one step:
+ * a newer run that marks the comment between the two has its `evaluating` line replaced by this
+ * one. That window is one request long, and it opens only in the seconds after this run's
+ * cancel, while a newer run that cancelled it is still starting its job; and what it leaves is
+ * still true (this verdict is outdated; this commit's evaluation was cancelled), never a
+ * verdict that reads as current. The newer run's own comment replaces the whole body when it
+ * finishes.
+ */
+export async function noteCancelled(
+  ctx: OutdatedContext,
+  pr: { number: number; headSha: string },
+  marking: Promise<OutdatedResult>,
+  api: CommentsApi,
+): Promise<CancelledNoticeResult> {
+  if ((await marking) !== 'marked') return 'none';
+  const head = pr.headSha.toLowerCase();
+  try {
+    const [ours] = await findStickyComments(api, {
+      issueNumber: pr.number,
+      key: commentKey(ctx),
+      authors: await commentAuthors(ctx),
+    });
+    const notice = ours && outdatedNotice(ours.body);
+    const judged = ours && commentCommit(ours.body);
+    if (!ours || !notice || !judged || notice.sha !== head) {
+      ctx.io.info(
+        `The outdated notice no longer names ${head.slice(0, 7)} (${
+          notice ? `it names ${notice.sha.slice(0, 7)}` : 'a newer run or verdict replaced it'
+        }): left as it is.`,
+      );
+      return 'superseded';
+    }
+    if (notice.state === 'cancelled') return 'unchanged';
+    await api.updateIssueComment(
+      ours.id,
+      markCommentCancelled(ours.body, { judged: commitRef(ctx, judged), current: commitRef(ctx, head) }),
+    );
+    ctx.io.info(
+      `The outdated notice now says the evaluation of ${head.slice(0, 7)} was cancelled or timed out: ${ours.htmlUrl}`,
+    );
+    return 'cancelled';
+  } catch (e) {
+    const err = e as { status?: unknown; request?: unknown } | null;
+    if (typeof err?.status !== 'number' && !err?.request) throw e;
+    ctx.io.warning(
+      `Could not say on the outdated notice that the evaluation of ${head.slice(0, 7)} was cancelled or timed out: ${describeGitHubError(e).message}`,
+    );
     return 'skipped';
   }
 }

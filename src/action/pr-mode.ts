@@ -1,7 +1,7 @@
 import { gateChange } from '../pipeline/gate-change.js';
 import { completeCheckRun } from '../publish/check-run.js';
 import { isCancellation, throwIfCancelled } from './cancel.js';
-import { markOutdated } from './outdated.js';
+import { markOutdated, noteCancelled } from './outdated.js';
 import { pullRequestOf, TWO_WORKFLOW_HINT } from './context.js';
 import { FILES, type ActionContext } from './types.js';
 import {
@@ -37,6 +37,11 @@ export async function prMode(ctx: ActionContext): Promise<void> {
   const outdated = markOutdated(ctx, { number: pr.number, headSha: pr.headSha }).catch((e: unknown) => {
     io.warning(`Could not mark the earlier verdict outdated: ${e instanceof Error ? e.message : String(e)}`);
     return 'skipped' as const;
+  });
+  // Cancelled or timed out before a verdict: the notice must stop saying this commit is being evaluated.
+  ctx.onCancel?.({
+    what: 'update the outdated notice',
+    run: (api) => noteCancelled(ctx, { number: pr.number, headSha: pr.headSha }, outdated, api),
   });
   try {
     const project = openProject(ctx);

@@ -1,4 +1,5 @@
 import { type GitHubApi, type GitHubOctokit } from '../github/index.js';
+import { type CancelTask } from './cancel.js';
 import { type ActionInputs, type EventPayload, type Mode } from './context.js';
 
 /**
@@ -43,6 +44,8 @@ export interface ActionContext {
    * and nothing claims a verdict the run did not reach (see action/cancel.ts).
    */
   signal?: AbortSignal;
+  /** Work for the cancel path if the run is cancelled (see CancelTask in action/cancel.ts). */
+  onCancel?: (task: CancelTask) => void;
   /** GITHUB_RUN_ATTEMPT: 1 for the first run of the job, 2 for its first re-run, … */
   runAttempt: number;
 }

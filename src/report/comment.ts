@@ -150,7 +150,27 @@ export function commitLink(commit: CommitRef): string {
   return commit.url ? `[${short}](${commit.url})` : short;
 }
 
-const OUTDATED = '> ⏳ **Outdated:**';
+/**
+ * The notice above an outdated report, and the hidden line naming the commit it is about:
+ * `evaluating` while that commit's run goes on, `cancelled` once that run was cancelled (or
+ * timed out) before a verdict. The hidden line is what the cancel path compares with its own
+ * commit before it rewrites the notice (action/outdated.ts): the visible text shows only 7
+ * characters of the sha, and only a sha can be trusted, not prose.
+ */
+export type NoticeState = 'evaluating' | 'cancelled';
+
+const OUTDATED = /^> \S+ \*\*Outdated:\*\*/;
+const NOTICE_MARKER = /^<!-- evalgate:(evaluating|cancelled) sha=([0-9a-f]{7,64}) -->\r?$/;
+
+/** Which commit the outdated notice is about, and whether its evaluation is going on or was cancelled. */
+export function outdatedNotice(body: string): { state: NoticeState; sha: string } | undefined {
+  for (const line of body.split('\n').slice(2)) {
+    const m = NOTICE_MARKER.exec(line);
+    if (m) return { state: m[1] as NoticeState, sha: m[2]! };
+    if (!/^<!-- evalgate:\w+ .*-->\r?$/.test(line)) return undefined;
+  }
+  return undefined;
+}
 
 /**
  * Our comment, marked outdated in place: a line above its content says which commit the
@@ -163,15 +183,48 @@ export function markCommentOutdated(
   commits: { judged: CommitRef; current: CommitRef },
   maxChars = COMMENT_MAX_CHARS,
 ): string {
+  return withNotice(
+    body,
+    { state: 'evaluating', sha: commits.current.sha },
+    `> ⏳ **Outdated:** this verdict is for ${commitLink(commits.judged)}; evaluating ${commitLink(commits.current)}…`,
+    maxChars,
+  );
+}
+
+/**
+ * The same comment once the run evaluating `current` was cancelled or timed out (the runner
+ * sends both as the same signal, so the notice cannot say which): nothing is evaluating it
+ * any more, and the reader is told how to get a verdict.
+ */
+export function markCommentCancelled(
+  body: string,
+  commits: { judged: CommitRef; current: CommitRef },
+  maxChars = COMMENT_MAX_CHARS,
+): string {
+  return withNotice(
+    body,
+    { state: 'cancelled', sha: commits.current.sha },
+    `> ⏹️ **Outdated:** this verdict is for ${commitLink(commits.judged)}; the evaluation of ${commitLink(commits.current)} was cancelled or timed out before a verdict: re-run the job.`,
+    maxChars,
+  );
+}
+
+function withNotice(
+  body: string,
+  about: { state: NoticeState; sha: string },
+  notice: string,
+  maxChars: number,
+): string {
   const lines = body.split('\n');
   let at = 0;
   while (at < lines.length && /^<!-- evalgate:\w+ .*-->\r?$/.test(lines[at]!)) at++;
-  const markers = lines.slice(0, at);
+  // The comment's own markers stay; an earlier notice's is replaced with this one's.
+  const markers = lines.slice(0, at).filter((l) => !NOTICE_MARKER.test(l));
+  if (SHA.test(about.sha)) markers.push(`<!-- evalgate:${about.state} sha=${about.sha.toLowerCase()} -->`);
   let rest = lines.slice(at);
   while (rest[0]?.trim() === '') rest = rest.slice(1);
-  if (rest[0]?.startsWith(OUTDATED)) rest = rest.slice(1);
+  if (rest[0] && OUTDATED.test(rest[0])) rest = rest.slice(1);
   while (rest[0]?.trim() === '') rest = rest.slice(1);
-  const notice = `${OUTDATED} this verdict is for ${commitLink(commits.judged)}; evaluating ${commitLink(commits.current)}…`;
   const head = `${markers.join('\n')}\n\n${notice}\n\n`;
   const full = `${head}${rest.join('\n')}`;
   if (full.length <= maxChars) return full;

@@ -10,6 +10,10 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGitHubApi, createGitHubClient } from '../../src/github/index.js';
+import { upsertStickyComment } from '../../src/publish/sticky-comment.js';
+import { outdatedNotice, renderPrComment } from '../../src/report/comment.js';
+import { LINKS, promptRegression } from '../kits/pr-fixtures.js';
 import {
   DEFAULT_OWNER,
   DEFAULT_REPO,
@@ -194,7 +198,7 @@ describe('a cancelled run, as the runner cancels it (bash root process, SIGINT â
     expect(result.signal, log).toBeNull();
     expect(result.code, log).toBe(1);
     expect(log).toMatch(
-      /::error::evalgate: the workflow run was cancelled \(or timed out\) before a verdict was reached; re-run the job/,
+      /::error::evalgate: the workflow run was cancelled or timed out before a verdict was reached; re-run the job/,
     );
 
     // Requests already on their way may still land; none is started after the signal.
@@ -205,7 +209,7 @@ describe('a cancelled run, as the runner cancels it (bash root process, SIGINT â
     const [check, ...more] = checksOn(pr.headSha);
     expect(more).toEqual([]);
     expect(check).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
-    expect(check!.output.title).toBe('evalgate: cancelled, no verdict');
+    expect(check!.output.title).toBe('evalgate: cancelled or timed out, no verdict');
     expect(check!.output.summary).toContain('re-run the job');
 
     // No verdict claimed anywhere: no comment, no verdict output.
@@ -213,7 +217,7 @@ describe('a cancelled run, as the runner cancels it (bash root process, SIGINT â
     const outputs = readFileSync(pr.files.output, 'utf8');
     expect(outputs).not.toMatch(/^verdict<</m);
     const summary = readFileSync(pr.files.summary, 'utf8');
-    expect(summary).toContain('evalgate: cancelled, no verdict');
+    expect(summary).toContain('evalgate: cancelled or timed out, no verdict');
     expect(summary).not.toMatch(/evalgate: (pass|fail|warn|inconclusive)/);
     // What finished is written, marked partial.
     const results = JSON.parse(readFileSync(join(repo.dir, 'evalgate-results.json'), 'utf8')) as {
@@ -227,6 +231,63 @@ describe('a cancelled run, as the runner cancels it (bash root process, SIGINT â
     const fin = finalizeStep(pr, 'cancelled');
     expect((await fin.exited).code, fin.stdout() + fin.stderr()).toBe(0);
     expect(github.requests.filter((r) => r.method !== 'GET').length).toBe(writes);
+    expect(github.responseViolations).toEqual([]);
+  }, 180_000);
+
+  it('a run that marked the earlier verdict outdated and is cancelled says on the notice that the evaluation of its commit was cancelled or timed out', async () => {
+    const pr = pullRequest();
+    // The verdict of the pull request's previous commit, posted by an earlier run.
+    const earlier = baseSha;
+    const api = createGitHubApi(
+      createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: github.url, spaceWrites: false }),
+      { owner: DEFAULT_OWNER, repo: DEFAULT_REPO },
+    );
+    await upsertStickyComment(api, {
+      issueNumber: pr.n,
+      key: 'evalgate.yml',
+      body: renderPrComment({
+        ...promptRegression(),
+        key: 'evalgate.yml',
+        links: LINKS,
+        commit: { sha: earlier },
+      }),
+      authors: ['github-actions[bot]'],
+    });
+    const comment = () => {
+      const [ours, ...more] = github.state.repo().commentsOn(pr.n);
+      expect(more).toEqual([]);
+      return ours!.body;
+    };
+    const callsBefore = openai.requests.length;
+    const step = runStep(pr);
+    await midRun(pr, step, callsBefore + 2 * CONCURRENCY);
+    await waitFor(
+      'the earlier verdict to be marked outdated',
+      () => outdatedNotice(comment())?.state === 'evaluating',
+      90_000,
+    );
+    expect(outdatedNotice(comment())).toEqual({ state: 'evaluating', sha: pr.headSha });
+
+    const result = await cancelLikeTheRunner(step);
+    const log = step.stdout() + step.stderr();
+    expect(result.sent, log).toEqual(['SIGINT']);
+    expect(result.code, log).toBe(1);
+    expect(log).not.toMatch(/::warning::Could not/);
+    expect(log).toContain(
+      `The outdated notice now says the evaluation of ${pr.headSha.slice(0, 7)} was cancelled or timed out`,
+    );
+
+    const [check, ...more] = checksOn(pr.headSha);
+    expect(more).toEqual([]);
+    expect(check).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+    expect(check!.output.title).toBe('evalgate: cancelled or timed out, no verdict');
+    // The earlier verdict still reads as outdated, and no longer as being re-evaluated.
+    const body = comment();
+    expect(outdatedNotice(body)).toEqual({ state: 'cancelled', sha: pr.headSha });
+    expect(body).toContain(
+      `this verdict is for [\`${earlier.slice(0, 7)}\`](https://github.com/${FULL_NAME}/commit/${earlier}); the evaluation of [\`${pr.headSha.slice(0, 7)}\`](https://github.com/${FULL_NAME}/commit/${pr.headSha}) was cancelled or timed out before a verdict: re-run the job.`,
+    );
+    expect(body).not.toContain('evaluating');
     expect(github.responseViolations).toEqual([]);
   }, 180_000);
 

@@ -9,9 +9,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { CANCELLED_SUMMARY, Cancellation, RunCancelledError } from '../../src/action/cancel.js';
 import { runAttemptOf } from '../../src/action/context.js';
 import { finalizeStartedChecks } from '../../src/action/finalize.js';
+import { markOutdated, noteCancelled, type OutdatedContext } from '../../src/action/outdated.js';
 import { StartedChecks, startedChecksFile, trackCheckRuns } from '../../src/action/started-checks.js';
 import { createGitHubApi, createGitHubClient, type GitHubApi } from '../../src/github/index.js';
 import { completeCheckRun, startCheckRun } from '../../src/publish/check-run.js';
+import { upsertStickyComment } from '../../src/publish/sticky-comment.js';
+import { outdatedNotice, renderPrComment } from '../../src/report/comment.js';
+import { LINKS, promptRegression } from '../kits/pr-fixtures.js';
 import {
   DEFAULT_OWNER,
   DEFAULT_REPO,
@@ -133,13 +137,13 @@ describe('a clean cancel against the fake GitHub', () => {
     expect(run(started.id)).toMatchObject({
       status: 'completed',
       conclusion: 'cancelled',
-      output: { title: 'evalgate: cancelled, no verdict' },
+      output: { title: 'evalgate: cancelled or timed out, no verdict' },
     });
     expect(run(started.id).output.summary).toMatch(/before a verdict was reached; re-run the job/);
     expect(existsSync(stateFile())).toBe(false);
     expect(events).toContain(`summary: ${CANCELLED_SUMMARY}`);
     expect(events.at(-1)).toBe(
-      'failed: evalgate: the workflow run was cancelled (or timed out) before a verdict was reached; re-run the job',
+      'failed: evalgate: the workflow run was cancelled or timed out before a verdict was reached; re-run the job',
     );
     expect(exitCode).toBe(1);
     // Idempotent: the unwound pipeline calling finish again writes nothing more.
@@ -147,6 +151,153 @@ describe('a clean cancel against the fake GitHub', () => {
     await cancellation.finish();
     expect(writes()).toBe(after);
     expect(github.responseViolations).toEqual([]);
+  });
+
+  /**
+   * A pull-request run as pr-mode wires it: its check started through the tracked port, the
+   * earlier commit's comment marked outdated, and the notice's correction left for the cancel
+   * path; then the runner's signals. Returns what the cancel did.
+   */
+  let prNumber = 0;
+  async function markThenCancel(
+    options: { lastWordsMs?: number; beforeCancel?: (n: number) => Promise<void> } = {},
+  ) {
+    const n = ++prNumber;
+    const judgedSha = nextSha();
+    const headSha = nextSha();
+    github.state.addPullRequest(github.state.repo(), { number: n, headSha });
+    await upsertStickyComment(api, {
+      issueNumber: n,
+      key: 'evalgate.yml',
+      body: renderPrComment({
+        ...promptRegression(),
+        key: 'evalgate.yml',
+        links: LINKS,
+        commit: { sha: judgedSha },
+      }),
+      authors: ['github-actions[bot]'],
+    });
+    const events: string[] = [];
+    const io = {
+      debug: () => {},
+      info: (m: string) => events.push(`info: ${m}`),
+      warning: (m: string) => events.push(`warning: ${m}`),
+      setFailed: (m: string) => events.push(`failed: ${m}`),
+      appendSummary: async () => {},
+    };
+    const checks = new StartedChecks(REPO, stateFile());
+    let exitCode: number | undefined;
+    const cancellation = new Cancellation({
+      checks,
+      api,
+      io,
+      exit: (code) => void (exitCode = code),
+      unwindMs: 60_000,
+      // Generous unless the deadline is what is tested: a busy machine must not turn a write into a give-up.
+      lastWordsMs: options.lastWordsMs ?? 60_000,
+    });
+    const tracked = trackCheckRuns(api, checks, cancellation.signal);
+    const ctx = (sha: string): OutdatedContext => ({
+      inputs: { comment: true, config: 'evalgate.yml', workingDirectory: '.' },
+      workspace: temp,
+      repo: { owner: DEFAULT_OWNER, repo: DEFAULT_REPO },
+      signal: cancellation.signal,
+      github: { api: tracked },
+      io: { ...io, info: (m) => io.info(`${sha.slice(0, 7)}: ${m}`) },
+    });
+    const pr = { number: n, headSha };
+    const started = await startCheckRun(tracked, { headSha, name: 'evalgate' });
+    const marking = markOutdated(ctx(headSha), pr);
+    cancellation.onCancel({
+      what: 'update the outdated notice',
+      run: (cancelApi) => noteCancelled(ctx(headSha), pr, marking, cancelApi),
+    });
+    expect(await marking).toBe('marked');
+    const comment = () => github.state.repo().commentsOn(n)[0]!.body;
+    expect(outdatedNotice(comment())).toEqual({ state: 'evaluating', sha: headSha });
+    await options.beforeCancel?.(n);
+    cancellation.onSignal('SIGINT');
+    cancellation.onSignal('SIGTERM');
+    await cancellation.finish();
+    expect(exitCode).toBe(1);
+    return { n, headSha, check: run(started.id), comment: comment(), events, ctx };
+  }
+
+  it('a run that marked the old comment outdated and is cancelled says on the notice that the evaluation of its commit was cancelled or timed out', async () => {
+    const { headSha, check, comment, events } = await markThenCancel();
+    expect(check).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+    expect(outdatedNotice(comment)).toEqual({ state: 'cancelled', sha: headSha });
+    expect(comment).toContain(
+      `the evaluation of \`${headSha.slice(0, 7)}\` was cancelled or timed out before a verdict: re-run the job.`,
+    );
+    expect(comment).not.toContain('evaluating');
+    expect(events.filter((e) => e.startsWith('warning:'))).toEqual([]);
+    expect(github.responseViolations).toEqual([]);
+  });
+
+  it('leaves the notice alone when a newer run already marked it for a later commit', async () => {
+    const newer = nextSha();
+    let marked = '';
+    const { headSha, check, comment, events } = await markThenCancel({
+      // The push that cancels this run started the newer commit's run, which marked the comment first.
+      beforeCancel: async (n) => {
+        const newerRun: OutdatedContext = {
+          inputs: { comment: true, config: 'evalgate.yml', workingDirectory: '.' },
+          workspace: temp,
+          repo: { owner: DEFAULT_OWNER, repo: DEFAULT_REPO },
+          github: { api },
+          io: { debug: () => {}, info: () => {}, warning: () => {} },
+        };
+        expect(await markOutdated(newerRun, { number: n, headSha: newer })).toBe('marked');
+        marked = github.state.repo().commentsOn(n)[0]!.body;
+      },
+    });
+    expect(check).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+    expect(comment).toBe(marked);
+    expect(outdatedNotice(comment)).toEqual({ state: 'evaluating', sha: newer });
+    expect(events).toContain(
+      `info: ${headSha.slice(0, 7)}: The outdated notice no longer names ${headSha.slice(0, 7)} (it names ${newer.slice(0, 7)}): left as it is.`,
+    );
+    expect(events.filter((e) => e.startsWith('warning:'))).toEqual([]);
+    expect(github.responseViolations).toEqual([]);
+  });
+
+  it('a comment update GitHub refuses during the cancel is a warning; the check is still completed as cancelled', async () => {
+    const { headSha, check, comment, events } = await markThenCancel({
+      beforeCancel: async () => {
+        github.script(
+          { method: 'PATCH', path: /\/issues\/comments\/\d+$/ },
+          { status: 403, body: { message: 'Resource not accessible by integration' } },
+        );
+      },
+    });
+    expect(check).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+    expect(outdatedNotice(comment)).toEqual({ state: 'evaluating', sha: headSha });
+    expect(events.filter((e) => e.startsWith('warning:'))).toEqual([
+      expect.stringMatching(
+        /^warning: Could not say on the outdated notice that the evaluation of \w{7} was cancelled or timed out: .*403/,
+      ),
+    ]);
+    expect(events.at(-1)).toMatch(/^failed: evalgate: the workflow run was cancelled or timed out/);
+    expect(github.responseViolations).toEqual([]);
+  });
+
+  it('a comment update GitHub does not answer is given up at the deadline; the check is still completed as cancelled', async () => {
+    const { headSha, check, comment, events } = await markThenCancel({
+      lastWordsMs: 300,
+      beforeCancel: async () => {
+        github.script(
+          { method: 'PATCH', path: /\/issues\/comments\/\d+$/ },
+          { status: 200, body: {}, delayMs: 600_000 },
+        );
+      },
+    });
+    expect(check).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+    expect(outdatedNotice(comment)).toEqual({ state: 'evaluating', sha: headSha });
+    expect(events).toContain(
+      'warning: Could not update the outdated notice within the 0.3 s the cancel leaves it; gave up.',
+    );
+    expect(events.at(-1)).toMatch(/^failed: evalgate: the workflow run was cancelled or timed out/);
   });
 
   it('finalize completes only checks GitHub still shows unfinished, then removes the state file', async () => {

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionContext } from '../../src/action/types.js';
-import { markOutdated } from '../../src/action/outdated.js';
+import { markOutdated, noteCancelled } from '../../src/action/outdated.js';
 import { createGitHubApi, createGitHubClient, type GitHubApi } from '../../src/github/index.js';
 import { upsertStickyComment } from '../../src/publish/sticky-comment.js';
 import {
@@ -14,7 +14,9 @@ import {
   commentMarker,
   commitMarker,
   hasMarker,
+  markCommentCancelled,
   markCommentOutdated,
+  outdatedNotice,
   renderPrComment,
 } from '../../src/report/comment.js';
 import { LINKS, promptRegression, structureProblems } from '../kits/pr-fixtures.js';
@@ -45,9 +47,9 @@ const NEWER = '0123456'.padEnd(40, '2');
 const url = (sha: string) => `https://github.com/${DEFAULT_OWNER}/${DEFAULT_REPO}/commit/${sha}`;
 const judged = (sha = OLD) =>
   renderPrComment({ ...promptRegression(), key: KEY, links: LINKS, commit: { sha, url: url(sha) } });
-const structure = (body: string, shas: string[]) =>
+const structure = (body: string, shas: string[], notice?: string) =>
   structureProblems(body, {
-    marker: `${commentMarker(KEY)}\n${commitMarker(OLD)}`,
+    marker: [commentMarker(KEY), commitMarker(OLD), ...(notice ? [notice] : [])].join('\n'),
     links: [...Object.values(LINKS), ...shas.map(url)],
   });
 
@@ -106,21 +108,52 @@ describe('markCommentOutdated (golden)', () => {
       current: { sha: NEW, url: url(NEW) },
     });
     golden('comment-outdated', body);
-    expect(body.split('\n').slice(0, 5)).toEqual([
+    expect(body.split('\n').slice(0, 6)).toEqual([
       commentMarker(KEY),
       `<!-- evalgate:commit sha=${OLD} -->`,
+      `<!-- evalgate:evaluating sha=${NEW} -->`,
       '',
       `> ⏳ **Outdated:** this verdict is for [\`abc1234\`](${url(OLD)}); evaluating [\`def5678\`](${url(NEW)})…`,
       '',
     ]);
     expect(hasMarker(body, KEY)).toBe(true);
     expect(commentCommit(body)).toBe(OLD);
-    expect(structure(body, [OLD, NEW])).toEqual([]);
+    expect(outdatedNotice(body)).toEqual({ state: 'evaluating', sha: NEW });
+    expect(outdatedNotice(judged())).toBeUndefined();
+    expect(structure(body, [OLD, NEW], `<!-- evalgate:evaluating sha=${NEW} -->`)).toEqual([]);
     // Marked again for a newer commit: the line is replaced, not stacked.
     const again = markCommentOutdated(body, { judged: { sha: OLD }, current: { sha: NEWER } });
     expect(again.match(/Outdated/g)).toHaveLength(1);
+    expect(again.match(/evalgate:evaluating/g)).toHaveLength(1);
     expect(again).toContain('evaluating `0123456`…');
+    expect(outdatedNotice(again)).toEqual({ state: 'evaluating', sha: NEWER });
     expect(again.endsWith(judged().split('\n').slice(3).join('\n'))).toBe(true);
+  });
+
+  it('says on the notice when the evaluation of the newer commit was cancelled or timed out; a re-run says evaluating again', () => {
+    const commits = { judged: { sha: OLD, url: url(OLD) }, current: { sha: NEW, url: url(NEW) } };
+    const outdated = markCommentOutdated(judged(), commits);
+    const body = markCommentCancelled(outdated, commits);
+    golden('comment-outdated-cancelled', body);
+    expect(body.split('\n').slice(0, 6)).toEqual([
+      commentMarker(KEY),
+      `<!-- evalgate:commit sha=${OLD} -->`,
+      `<!-- evalgate:cancelled sha=${NEW} -->`,
+      '',
+      `> ⏹️ **Outdated:** this verdict is for [\`abc1234\`](${url(OLD)}); the evaluation of [\`def5678\`](${url(NEW)}) was cancelled or timed out before a verdict: re-run the job.`,
+      '',
+    ]);
+    expect(commentCommit(body)).toBe(OLD);
+    expect(outdatedNotice(body)).toEqual({ state: 'cancelled', sha: NEW });
+    expect(structure(body, [OLD, NEW], `<!-- evalgate:cancelled sha=${NEW} -->`)).toEqual([]);
+    expect(body.match(/Outdated/g)).toHaveLength(1);
+    expect(body.endsWith(judged().split('\n').slice(3).join('\n'))).toBe(true);
+    // The job re-run (or a newer commit's run) marks it evaluating again, replacing both lines.
+    expect(markCommentOutdated(body, commits)).toBe(outdated);
+    // Only a sha is written on the hidden line.
+    const odd = markCommentCancelled(judged(), { judged: { sha: OLD }, current: { sha: 'not a sha -->' } });
+    expect(outdatedNotice(odd)).toBeUndefined();
+    expect(odd.split('\n')[2]).toBe('');
   });
 
   it('cuts the old report to its headline rather than exceed the comment limit', () => {
@@ -144,6 +177,7 @@ describe('markOutdated against the fake GitHub', () => {
     });
     github.state.addPullRequest(github.state.repo(), { number: 3, headSha: NEW });
     github.state.addPullRequest(github.state.repo(), { number: 4, headSha: NEW });
+    github.state.addPullRequest(github.state.repo(), { number: 5, headSha: NEW });
     api = createGitHubApi(
       createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: github.url, spaceWrites: false, msPerSecond: 1 }),
       { owner: DEFAULT_OWNER, repo: DEFAULT_REPO },
@@ -259,5 +293,67 @@ describe('markOutdated against the fake GitHub', () => {
     expect(await markOutdated(ctx(), { number: 4, headSha: NEW })).toBe('skipped');
     expect(messages.at(-1)).toMatch(/^warning: Could not mark the earlier comment outdated: .*403/);
     expect(comments(4)[0]!.body).toBe(judged());
+  });
+
+  it('noteCancelled rewrites only the notice this run wrote, on our own comment, naming its commit', async () => {
+    const post = (body: string) =>
+      upsertStickyComment(api, { issueNumber: 5, key: KEY, body, authors: ['github-actions[bot]'] });
+    const pr = { number: 5, headSha: NEW };
+    const patches = () => github.requests.filter((r) => r.method === 'PATCH').length;
+    // A run that marked nothing (no comment yet, or GitHub refused) has nothing to correct.
+    expect(await noteCancelled(ctx(), pr, Promise.resolve('none'), api)).toBe('none');
+    expect(await noteCancelled(ctx(), pr, Promise.resolve('skipped'), api)).toBe('none');
+
+    await post(judged());
+    // A look-alike by someone else, marked as if for this commit, comes later: never touched.
+    const mallory = createGitHubApi(
+      createGitHubClient({ token: 'human', baseUrl: github.url, spaceWrites: false }),
+      { owner: DEFAULT_OWNER, repo: DEFAULT_REPO },
+    );
+    const lookAlike = markCommentOutdated(judged(), { judged: { sha: OLD }, current: { sha: NEW } });
+    await mallory.createIssueComment(5, lookAlike);
+
+    const marking = markOutdated(ctx(), pr);
+    expect(await marking).toBe('marked');
+    expect(await noteCancelled(ctx(), pr, marking, api)).toBe('cancelled');
+    const commits = { judged: { sha: OLD, url: url(OLD) }, current: { sha: NEW, url: url(NEW) } };
+    expect(comments(5)[0]!.body).toBe(markCommentCancelled(markCommentOutdated(judged(), commits), commits));
+    expect(comments(5)[1]!.body).toBe(lookAlike);
+    expect(messages.at(-1)).toMatch(
+      /^The outdated notice now says the evaluation of def5678 was cancelled or timed out: \S+\/pull\/5#issuecomment-/,
+    );
+    // A second pass (a second signal) writes nothing.
+    const before = patches();
+    expect(await noteCancelled(ctx(), pr, marking, api)).toBe('unchanged');
+    expect(patches()).toBe(before);
+
+    // A newer commit's run has marked it for its own commit: left alone.
+    expect(await markOutdated(ctx(), { number: 5, headSha: NEWER })).toBe('marked');
+    const newer = comments(5)[0]!.body;
+    expect(outdatedNotice(newer)).toEqual({ state: 'evaluating', sha: NEWER });
+    expect(await noteCancelled(ctx(), pr, marking, api)).toBe('superseded');
+    expect(comments(5)[0]!.body).toBe(newer);
+    expect(messages.at(-1)).toBe(
+      'The outdated notice no longer names def5678 (it names 0123456): left as it is.',
+    );
+
+    // The newer run's verdict replaced the whole comment: left alone.
+    await post(judged(NEWER));
+    expect(await noteCancelled(ctx(), { number: 5, headSha: NEWER }, marking, api)).toBe('superseded');
+    expect(comments(5)[0]!.body).toBe(judged(NEWER));
+    expect(patches()).toBe(before + 2);
+
+    // GitHub refusing the write is a warning, not a throw.
+    await post(markCommentOutdated(judged(), { judged: { sha: OLD }, current: { sha: NEW } }));
+    github.script(
+      { method: 'PATCH', path: /\/issues\/comments\/\d+$/ },
+      { status: 403, body: { message: 'Resource not accessible by integration' } },
+    );
+    expect(await noteCancelled(ctx(), pr, marking, api)).toBe('skipped');
+    expect(messages.at(-1)).toMatch(
+      /^warning: Could not say on the outdated notice that the evaluation of def5678 was cancelled or timed out: .*403/,
+    );
+    expect(outdatedNotice(comments(5)[0]!.body)).toEqual({ state: 'evaluating', sha: NEW });
+    expect(github.responseViolations).toEqual([]);
   });
 });
