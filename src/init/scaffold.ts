@@ -1,11 +1,12 @@
 import { join } from 'node:path';
-import { promptVariables, type Detected } from './detect.js';
+import { guessCodePaths, promptVariables, type Detected } from './detect.js';
 import { WORKFLOWS } from './workflows.js';
 
 /**
  * What `evalgate init` writes, decided from what detection found and the user's flags. Pure
- * apart from reading the chosen prompt file's variables: the command does the writing, so a
- * dry run and a real run list exactly the same files.
+ * apart from reading the chosen prompt file's variables and looking for the app's code (which
+ * needs the command, asked after detection): the command does the writing, so a dry run and a
+ * real run list exactly the same files.
  */
 
 export type InitTargetType = 'openai' | 'http' | 'command';
@@ -43,6 +44,9 @@ export const CONFIG_FILE = 'evalgate.yml';
 export const STARTER_SUITE = 'evalgate/suites/starter.yml';
 export const SCAFFOLD_PROMPT = 'evalgate/prompt.md';
 export const SCAFFOLD_MODEL = 'evalgate/model.yaml';
+/** The `code` component of a command or http target. */
+export const CODE_COMPONENT = `${TARGET_NAME}-code`;
+const DEFAULT_COMMAND = ['node', 'app.js'];
 
 /** The vars every built-in pack sets (suites/README.md): a prompt using others cannot render them. */
 export const PACK_VARS = ['question', 'context', 'system_canary'];
@@ -74,7 +78,7 @@ interface TargetPart {
 export function planInit(root: string, choices: InitChoices, detected: Detected): InitPlan {
   const target = chooseTarget(choices);
   const part =
-    target === 'openai' ? openaiTarget(root, choices, detected) : appTarget(target, choices, detected);
+    target === 'openai' ? openaiTarget(root, choices, detected) : appTarget(root, target, choices, detected);
   const files: InitFile[] = [
     {
       path: CONFIG_FILE,
@@ -154,10 +158,17 @@ function openaiTarget(root: string, choices: InitChoices, detected: Detected): T
 
 /**
  * A `command` or `http` target: the team's own application, which keeps its prompt and model
- * inside; the prompt and model files found are declared as its components, so a change to
- * them re-runs its suites. The packs' vars arrive in the request, so every pack fits.
+ * inside; the prompt and model files found are declared as its components, and its code (the
+ * command's script folder, the usual source folders: see guessCodePaths) as a `code`
+ * component, so a change to any of them re-runs its suites. The packs' vars arrive in the
+ * request, so every pack fits.
  */
-function appTarget(target: 'http' | 'command', choices: InitChoices, detected: Detected): TargetPart {
+function appTarget(
+  root: string,
+  target: 'http' | 'command',
+  choices: InitChoices,
+  detected: Detected,
+): TargetPart {
   const notes: string[] = [];
   const promptFiles = choices.prompt ? [choices.prompt] : detected.prompts;
   const modelFiles = choices.model ? [choices.model] : detected.models;
@@ -166,7 +177,7 @@ function appTarget(target: 'http' | 'command', choices: InitChoices, detected: D
       ? [
           `  ${TARGET_NAME}:`,
           `    type: command # gets the case as JSON on stdin, prints {"output": "..."} on stdout`,
-          `    command: ${flowList(choices.command ?? ['node', 'app.js'])}`,
+          `    command: ${flowList(choices.command ?? DEFAULT_COMMAND)}`,
         ]
       : [
           `  ${TARGET_NAME}:`,
@@ -194,6 +205,19 @@ function appTarget(target: 'http' | 'command', choices: InitChoices, detected: D
     names.push('models');
     components.push(`  models:`, `    kind: model`, `    paths: ${flowList(modelFiles)}`);
   }
+  // The application itself: without it, a pull request that edits only the app's code would
+  // plan as "nothing affected" and pass on nothing.
+  const code = guessCodePaths(root, target === 'command' ? (choices.command ?? DEFAULT_COMMAND) : undefined);
+  names.push(CODE_COMPONENT);
+  components.push(
+    `  ${CODE_COMPONENT}:`,
+    `    kind: code # the app's own code: any byte changed in these files re-runs its suites`,
+    `    paths: ${flowList(code.paths)}`,
+  );
+  if (code.placeholder)
+    notes.push(
+      `could not tell where the app's code is: components.${CODE_COMPONENT}.paths in ${CONFIG_FILE} is ${code.paths.join(', ')}; point it at your code`,
+    );
   if (names.length > 0)
     lines.push(`    components: ${flowList(names)} # its changes re-run this target's suites`);
   return {

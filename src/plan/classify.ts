@@ -1,5 +1,5 @@
 import type { TargetSpec } from '../config/schema.js';
-import type { ProjectModel, TargetInfo } from './model.js';
+import type { Claim, ProjectModel, TargetInfo } from './model.js';
 import {
   ABSENT,
   canonicalFile,
@@ -39,7 +39,8 @@ export interface Versions {
 /**
  * Versions every component, suite and the config at the model's revision. A component's
  * version hashes, for each of its files in path order, the canonical form of the part it
- * owns: so it moves exactly when the meaning of something it owns does.
+ * owns: so it moves exactly when the meaning of something it owns does. A `code`
+ * component owns its files' bytes (their git blob ids), so any byte change moves it.
  */
 export async function computeVersions(
   model: ProjectModel,
@@ -83,7 +84,13 @@ export async function computeVersions(
       list.push([key, canon]);
       parts.set(component, list);
     };
+    // Code is versioned by its bytes, keys or not: a space can change what a program does.
+    const isCode = (claim: Claim) => model.components.get(claim.component)?.kind === 'code';
     for (const claim of claims) {
+      if (isCode(claim)) {
+        push(claim.component, '*', `bytes:${model.blobs.get(file)!.id}`);
+        continue;
+      }
       if (!claim.keys) continue;
       if (!structured) {
         if (claim.declared && strict) {
@@ -102,8 +109,8 @@ export async function computeVersions(
       }
     }
     const remainder = canonicalRemainder(content, keyPaths);
-    const whole = claims.filter((c) => c.keys === null);
-    for (const claim of whole) push(claim.component, '*', remainder);
+    const whole = claims.filter((c) => c.keys === null || isCode(c));
+    for (const claim of whole) if (!isCode(claim)) push(claim.component, '*', remainder);
     unclaimed.set(file, whole.length ? null : remainder);
     for (const [component, list] of parts) contribute(file, component, list.sort(byFirst));
   }

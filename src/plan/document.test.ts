@@ -92,6 +92,16 @@ describe('readPlan', () => {
     expect(failure(write(JSON.stringify(bad)))).toMatch(/^plan\.json: changes\[0\]\.effect: corrupt plan: /);
   });
 
+  it('reads a version 3 plan with a code change', () => {
+    const v3: Plan = {
+      ...PLAN,
+      schemaVersion: 3,
+      changes: [{ ...PLAN.changes[0]!, component: 'bot-code', kind: 'code', files: ['app/bot.mjs'] }],
+      components: { 'bot-code': { kind: 'code', version: 'bbbbbbbbbbbb' } },
+    };
+    expect(readPlan(write(formatPlanJson(v3)))).toEqual(v3);
+  });
+
   it('names the file and the problem when it is not a plan', () => {
     expect(failure(join(tmpdir(), 'no-such-dir-evalgate', 'plan.json'))).toMatch(
       /plan\.json: plan file not found$/,
@@ -102,8 +112,8 @@ describe('readPlan', () => {
     expect(failure(write('{"results": []}'))).toBe(
       'plan.json: not a plan: no schemaVersion; write it with `evalgate plan --json`',
     );
-    expect(failure(write(formatPlanJson({ ...PLAN, schemaVersion: 3 } as unknown as Plan)))).toBe(
-      'plan.json: schemaVersion: plan schema version 3 is not one this evalgate reads (1, 2); make the plan again with this version of `evalgate plan`',
+    expect(failure(write(formatPlanJson({ ...PLAN, schemaVersion: 4 } as unknown as Plan)))).toBe(
+      'plan.json: schemaVersion: plan schema version 4 is not one this evalgate reads (1, 2, 3); make the plan again with this version of `evalgate plan`',
     );
     const corrupt = { ...PLAN, suites: [{ ...PLAN.suites[0]!, reasons: [{ type: 'gut-feeling' }] }] };
     expect(failure(write(JSON.stringify(corrupt)))).toMatch(

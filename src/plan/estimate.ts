@@ -234,7 +234,7 @@ export async function estimateRun(
     rest.notes = [...new Set(rest.notes)];
     if (est.kind !== 'openai') {
       rest.notes.push(
-        `an ${est.kind} target reports no model or price before it runs: its ${est.calls} calls are not priced`,
+        `${est.kind === 'http' ? 'an' : 'a'} ${est.kind} target reports no model or price before it runs: its ${est.calls} calls are not priced`,
       );
     } else {
       const price = prices.lookup(est.model);

@@ -12,6 +12,7 @@ import { targetComponents } from './dependencies.js';
 import { isBinary } from './normalize.js';
 import { scanPartials } from './partials.js';
 import type { Claim, ProjectModel, SuiteInfo } from './project-model.js';
+import { uncoveredCodeTargets } from './schema.js';
 import { normalizePattern, type ParseCache, type Snapshot } from './snapshot.js';
 
 /**
@@ -228,6 +229,8 @@ export async function loadModel(
   for (const [name, spec] of Object.entries(config.targets)) {
     model.targets.set(name, { name, spec, components: used.get(name)!, files: targetFiles.get(name)! });
   }
+  for (const { target, message } of uncoveredCodeTargets(config.targets, config.components))
+    warn(message, { doc, path: ['targets', target] });
 
   // -------------------------------------------------------------- suites
   const targetNames = Object.keys(config.targets);

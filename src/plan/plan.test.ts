@@ -92,7 +92,7 @@ async function expectPlan(
   const selected = want.suites.map(([id]) => id);
   const headSuites = ALL.filter((id) => a.all.has(`suite:${id}`));
   expect(plan).toEqual({
-    schemaVersion: 2,
+    schemaVersion: 3,
     base: { ref: base, sha: repo.sha(base) },
     head: { ref: head, sha: repo.sha(head) },
     mergeBase,
@@ -522,6 +522,7 @@ describe('plan: change detection against real git history', () => {
       'billing.model',
       'billing.prompt',
       'index',
+      'rag-code',
       'rag-model',
       'retrieval',
       'support.model',

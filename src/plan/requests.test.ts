@@ -24,11 +24,13 @@ const FILES: Record<string, string> = {
   web:
     type: http
     url: http://localhost:9/answer
-    components: [policy]
+    components: [policy, web-code]
 components:
   policy: { kind: policy, paths: [prompts/partials/policy.md] }
+  web-code: { kind: code, paths: [web/server.mjs] }
 suites: [suites/*.yml]
 `,
+  'web/server.mjs': "export const answer = () => 'Refunds within 30 days.';\n",
   // Front matter overrides the model file's temperature.
   'prompts/support.md': `---
 temperature: 0

@@ -9,12 +9,15 @@ import { COMPONENT_KINDS } from './schema.js';
  * Paths are relative to the project directory (where evalgate.yml is), POSIX style; `root`
  * says where that directory is in the repository.
  */
-export const PLAN_SCHEMA_VERSION = 2;
+export const PLAN_SCHEMA_VERSION = 3;
 /**
- * Versions this evalgate reads. A version 1 plan is a version 2 plan without `effect`: every
- * change in it selects suites, as every change without `effect` does.
+ * Versions this evalgate reads. A version 2 plan is a version 3 plan without the component
+ * kind `code`; a version 1 plan is a version 2 plan without `effect`: every change in it
+ * selects suites, as every change without `effect` does. Version 3 exists so that an
+ * evalgate that predates `code` refuses a plan that may hold one by its version ("make the
+ * plan again"), rather than as a corrupt file.
  */
-export const READABLE_PLAN_VERSIONS: readonly number[] = [1, 2];
+export const READABLE_PLAN_VERSIONS: readonly number[] = [1, 2, 3];
 
 /** The change name of a suite's own files (suite file and datasets). */
 export const suiteComponent = (id: string) => `suite:${id}`;
@@ -104,7 +107,7 @@ export type PlannedSuite = z.output<typeof PlannedSuiteSchema>;
 const componentVersion = z.strictObject({ kind: z.enum(COMPONENT_KINDS), version: z.string() });
 
 export const PlanSchema = z.strictObject({
-  schemaVersion: z.union([z.literal(1), z.literal(PLAN_SCHEMA_VERSION)]),
+  schemaVersion: z.union([z.literal(1), z.literal(2), z.literal(PLAN_SCHEMA_VERSION)]),
   base: revision,
   head: revision,
   /** The commit the diff is taken from (`base...head`). */

@@ -7,8 +7,8 @@ import type { CliIO } from '../cli/types.js';
 import { loadProject } from '../config/load.js';
 import { loadProductionPolicy } from './policy.js';
 
-const BASE = `targets:
-  bot: { type: command, command: [node, bot.mjs] }
+const BASE = `targets: { bot: { type: command, command: [node, bot.mjs], components: [bot-code] } }
+components: { bot-code: { kind: code, paths: [bot.mjs] } }
 suites: [suite.yml]
 `;
 

@@ -44,7 +44,9 @@ function golden(name: string, actual: string): void {
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }
 
-const COMMAND_TARGET = 'targets:\n  bot:\n    type: command\n    command: [node, bot.mjs]\n';
+// Four lines, its code declared so change detection sees it (validate warns otherwise).
+const COMMAND_TARGET =
+  'targets:\n  bot: { type: command, command: [node, bot.mjs] }\n# its code: bot.mjs\ncomponents: { bot-code: { kind: code, paths: [bot.mjs] } }\n';
 
 describe('config errors: all of them, in one pass, each at file:line:col', () => {
   it('prints every error of the config and its suites (golden)', async () => {

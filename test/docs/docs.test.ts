@@ -54,9 +54,11 @@ describe('golden documents', () => {
     expect(read('eval-policy.md')).toContain(
       '**Not declared**: `evalgate.yml` has no `production:` section.',
     );
+    // Its code and its articles are declared, so a change to either re-runs the suites.
     expect(read('regression-suite-manifest.md')).toContain(
-      "target `support-bot` (`command`) uses no component evalgate knows of: a change to the application's own files does not re-run this suite.",
+      '  - `bot-code` (code): `app/bot.mjs`, `app/cli.mjs` and `app/server.mjs`\n',
     );
+    expect(read('regression-suite-manifest.md')).not.toContain('uses no component evalgate knows of');
   });
 
   it('start with a marker naming the regenerating command and the hash of their inputs', async () => {

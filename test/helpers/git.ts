@@ -206,7 +206,7 @@ export function generateLargeRepo(options: LargeRepoOptions = {}): LargeRepo {
   };
 }
 
-/** The small project most plan tests start from: two openai targets, an http one, five suites. */
+/** The small project most plan tests start from: two openai targets, an http one (with its code), five suites. */
 export const FIXTURE_FILES: Record<string, string | Buffer> = {
   'evalgate.yml': `# evalgate config
 targets:
@@ -221,7 +221,7 @@ targets:
   rag:
     type: http
     url: http://localhost:9999/answer
-    components: [retrieval, rag-model, index]
+    components: [retrieval, rag-model, index, rag-code]
 components:
   retrieval:
     kind: retrieval
@@ -234,6 +234,9 @@ components:
   index:
     kind: retrieval
     paths: ['index/*.bin']
+  rag-code:
+    kind: code
+    paths: ['app/**/*.mjs']
 suites:
   - suites/*.yml
 `,
@@ -265,6 +268,7 @@ max_tokens: 300
 `,
   'models/billing.json': '{\n  "model": "gpt-4o",\n  "temperature": 0,\n  "max_tokens": 500\n}\n',
   'index/embeddings.bin': Buffer.from([0, 1, 2, 3, 0, 255, 254, 0, 42]),
+  'app/server.mjs': "export const answer = () => 'See the docs.';\n",
   'suites/support-qa.yml': `id: support-qa
 target: support
 graders: [{ type: contains, value: ok }]

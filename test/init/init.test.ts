@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { initWith } from '../../src/cli/commands/init.js';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/types.js';
-import { detectProject, promptVariables, splitCommand } from '../../src/init/detect.js';
+import { detectProject, guessCodePaths, promptVariables, splitCommand } from '../../src/init/detect.js';
+import { planFromGit } from '../../src/plan/plan.js';
+import { createRepo } from '../helpers/git.js';
 import { WORKFLOWS } from '../../src/init/workflows.js';
 
 const dirs: string[] = [];
@@ -63,6 +65,40 @@ describe('detection', () => {
   it('reads the variables a prompt uses, not its partials', () => {
     const dir = repo({ 'p.md': '{{> partials/x.md }} {{ customer.name }} {{question}} {{question}}' });
     expect(promptVariables(join(dir, 'p.md'))).toEqual(['customer.name', 'question']);
+  });
+
+  it("guesses a command or http target's code: the script's folder, the usual source folders", () => {
+    const dir = repo({
+      'app/cli.mjs': '',
+      'app/bot.mjs': '',
+      'app/docs/refunds.md': '# Refunds',
+      'src/server.ts': '',
+      'src/views/page.tsx': '',
+      'src/node_modules/x/index.js': '',
+      'lib/README.md': 'no code here',
+      'tools/answer/main.py': '',
+      'run.py': '',
+    });
+    // The folder of the script the command runs, and the source folders that hold code, each
+    // narrowed to the code extensions in it, so documents and data stay out.
+    expect(guessCodePaths(dir, ['node', 'app/cli.mjs'])).toEqual({
+      paths: ['app/**/*.mjs', 'src/**/*.{ts,tsx}'],
+      placeholder: false,
+    });
+    expect(guessCodePaths(dir, ['python', 'tools/answer/main.py']).paths).toEqual([
+      'app/**/*.mjs',
+      'src/**/*.{ts,tsx}',
+      'tools/answer/**/*.py',
+    ]);
+    expect(guessCodePaths(dir, ['python', '-m', 'tools.answer']).paths).toContain('tools/**/*.py');
+    // A script at the root is claimed alone, not the whole repository.
+    expect(guessCodePaths(dir, ['python', './run.py']).paths[0]).toBe('run.py');
+    // http: no command, only the source folders.
+    expect(guessCodePaths(dir, undefined).paths).toEqual(['app/**/*.mjs', 'src/**/*.{ts,tsx}']);
+    expect(guessCodePaths(repo({ 'README.md': '' }), undefined)).toEqual({
+      paths: ['src/**'],
+      placeholder: true,
+    });
   });
 
   it('splits a command line with quotes', () => {
@@ -140,6 +176,9 @@ describe('evalgate init', () => {
     expect(config).toMatch(
       /^components:.*\n {2}prompts:\n {4}kind: prompt\n {4}paths: \["prompts\/greeting.md"\]/m,
     );
+    // Its code, the script it runs at the root, claimed alone.
+    expect(config).toContain('    components: ["prompts", "app-code"]');
+    expect(config).toMatch(/^ {2}app-code:\n {4}kind: code .*\n {4}paths: \["bot.mjs"\]$/m);
     expect(r.stdout).not.toContain('OPENAI_API_KEY');
     const v = await cli(['validate'], dir);
     expect(v.stderr).toBe('');
@@ -148,11 +187,56 @@ describe('evalgate init', () => {
 
   it('sets up an http target from --url, and it validates', async () => {
     const dir = repo();
-    expect((await cli(['init', '--yes', '--url', 'http://localhost:9/ask'], dir)).code).toBe(0);
-    expect(readFileSync(join(dir, 'evalgate.yml'), 'utf8')).toContain('type: http');
+    const r = await cli(['init', '--yes', '--url', 'http://localhost:9/ask'], dir);
+    expect(r.code).toBe(0);
+    const config = readFileSync(join(dir, 'evalgate.yml'), 'utf8');
+    expect(config).toContain('type: http');
+    // No code found: a placeholder, and a note saying to correct it.
+    expect(config).toMatch(/^ {2}app-code:\n {4}kind: code .*\n {4}paths: \["src\/\*\*"\]$/m);
+    expect(r.stdout).toContain(
+      "note: could not tell where the app's code is: components.app-code.paths in evalgate.yml is src/**; point it at your code\n",
+    );
     const v = await cli(['validate'], dir);
     expect(v.stderr).toBe('');
     expect(v.code).toBe(0);
+  });
+
+  it("declares a command target's code, so a pull request editing only the app runs its suites", async () => {
+    const repoAt = createRepo();
+    const dir = repoAt.dir;
+    for (const [name, text] of Object.entries({
+      'app/cli.mjs':
+        "import { answer } from './bot.mjs';\nconsole.log(JSON.stringify({ output: answer() }));\n",
+      'app/bot.mjs': "export const answer = () => 'Happy to help.';\n",
+      'app/docs/faq.md': '# FAQ\n',
+    })) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const r = await cli(['init', '--yes', '--command', 'node app/cli.mjs'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('could not tell');
+    expect(readFileSync(join(dir, 'evalgate.yml'), 'utf8')).toMatch(
+      /^ {2}app-code:\n {4}kind: code .*\n {4}paths: \["app\/\*\*\/\*\.mjs"\]$/m,
+    );
+    expect((await cli(['validate'], dir)).stderr).toBe('');
+    repoAt.commit('evalgate init');
+    repoAt.branch('edit-bot', 'main');
+    repoAt.write({ 'app/bot.mjs': "export const answer = () => 'Happy to help!';\n" });
+    repoAt.commit('edit the bot');
+    const plan = await planFromGit({ cwd: dir, base: 'main', head: 'edit-bot', fetch: false });
+    expect(plan.changes.map((c) => [c.component, c.kind, c.files])).toEqual([
+      ['app-code', 'code', ['app/bot.mjs']],
+    ]);
+    // The starter suite and the four packs, all of the one target.
+    expect(plan.suites.map((s) => s.id)).toEqual([
+      'evalgate:harmful-requests',
+      'evalgate:over-refusal',
+      'evalgate:prompt-injection',
+      'evalgate:sensitive-data',
+      'starter',
+    ]);
+    expect(plan.warnings).toEqual([]);
   });
 
   it('is idempotent: a second run keeps every file and says so; --force overwrites', async () => {

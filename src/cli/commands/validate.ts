@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { combineConfigErrors, ConfigError, ConfigErrors } from '../../config/errors.js';
 import { inspectProject } from '../../config/load.js';
+import { uncoveredCodeTargets } from '../../plan/schema.js';
 import type { OnlineGraderEntry } from '../../production/online/config.js';
 import type { Target } from '../../targets/types.js';
 import { prepareTargets } from '../../config/targets.js';
@@ -38,6 +39,11 @@ export const validateCommand: CommandHandler = async (argv, io) => {
   const { project, error } = inspectProject(resolve(io.cwd, values.config), { env: io.env });
   if (!project) throw error;
   for (const w of project.warnings) io.stderr(`warning: ${terminalText(w)}\n`);
+  // Change detection's blind spot, said where the config is checked (plan and run --base say it too).
+  for (const { target, message } of uncoveredCodeTargets(project.config.targets, project.config.components))
+    io.stderr(
+      `warning: ${terminalText(project.document.error(['targets', target], message).format(io.cwd))}\n`,
+    );
   // With errors in some files, the requests of the suites that did load are still rendered:
   // a missing template variable is reported in the same pass as a bad grader elsewhere.
   const usable = project.suites.filter((s) => project.config.targets[s.target] !== undefined);

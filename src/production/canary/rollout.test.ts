@@ -11,8 +11,8 @@ import { checkRolloutTriggers } from './rollout.js';
 import { RolloutSchema } from './rollout-schema.js';
 
 // Three lines, so the config's own lines below start at line 4.
-const PROJECT = `targets:
-  bot: { type: command, command: [node, bot.mjs] }
+const PROJECT = `targets: { bot: { type: command, command: [node, bot.mjs], components: [bot-code] } }
+components: { bot-code: { kind: code, paths: [bot.mjs] } }
 suites: [suite.yml]
 `;
 
