@@ -1,8 +1,8 @@
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createRepo, type TempRepo } from '../../test/helpers/git.js';
+import { describe, expect, it } from 'vitest';
+import { committedRepo, createRepo, type TempRepo } from '../../test/helpers/git.js';
 import { runCli } from '../../test/helpers/cli.js';
 import { ConfigError } from '../config/errors.js';
 import { planFromGit } from './plan.js';
@@ -40,18 +40,7 @@ suites: [suites/*.yml]
   'README.md': '# Demo\n',
 };
 
-const repos: TempRepo[] = [];
-afterAll(() => {
-  for (const repo of repos.splice(0)) rmSync(repo.dir, { recursive: true, force: true });
-});
-
-function project(files: Record<string, string>): TempRepo {
-  const repo = createRepo();
-  repos.push(repo);
-  repo.write(files);
-  repo.commit('base');
-  return repo;
-}
+const project = (files: Record<string, string>): TempRepo => committedRepo(files);
 
 /** Commits `edit` on a new branch off main and plans main...branch. */
 async function planEdit(repo: TempRepo, branch: string, edit: (repo: TempRepo) => void) {
@@ -212,7 +201,6 @@ describe('a command or http target no code component reaches', () => {
 describe('the quickstart', () => {
   it('plans both suites when the bot changes, and its articles as a retrieval change', async () => {
     const repo = createRepo();
-    repos.push(repo);
     cpSync(QUICKSTART, repo.dir, { recursive: true });
     repo.commit('the quickstart');
     const bot = await planEdit(repo, 'bot', (r) => r.git('mv', 'app/bot.mjs', 'app/bot.mjs.tmp'));

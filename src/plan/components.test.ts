@@ -1,6 +1,5 @@
-import { rmSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createRepo, type TempRepo } from '../../test/helpers/git.js';
+import { describe, expect, it } from 'vitest';
+import { committedRepo, createRepo, type TempRepo } from '../../test/helpers/git.js';
 import { ConfigError, ConfigErrors } from '../config/errors.js';
 import { planFromGit } from './plan.js';
 import type { Change, Plan } from './types.js';
@@ -18,18 +17,7 @@ logging:
 const SUITE = (id: string, target: string, extra = '') =>
   `id: ${id}\ntarget: ${target}\n${extra}graders: [{ type: contains, value: ok }]\ncases: [{ input: hi }]\n`;
 
-const repos: TempRepo[] = [];
-afterAll(() => {
-  for (const repo of repos.splice(0)) rmSync(repo.dir, { recursive: true, force: true });
-});
-
-function project(files: Record<string, string>): TempRepo {
-  const repo = createRepo();
-  repos.push(repo);
-  repo.write(files);
-  repo.commit('base');
-  return repo;
-}
+const project = (files: Record<string, string>): TempRepo => committedRepo(files);
 
 /** Commits `edits` on a new branch off main and plans main...branch. */
 async function planEdit(
@@ -314,7 +302,6 @@ describe('plan: project layout and history edge cases', () => {
 
   it('a config added at head runs everything, every component new', async () => {
     const repo = createRepo();
-    repos.push(repo);
     repo.write({ 'README.md': 'hi\n' });
     repo.commit('before evalgate');
     repo.branch('adopt');
