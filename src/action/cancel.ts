@@ -45,6 +45,9 @@ export function cancelledCheck(detail?: string): CompletedCheck {
   };
 }
 
+/** The step summary of a run cancelled after its verdict was published (the report above it stands). */
+export const CANCELLED_AFTER_VERDICT_SUMMARY = `### ⏹️ evalgate: cancelled or timed out after its verdict was published\n\nThe verdict above was reached and posted on the pull request before the run was cancelled or timed out; the check carries it.\n`;
+
 export const CANCELLED_SUMMARY = `### ⏹️ evalgate: cancelled or timed out, no verdict\n\n${CANCELLED_REASON[0]!.toUpperCase()}${CANCELLED_REASON.slice(1)}. Whatever finished is in the artifact's partial \`evalgate-results.json\`; it is not compared or gated.\n`;
 
 /**
@@ -85,8 +88,20 @@ export class Cancellation {
   private finishing: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly lastWords: CancelTask[] = [];
+  /** Checks whose verdict this run reached and published before the cancel (see `reached`). */
+  private readonly verdicts = new Map<number, CompletedCheck>();
 
   constructor(private readonly options: CancellationOptions) {}
+
+  /**
+   * The run reached this verdict and published it on the pull request: a cancel that lands
+   * before the check is completed completes it with the verdict, not as cancelled, so the
+   * check and the comment say the same (the evaluation did finish). Called only after the
+   * comment is posted: a cancel before that still leaves no verdict anywhere.
+   */
+  reached(checkId: number, check: CompletedCheck): void {
+    this.verdicts.set(checkId, check);
+  }
 
   /** Leaves work for the cancel path (see CancelTask). Unused when the run is not cancelled. */
   onCancel(task: CancelTask): void {
@@ -137,9 +152,14 @@ export class Cancellation {
       open.map(async (check: StartedCheck) => {
         if (!api) return;
         try {
-          await completeCheckRun(api, check.id, cancelledCheck());
+          const verdict = this.verdicts.get(check.id);
+          await completeCheckRun(api, check.id, verdict ?? cancelledCheck());
           checks.completed(check.id);
-          io.info(`Check run ${check.id} (${check.name}) completed as cancelled.`);
+          io.info(
+            verdict
+              ? `Check run ${check.id} (${check.name}) completed with the verdict this run had published (${verdict.conclusion}).`
+              : `Check run ${check.id} (${check.name}) completed as cancelled.`,
+          );
         } catch (e) {
           io.warning(
             `Could not complete check run ${check.id} as cancelled (${e instanceof Error ? e.message : String(e)}); the finalize step will try again.`,
@@ -149,7 +169,7 @@ export class Cancellation {
     );
     await lastWords;
     try {
-      await io.appendSummary(CANCELLED_SUMMARY);
+      await io.appendSummary(this.verdicts.size ? CANCELLED_AFTER_VERDICT_SUMMARY : CANCELLED_SUMMARY);
     } catch (e) {
       io.warning(`Could not write the step summary: ${(e as Error).message}`);
     }

@@ -98,6 +98,7 @@ export async function run(): Promise<void> {
       io,
       signal: cancellation.signal,
       onCancel: (task) => cancellation?.onCancel(task),
+      onVerdict: (id, check) => cancellation?.reached(id, check),
       runAttempt: runAttemptOf(env),
     };
     await runAction(ctx);

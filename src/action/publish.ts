@@ -2,7 +2,7 @@ import { type ComparisonDocument } from '../compare/types.js';
 import { type Verdict } from '../gate/types.js';
 import { describeGitHubError } from '../github/index.js';
 import { type Plan } from '../plan/index.js';
-import { completeCheckRun, startCheckRun } from '../publish/check-run.js';
+import { completeCheckRun, startCheckRun, type CompletedCheck } from '../publish/check-run.js';
 import { upsertStickyComment } from '../publish/sticky-comment.js';
 import { renderCheckRun } from '../report/check-run.js';
 import { COMMENT_MAX_CHARS, renderPrComment, type ReportLinks } from '../report/comment.js';
@@ -73,6 +73,27 @@ export async function publishPullRequest(ctx: ActionContext, p: Publication): Pr
   const report = await summary(ctx, '', { ...input, notes: p.notes ?? [] });
   writeFile(ctx, FILES.report, report);
 
+  // The check's verdict, worked out before the comment is posted: once the comment shows the
+  // verdict, a cancel must complete the check with it too (ctx.onVerdict), not as cancelled.
+  const completed: CompletedCheck | undefined = p.check
+    ? (() => {
+        const payload = renderCheckRun({
+          ...input,
+          failOnInconclusive: inputs.failOnInconclusive,
+          name: inputs.checkName,
+          repoRoot: ctx.workspace,
+          maxSummaryChars: 65_535 - notes.length,
+        });
+        return {
+          conclusion: payload.conclusion,
+          title: payload.title,
+          summary: `${payload.summary}${notes}`,
+          ...(payload.text !== undefined && { text: payload.text }),
+          annotations: payload.annotations,
+        };
+      })()
+    : undefined;
+
   if (ctx.github && inputs.comment) {
     const api = ctx.github.api;
     const key = commentKey(ctx);
@@ -94,28 +115,14 @@ export async function publishPullRequest(ctx: ActionContext, p: Publication): Pr
           `Found ${posted.duplicates.length} more evalgate comment(s) for ${key} (two runs raced); updated the oldest.`,
         );
       io.setOutput('comment-url', posted.comment.htmlUrl);
+      if (p.check && completed) ctx.onVerdict?.(p.check.id, completed);
     }
   }
 
-  if (ctx.github && p.check) {
+  if (ctx.github && p.check && completed) {
     const api = ctx.github.api;
     const check = p.check;
-    const payload = renderCheckRun({
-      ...input,
-      failOnInconclusive: inputs.failOnInconclusive,
-      name: inputs.checkName,
-      repoRoot: ctx.workspace,
-      maxSummaryChars: 65_535 - notes.length,
-    });
-    await github(ctx, 'complete the check run', () =>
-      completeCheckRun(api, check.id, {
-        conclusion: payload.conclusion,
-        title: payload.title,
-        summary: `${payload.summary}${notes}`,
-        ...(payload.text !== undefined && { text: payload.text }),
-        annotations: payload.annotations,
-      }),
-    );
+    await github(ctx, 'complete the check run', () => completeCheckRun(api, check.id, completed));
   }
 }
 

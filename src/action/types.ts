@@ -1,5 +1,6 @@
 import { type GitHubApi, type GitHubOctokit } from '../github/index.js';
 import { type CancelTask } from './cancel.js';
+import type { CompletedCheck } from '../publish/check-run.js';
 import { type ActionInputs, type EventPayload, type Mode } from './context.js';
 
 /**
@@ -46,6 +47,11 @@ export interface ActionContext {
   signal?: AbortSignal;
   /** Work for the cancel path if the run is cancelled (see CancelTask in action/cancel.ts). */
   onCancel?: (task: CancelTask) => void;
+  /**
+   * The verdict this run published on the pull request, for a check it has not completed yet:
+   * a cancel from here on completes the check with it (Cancellation.reached), not as cancelled.
+   */
+  onVerdict?: (checkId: number, check: CompletedCheck) => void;
   /** GITHUB_RUN_ATTEMPT: 1 for the first run of the job, 2 for its first re-run, … */
   runAttempt: number;
 }

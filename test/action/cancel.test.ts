@@ -6,7 +6,13 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CANCELLED_SUMMARY, Cancellation, RunCancelledError } from '../../src/action/cancel.js';
+import {
+  CANCELLED_AFTER_VERDICT_SUMMARY,
+  CANCELLED_SUMMARY,
+  Cancellation,
+  RunCancelledError,
+} from '../../src/action/cancel.js';
+import { publishPullRequest } from '../../src/action/publish.js';
 import { runAttemptOf } from '../../src/action/context.js';
 import { finalizeStartedChecks } from '../../src/action/finalize.js';
 import { markOutdated, noteCancelled, type OutdatedContext } from '../../src/action/outdated.js';
@@ -24,6 +30,7 @@ import {
   type FakeGitHub,
 } from '../helpers/fake-github.js';
 import { tempDir } from '../helpers/tmp.js';
+import { prActionContext } from './pr-context.js';
 
 const REPO = `${DEFAULT_OWNER}/${DEFAULT_REPO}`;
 
@@ -298,6 +305,54 @@ describe('a clean cancel against the fake GitHub', () => {
       'warning: Could not update the outdated notice within the 0.3 s the cancel leaves it; gave up.',
     );
     expect(events.at(-1)).toMatch(/^failed: evalgate: the workflow run was cancelled or timed out/);
+  });
+
+  it('a cancel after the verdict comment is posted completes the check with that verdict, not as cancelled', async () => {
+    const number = ++prNumber;
+    const headSha = nextSha();
+    github.state.addPullRequest(github.state.repo(), { number, headSha });
+    const checks = new StartedChecks(REPO, stateFile());
+    const summaries: string[] = [];
+    let exitCode: number | undefined;
+    const { ctx, log } = prActionContext({
+      githubUrl: github.url,
+      workspace: temp,
+      pullRequest: { number, headSha, baseSha: nextSha() },
+    });
+    const cancellation = new Cancellation({
+      checks,
+      api,
+      io: { ...ctx.io, appendSummary: async (md) => void summaries.push(md) },
+      exit: (code) => void (exitCode = code),
+      unwindMs: 60_000,
+    });
+    const tracked = trackCheckRuns(api, checks, cancellation.signal);
+    const started = await startCheckRun(tracked, { headSha, name: 'evalgate' });
+    const fixture = promptRegression();
+    await expect(
+      publishPullRequest(
+        {
+          ...ctx,
+          github: { octokit: ctx.github!.octokit, api: tracked },
+          signal: cancellation.signal,
+          // The runner's signal lands the moment the comment is up, before the check's completion.
+          onVerdict: (id, check) => {
+            cancellation.reached(id, check);
+            cancellation.onSignal('SIGINT');
+          },
+        },
+        { number, headSha, check: { id: started.id, htmlUrl: null }, ...fixture },
+      ),
+    ).rejects.toBeInstanceOf(RunCancelledError);
+    cancellation.onSignal('SIGTERM');
+    await cancellation.finish();
+    expect(exitCode).toBe(1);
+    const [comment] = github.state.repo().commentsOn(number);
+    expect(comment!.body).toMatch(/## ❌ evalgate: fail/);
+    expect(run(started.id)).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(log.join('\n')).toContain(`completed with the verdict this run had published (failure)`);
+    expect(summaries.at(-1)).toBe(CANCELLED_AFTER_VERDICT_SUMMARY);
+    expect(github.responseViolations).toEqual([]);
   });
 
   it('finalize completes only checks GitHub still shows unfinished, then removes the state file', async () => {
