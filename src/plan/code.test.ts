@@ -153,7 +153,7 @@ describe('component kind code', () => {
 
 describe('a command or http target no code component reaches', () => {
   const WARNING = (target: string) =>
-    `target '${target}' runs code no component claims: a change to it is not detected; add a component of kind code with its paths`;
+    `target '${target}' runs code no component claims: a change to it is not detected; add a component of kind code with its paths (or, for code that lives in another repository, say so in the target's externalCode)`;
 
   it('is a warning of plan and validate, at the target; never for an openai target', async () => {
     const repo = project({
@@ -165,6 +165,25 @@ describe('a command or http target no code component reaches', () => {
     const validate = await runCli(['validate'], repo.dir, { OPENAI_API_KEY: 'sk-test-not-used' });
     expect(validate.stderr).toBe(`warning: evalgate.yml:3:5: targets.bot: ${WARNING('bot')}\n`);
     expect(validate.code).toBe(0);
+  });
+
+  it("is silenced by the target's externalCode, which must give a reason", async () => {
+    const config = FILES['evalgate.yml']!.replace(
+      '    components: [bot-code]\n',
+      '    components: []\n    externalCode: deployed from acme/bot-service\n',
+    );
+    const repo = project({ ...FILES, 'evalgate.yml': config });
+    const plan = await planFromGit({ cwd: repo.dir, base: 'main', head: 'main' });
+    expect(plan.warnings).toEqual([]);
+    const validate = await runCli(['validate'], repo.dir, { OPENAI_API_KEY: 'sk-test-not-used' });
+    expect(validate.stderr).toBe('');
+    expect(validate.code).toBe(0);
+    repo.write({ 'evalgate.yml': config.replace('deployed from acme/bot-service', "''") });
+    const empty = await runCli(['validate'], repo.dir, { OPENAI_API_KEY: 'sk-test-not-used' });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(
+      /evalgate\.yml:\d+:\d+: targets\.bot\.externalCode: say where the code lives/,
+    );
   });
 
   it('follows the plan: listed in components, or declared and unlisted for a target listing none', () => {

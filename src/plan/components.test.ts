@@ -222,7 +222,7 @@ suites: [suites/*.yml]
     expect(plan.warnings).toEqual([
       "evalgate.yml:5:37: components.policies.paths[0]: 'policies/*.yml' matches no file",
       "evalgate.yml:5:13: components.policies: component 'policies' is used by no target: list it in a target's `components`",
-      "evalgate.yml:2:8: targets.bot: target 'bot' runs code no component claims: a change to it is not detected; add a component of kind code with its paths",
+      "evalgate.yml:2:8: targets.bot: target 'bot' runs code no component claims: a change to it is not detected; add a component of kind code with its paths (or, for code that lives in another repository, say so in the target's externalCode)",
     ]);
   });
 
@@ -239,7 +239,7 @@ suites: [suites/*.yml]
     });
     const plan = await planFromGit({ cwd: repo.dir, base: 'main', head: 'main' });
     expect(plan.warnings).toEqual([
-      "evalgate.yml:2:8: targets.bot: target 'bot' runs code no component claims: a change to it is not detected; add a component of kind code with its paths",
+      "evalgate.yml:2:8: targets.bot: target 'bot' runs code no component claims: a change to it is not detected; add a component of kind code with its paths (or, for code that lives in another repository, say so in the target's externalCode)",
       "component 'notes' names keys, but NOTES.txt is not YAML, JSON or text with front matter: ignoring its keys there",
     ]);
     expect(plan.components).toEqual({});

@@ -53,6 +53,8 @@ export type ComponentsSpec = z.output<typeof ComponentsSchema>;
 export interface CodeCheckTarget {
   type: string;
   components?: string[] | undefined;
+  /** The target's code lives elsewhere, and why (config: `externalCode`). */
+  externalCode?: string | undefined;
 }
 
 /**
@@ -72,11 +74,12 @@ export function uncoveredCodeTargets(
   const uncovered: { target: string; message: string }[] = [];
   for (const [name, target] of Object.entries(targets)) {
     if (target.type !== 'command' && target.type !== 'http') continue;
+    if (target.externalCode !== undefined) continue;
     const reaching = target.components === undefined ? unlisted : target.components;
     if (reaching.some((c) => components[c]?.kind === 'code')) continue;
     uncovered.push({
       target: name,
-      message: `target '${name}' runs code no component claims: a change to it is not detected; add a component of kind code with its paths`,
+      message: `target '${name}' runs code no component claims: a change to it is not detected; add a component of kind code with its paths (or, for code that lives in another repository, say so in the target's externalCode)`,
     });
   }
   return uncovered;
