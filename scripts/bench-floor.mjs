@@ -5,6 +5,7 @@
 // server allow any Node client; evalgate's distance above it is evalgate's own cost.
 //   node scripts/bench-floor.mjs URL N CONCURRENCY
 import { Pool } from 'undici';
+import { BENCH_MODEL, BENCH_SYSTEM, benchQuestion } from './bench-kit.mjs';
 
 const [url, n, concurrency] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const base = new URL(url);
@@ -17,12 +18,10 @@ await Promise.all(
     while (next < n) {
       const i = next++;
       const body = JSON.stringify({
-        model: 'gpt-4o-mini',
-        temperature: 0,
-        max_tokens: 64,
+        ...BENCH_MODEL,
         messages: [
-          { role: 'system', content: 'You answer support questions.' },
-          { role: 'user', content: `How do I do thing number ${i}?` },
+          { role: 'system', content: BENCH_SYSTEM },
+          { role: 'user', content: benchQuestion(i) },
         ],
       });
       const res = await pool.request({

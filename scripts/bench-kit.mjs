@@ -7,6 +7,11 @@ import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** What the bench's cases ask, and with what model settings: the project and the floor client share it. */
+export const BENCH_SYSTEM = 'You answer support questions.';
+export const BENCH_MODEL = { model: 'gpt-4o-mini', temperature: 0, max_tokens: 64 };
+export const benchQuestion = (i) => `How do I do thing number ${i}?`;
+
 /** A project whose one target is the fake server, with `n` cases in a JSONL dataset. */
 export function makeProject(dir, url, n, { cache = false } = {}) {
   mkdirSync(join(dir, 'suites'), { recursive: true });
@@ -26,15 +31,20 @@ export function makeProject(dir, url, n, { cache = false } = {}) {
       '',
     ].join('\n'),
   );
-  writeFileSync(join(dir, 'prompt.md'), '[system]\nYou answer support questions.\n[user]\n{{question}}\n');
-  writeFileSync(join(dir, 'model.yaml'), 'model: gpt-4o-mini\ntemperature: 0\nmax_tokens: 64\n');
+  writeFileSync(join(dir, 'prompt.md'), `[system]\n${BENCH_SYSTEM}\n[user]\n{{question}}\n`);
+  writeFileSync(
+    join(dir, 'model.yaml'),
+    Object.entries(BENCH_MODEL)
+      .map(([k, v]) => `${k}: ${v}\n`)
+      .join(''),
+  );
   writeFileSync(
     join(dir, 'suites', 'bench.yml'),
     'id: bench\ntier: trusted\ngraders:\n  - { type: contains, value: echo }\n  - { type: latency, maxMs: 5000 }\ndataset: cases.jsonl\n',
   );
   const lines = [];
   for (let i = 0; i < n; i++)
-    lines.push(JSON.stringify({ id: `case-${i}`, vars: { question: `How do I do thing number ${i}?` } }));
+    lines.push(JSON.stringify({ id: `case-${i}`, vars: { question: benchQuestion(i) } }));
   writeFileSync(join(dir, 'suites', 'cases.jsonl'), lines.join('\n') + '\n');
 }
 

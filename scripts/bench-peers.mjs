@@ -11,7 +11,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
-import { makeProject, root, runNode, startServer } from './bench-kit.mjs';
+import {
+  BENCH_MODEL,
+  BENCH_SYSTEM,
+  benchQuestion,
+  makeProject,
+  root,
+  runNode,
+  startServer,
+} from './bench-kit.mjs';
 
 const PEER = 'promptfoo';
 const PEER_VERSION = '0.121.20';
@@ -146,13 +154,13 @@ function runPeer(main, concurrency, ideal) {
       writeFileSync(
         join(dir, 'prompt.json'),
         JSON.stringify([
-          { role: 'system', content: 'You answer support questions.' },
+          { role: 'system', content: BENCH_SYSTEM },
           { role: 'user', content: '{{question}}' },
         ]),
       );
       const tests = Array.from({ length: n }, (_, i) => ({
         description: `case-${i}`,
-        vars: { question: `How do I do thing number ${i}?` },
+        vars: { question: benchQuestion(i) },
       }));
       // JSON is YAML: one file promptfoo reads as its config.
       writeFileSync(
@@ -162,8 +170,13 @@ function runPeer(main, concurrency, ideal) {
           prompts: ['file://prompt.json'],
           providers: [
             {
-              id: 'openai:chat:gpt-4o-mini',
-              config: { apiBaseUrl: url, apiKey: 'bench-key', temperature: 0, max_tokens: 64 },
+              id: `openai:chat:${BENCH_MODEL.model}`,
+              config: {
+                apiBaseUrl: url,
+                apiKey: 'bench-key',
+                temperature: BENCH_MODEL.temperature,
+                max_tokens: BENCH_MODEL.max_tokens,
+              },
             },
           ],
           defaultTest: {

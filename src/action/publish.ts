@@ -75,24 +75,22 @@ export async function publishPullRequest(ctx: ActionContext, p: Publication): Pr
 
   // The check's verdict, worked out before the comment is posted: once the comment shows the
   // verdict, a cancel must complete the check with it too (ctx.onVerdict), not as cancelled.
-  const completed: CompletedCheck | undefined = p.check
-    ? (() => {
-        const payload = renderCheckRun({
-          ...input,
-          failOnInconclusive: inputs.failOnInconclusive,
-          name: inputs.checkName,
-          repoRoot: ctx.workspace,
-          maxSummaryChars: 65_535 - notes.length,
-        });
-        return {
-          conclusion: payload.conclusion,
-          title: payload.title,
-          summary: `${payload.summary}${notes}`,
-          ...(payload.text !== undefined && { text: payload.text }),
-          annotations: payload.annotations,
-        };
-      })()
+  const payload = p.check
+    ? renderCheckRun({
+        ...input,
+        failOnInconclusive: inputs.failOnInconclusive,
+        name: inputs.checkName,
+        repoRoot: ctx.workspace,
+        maxSummaryChars: 65_535 - notes.length,
+      })
     : undefined;
+  const completed: CompletedCheck | undefined = payload && {
+    conclusion: payload.conclusion,
+    title: payload.title,
+    summary: `${payload.summary}${notes}`,
+    ...(payload.text !== undefined && { text: payload.text }),
+    annotations: payload.annotations,
+  };
 
   if (ctx.github && inputs.comment) {
     const api = ctx.github.api;

@@ -34,18 +34,12 @@ export interface LoadedCase extends GradedCase {
  * A case's content hash: its definition (id, vars, expected, reference, context, blocker,
  * repeat, its own graders, relevant/unanswerable) and the suite-level graders that also
  * apply to it. Not the target, model or suite repeat: those are what a comparison measures,
- * and are reported as changes. 16 hex characters of SHA-256 over canonical JSON.
+ * and are reported as changes. 16 hex characters of SHA-256 of
+ * `canonicalJson([suiteGraders, caseInput])`, built from the two parts' canonical JSON: a
+ * suite's graders are written once for all its cases, and each case's part once for its
+ * own hash and the suite's content hash.
  */
-export function caseHash(suiteGraders: unknown, caseInput: unknown): string {
-  return caseHashOf(canonicalJson(suiteGraders), canonicalJson(caseInput));
-}
-
-/**
- * `caseHash` from the canonical JSON of its two parts: a suite's graders are written once for
- * all its cases, and each case's part once for its own hash and the suite's content hash.
- * The text hashed is exactly `canonicalJson([suiteGraders, caseInput])`.
- */
-function caseHashOf(gradersJson: string, caseJson: string): string {
+function caseHash(gradersJson: string, caseJson: string): string {
   return sha256(`[${gradersJson},${caseJson}]`).slice(0, 16);
 }
 
@@ -397,7 +391,7 @@ function loadSuite(
       repeat: c.repeat ?? spec.repeat,
       graders,
       location: loc,
-      hash: caseHashOf(gradersJson, caseJson),
+      hash: caseHash(gradersJson, caseJson),
     });
   };
 

@@ -47,17 +47,19 @@ export const OpenAITargetSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
 });
 
+/**
+ * Why this target's code is not in this repository (a service deployed from another one, a
+ * tool installed from a registry): its changes cannot be seen here, so no component of kind
+ * code is expected and change detection does not warn. A reason, not a switch: it is kept
+ * in the config for the next reader.
+ */
+const externalCode = z.string().trim().min(1, 'say where the code lives and why it is not here').optional();
+
 export const HttpTargetSchema = z.strictObject({
   type: z.literal('http'),
   ...targetCommon,
   url: z.string().min(1),
-  /**
-   * Why this target's code is not in this repository (a service deployed from another one, a
-   * tool installed from a registry): its changes cannot be seen here, so no component of kind
-   * code is expected and change detection does not warn. A reason, not a switch: it is kept
-   * in the config for the next reader.
-   */
-  externalCode: z.string().trim().min(1, 'say where the code lives and why it is not here').optional(),
+  externalCode,
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH']).default('POST'),
   headers: z.record(z.string(), z.string()).optional(),
   /** Request body, templated from the case's vars (`"{{question}}"`). */
@@ -81,13 +83,7 @@ export const CommandTargetSchema = z.strictObject({
   ...targetCommon,
   /** argv of the program; it reads the case as JSON on stdin and prints `{"output": ...}` on stdout. */
   command: z.array(z.string().min(1)).min(1),
-  /**
-   * Why this target's code is not in this repository (a service deployed from another one, a
-   * tool installed from a registry): its changes cannot be seen here, so no component of kind
-   * code is expected and change detection does not warn. A reason, not a switch: it is kept
-   * in the config for the next reader.
-   */
-  externalCode: z.string().trim().min(1, 'say where the code lives and why it is not here').optional(),
+  externalCode,
   cwd: z.string().optional(),
   env: z.record(z.string(), z.string()).optional(),
 });

@@ -35,14 +35,13 @@ export function tallyCase(
   for (const w of workflows) into.workflows.add(w);
   for (const sample of samples) {
     if (sample.status === 'error') continue;
-    const one = new Map<Dimension, DimensionCount>();
-    tallyDimensions(one, sample);
-    if (one.size === 0) continue;
-    add(into.all, one);
+    const verdicts = sampleDimensions(sample);
+    if (verdicts.size === 0) continue;
+    count(into.all, verdicts);
     for (const w of workflows) {
       let m = into.byWorkflow.get(w);
       if (!m) into.byWorkflow.set(w, (m = new Map()));
-      add(m, one);
+      count(m, verdicts);
     }
   }
 }
@@ -62,16 +61,25 @@ export function dimensionTalliesOf(doc: { suites: readonly { id: string; cases: 
  * and advisory ones (an uncalibrated judge: it never blocks) are left out.
  */
 export function tallyDimensions(into: Map<Dimension, DimensionCount>, sample: SampleResult): void {
+  count(into, sampleDimensions(sample));
+}
+
+/** Per dimension the sample's decided verdicts measure: whether all of them passed. */
+function sampleDimensions(sample: SampleResult): Map<Dimension, boolean> {
   const seen = new Map<Dimension, boolean>();
   for (const g of sample.graders) {
     if (!g.dimension || g.error || g.excluded || g.advisory) continue;
     seen.set(g.dimension, (seen.get(g.dimension) ?? true) && g.pass);
   }
-  for (const [d, pass] of seen) {
-    const t = into.get(d) ?? { passed: 0, trials: 0 };
+  return seen;
+}
+
+function count(into: Map<Dimension, DimensionCount>, verdicts: ReadonlyMap<Dimension, boolean>): void {
+  for (const [d, pass] of verdicts) {
+    let t = into.get(d);
+    if (!t) into.set(d, (t = { passed: 0, trials: 0 }));
     t.trials++;
     if (pass) t.passed++;
-    into.set(d, t);
   }
 }
 
@@ -79,14 +87,4 @@ export function tallyDimensions(into: Map<Dimension, DimensionCount>, sample: Sa
 export function workflowsOf(tags: CaseResult['tags']): string[] {
   const w = tags.workflow;
   return (Array.isArray(w) ? w : w === undefined ? [] : [w]).filter((x) => x !== '');
-}
-
-function add(into: Map<Dimension, DimensionCount>, one: Map<Dimension, DimensionCount>): void {
-  for (const [d, c] of one) {
-    const t = into.get(d);
-    if (t) {
-      t.passed += c.passed;
-      t.trials += c.trials;
-    } else into.set(d, { ...c });
-  }
 }

@@ -45,10 +45,6 @@ export function git(cwd: string, ...args: string[]): string {
   }).trim();
 }
 
-/**
- * A repository to make commits in, in a `tempDir` removed after the test file; `dir` may be
- * given to wrap an existing clone (then removing it is the caller's).
- */
 /** A fresh repository whose `main` has one commit of `files` (removed after the test file, as createRepo's). */
 export function committedRepo(files: Record<string, string | Buffer>, message = 'base'): TempRepo {
   const repo = createRepo();
@@ -57,6 +53,10 @@ export function committedRepo(files: Record<string, string | Buffer>, message = 
   return repo;
 }
 
+/**
+ * A repository to make commits in, in a `tempDir` removed after the test file; `dir` may be
+ * given to wrap an existing clone (then removing it is the caller's).
+ */
 export function createRepo(options: { dir?: string; init?: boolean } = {}): TempRepo {
   const dir = options.dir ?? tempDir('evalgate-repo-');
   if (options.init !== false && !options.dir) git(dir, 'init', '-q', '-b', 'main');
