@@ -28,7 +28,7 @@ request does (base...head).
   --no-fetch     never fetch a missing base or shallow history from the remote
   --no-cache     estimate as 'evalgate run --no-cache' would run: nothing from the cache
 
-When head is the working tree (no --head, or --head HEAD), the plan also estimates what running its suites will
+When head is the working tree (no --head), the plan also estimates what running its suites will
 cost: calls, prompt tokens (counted with OpenAI's encodings), completion tokens and USD, how
 many calls the response cache answers and what the rest cost to send, and whether
 budget.maxCostUSD would refuse the run (see 'evalgate run --estimate').
@@ -68,9 +68,9 @@ export const planCommand: CommandHandler = async (argv, io) => {
     fetch: !values['no-fetch'],
     env: io.env,
   });
-  // Cost before spending: when the plan is of the working tree (head is HEAD), what running
+  // Cost before spending: when the plan is of the working tree (no --head), what running
   // its suites would cost, and whether budget.maxCostUSD would refuse it.
-  if ((values.head ?? 'HEAD') === 'HEAD' && plan.suites.length > 0) {
+  if (values.head === undefined && plan.suites.length > 0) {
     try {
       const project = loadProject(resolve(io.cwd, values.config), { env: io.env });
       const { run } = suitesInPlan(plan, project.suites);
