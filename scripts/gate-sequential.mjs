@@ -7,7 +7,7 @@
 // breaking to p = 0.02 (a block is a detection). Rows: one sample per case, `repeat: 3` (the
 // baseline at 3 too), and sequential sampling, whose fresh samples in both arms are drawn from
 // the true probabilities, as re-running the cases would give. Every row goes through the real
-// round planner, comparison and gate: test/kits/sequential-simulation.ts, bundled with esbuild
+// rounds (sampleSequentially), comparison and gate: test/kits/sequential-simulation.ts, bundled with esbuild
 // for this run. Calls are the pull request's: both arms' fresh samples count, the stored
 // baseline's own do not.
 //
@@ -102,7 +102,7 @@ const CHUNK = 100;
 const rows = { repeat1: null, repeat3: null, sequential: null };
 for (let done = 0, chunk = 0; done < trials; chunk++) {
   const n = Math.min(CHUNK, trials - done);
-  const r = simulateSequential({
+  const r = await simulateSequential({
     trials: n,
     cases,
     broken,

@@ -13,8 +13,8 @@ const CASES = 200;
 
 describe(`sequential sampling: ${TRIALS} trials of a ${CASES}-case suite`, () => {
   let r: SequentialSimulationResult;
-  beforeAll(() => {
-    r = simulateSequential({
+  beforeAll(async () => {
+    r = await simulateSequential({
       trials: TRIALS,
       cases: CASES,
       broken: 20,

@@ -4,7 +4,8 @@
  * (most near 0 or 1, 15% flaky), a baseline of one sample per case, and two changes — A/A (the
  * same probabilities) and `broken` reliably passing cases (p ≥ 0.97) breaking to p = 0.02.
  * Fresh samples come straight from the true probabilities, as re-running the cases would give,
- * and go through the real round planner, the real comparison and the real gate. Used by
+ * and go through the shipped rounds (`sampleSequentially`: its planner, budget and stopping
+ * rule, not a copy of its loop), the real comparison and the real gate. Used by
  * src/gate/simulation-sequential.test.ts (small) and scripts/gate-sequential.mjs (the
  * README's table). Not used at run time.
  */
@@ -12,12 +13,7 @@ import { compare } from '../../src/compare/compare.js';
 import { createRng, type Rng } from '../../src/compare/stats/rng.js';
 import { gate } from '../../src/gate/gate.js';
 import { defaultGatePolicy } from '../../src/gate/schema.js';
-import {
-  appendSamples,
-  nextRound,
-  sequentialCases,
-  type SequentialSampling,
-} from '../../src/gate/sequential.js';
+import { sampleSequentially, type SequentialSampling } from '../../src/gate/sequential.js';
 import type { ResultsDocument } from '../../src/results/types.js';
 import { realisticPassProbabilities, syntheticResults } from './synthetic.js';
 
@@ -51,7 +47,9 @@ export interface SequentialSimulationResult {
 
 const empty = (): ArmRates => ({ trials: 0, blocked: 0, inconclusive: 0, calls: 0 });
 
-export function simulateSequential(o: SequentialSimulationOptions): SequentialSimulationResult {
+export async function simulateSequential(
+  o: SequentialSimulationOptions,
+): Promise<SequentialSimulationResult> {
   const rng = createRng(o.seed);
   const policy = defaultGatePolicy();
   const options = { thresholds: policy, bootstrapResamples: o.bootstrapResamples ?? 200 };
@@ -81,7 +79,7 @@ export function simulateSequential(o: SequentialSimulationOptions): SequentialSi
       const first = draw(probs, 1, rng);
       tally(out.repeat1[arm], base1, first, o.cases);
       tally(out.repeat3[arm], base3, draw(probs, 3, rng), 3 * o.cases);
-      const s = runSequential(base1, first, p, probs, o, rng);
+      const s = await runSequential(base1, first, p, probs, o, rng);
       tally(out.sequential[arm], s.baseline, s.current, o.cases + s.extraCalls);
     }
   }
@@ -90,29 +88,42 @@ export function simulateSequential(o: SequentialSimulationOptions): SequentialSi
   return out;
 }
 
-/** The sequential rounds of one suite, fresh samples drawn from the true probabilities. */
-export function runSequential(
+/**
+ * The sequential rounds of one suite, run by the shipped `sampleSequentially`; each round's
+ * fresh samples are drawn from the true probabilities. Extra calls and rounds are what it
+ * reports. A round that did not run as asked (status other than `ran`) throws: the simulation
+ * must not tally a trial the product would have flagged.
+ */
+export async function runSequential(
   baseline: ResultsDocument,
   current: ResultsDocument,
   baseP: readonly number[],
   curP: readonly number[],
-  o: SequentialSampling & { cases: number },
+  o: SequentialSampling,
   rng: Rng,
-): { baseline: ResultsDocument; current: ResultsDocument; extraCalls: number; rounds: number } {
-  let callsLeft = Math.floor(o.callBudget * o.cases) - o.cases;
-  let extraCalls = 0;
-  let rounds = 0;
-  for (;;) {
-    const chosen = nextRound(sequentialCases('suite', baseline, current), o.maxSamples, callsLeft);
-    if (chosen.length === 0) break;
-    const idx = chosen.map((c) => Number(c.case.slice('case-'.length)));
-    baseline = appendSamples(baseline, draw(baseP, 1, rng, idx));
-    current = appendSamples(current, draw(curP, 1, rng, idx));
-    callsLeft -= 2 * chosen.length;
-    extraCalls += 2 * chosen.length;
-    rounds++;
-  }
-  return { baseline, current, extraCalls, rounds };
+): Promise<{ baseline: ResultsDocument; current: ResultsDocument; extraCalls: number; rounds: number }> {
+  const out = await sampleSequentially({
+    baseline,
+    current,
+    suites: ['suite'],
+    baseArm: true,
+    sampling: () => ({ mode: 'sequential', maxSamples: o.maxSamples, callBudget: o.callBudget }),
+    sampleRound: async (cases) => {
+      const idx = cases.map((c) => Number(c.case.slice('case-'.length)));
+      return { baseline: draw(baseP, 1, rng, idx), current: draw(curP, 1, rng, idx) };
+    },
+  });
+  const { report } = out;
+  if (report.status !== 'ran' || report.suites.length !== 1)
+    throw new Error(
+      `sequential rounds did not run: ${report.status}${report.error ? ` (${report.error})` : ''}`,
+    );
+  return {
+    baseline: out.baseline,
+    current: out.current,
+    extraCalls: report.calls.extra,
+    rounds: report.rounds,
+  };
 }
 
 function draw(probs: readonly number[], repeat: number, rng: Rng, only?: number[]): ResultsDocument {
