@@ -1,7 +1,7 @@
 import type { LoadedSuite } from '../../config/load.js';
 import { caseInput } from '../../config/targets.js';
 import type { Target } from '../../targets/types.js';
-import type { ResponseCache } from '../cache.js';
+import { cacheAnswers, type ResponseCache } from '../cache.js';
 import { cacheKey } from '../key.js';
 
 /** One request of a batch: the body as it would be sent live, and the sample it answers. */
@@ -39,7 +39,7 @@ export async function collectRequests(
         const key = cacheKey(target.name, request, index);
         if (seen.has(key)) continue;
         seen.add(key);
-        if (cache && (await cachedAnswer(cache, key))) {
+        if (cache && (await cacheAnswers(cache, key))) {
           cached++;
           continue;
         }
@@ -48,12 +48,4 @@ export async function collectRequests(
     }
   }
   return { requests, cached };
-}
-
-async function cachedAnswer(cache: ResponseCache, key: string): Promise<boolean> {
-  try {
-    return (await cache.get(key)) !== undefined;
-  } catch {
-    return false; // an unreadable entry is a miss, as the runner treats it
-  }
 }
