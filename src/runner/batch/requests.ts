@@ -4,15 +4,11 @@ import type { Target } from '../../targets/types.js';
 import { cacheAnswers, type ResponseCache } from '../cache.js';
 import { cacheKey } from '../key.js';
 
-/** One request of a batch: the body as it would be sent live, and the sample it answers. */
+/** One request of a batch: its cache key and the body as it would be sent live. */
 export interface BatchRequest {
   /** The response cache key of the request (key.ts): what identifies it, and its answer. */
   key: string;
   body: unknown;
-  /** The first sample it answers, for messages; identical requests are sent once. */
-  suite: string;
-  case: string;
-  sample: number;
 }
 
 /**
@@ -43,7 +39,7 @@ export async function collectRequests(
           cached++;
           continue;
         }
-        requests.push({ key, body: request.body, suite: suite.id, case: c.id, sample: index });
+        requests.push({ key, body: request.body });
       }
     }
   }
