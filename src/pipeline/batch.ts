@@ -1,11 +1,10 @@
 import type { LoadedProject, LoadedSuite } from '../config/load.js';
 import { answerInBatches, removeBatchState } from '../runner/batch/index.js';
 import { cacheNamespace } from '../runner/run.js';
-import { createDiskCache, projectCache } from '../runner/cache.js';
 import { batchPrices } from '../runner/pricing.js';
 import type { RunOutcome } from '../runner/run.js';
 import type { Target } from '../targets/types.js';
-import { evaluate, type EvaluateOptions } from './evaluate.js';
+import { evaluate, runCache, type EvaluateOptions } from './evaluate.js';
 
 export interface BatchEvaluateOptions extends EvaluateOptions {
   /** How often a batch's status is asked for, in ms. */
@@ -30,11 +29,7 @@ export async function evaluateInBatch(
   options: BatchEvaluateOptions,
 ): Promise<RunOutcome> {
   const stateFile = `${options.out}.batch.json`;
-  const cache = !options.cache
-    ? null
-    : options.cacheDir
-      ? createDiskCache(options.cacheDir)
-      : (projectCache(project.config, project.rootDir) ?? null);
+  const cache = runCache(project, options);
   const answered = await answerInBatches({
     suites,
     targets,

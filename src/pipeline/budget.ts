@@ -4,6 +4,7 @@ import { formatUsd } from '../compare/format.js';
 import { VERDICT_SCHEMA_VERSION, type Verdict } from '../gate/types.js';
 import { callsAModel, estimateRun, type CostEstimate, type EstimateOptions } from '../plan/estimate.js';
 import { versionsForWorkingTree } from '../plan/index.js';
+import { cacheAnswers } from '../runner/cache.js';
 import { gradeAnswer, gradeInput, sampleStatus } from '../runner/grade.js';
 import { cacheKey } from '../runner/key.js';
 import { PriceTable } from '../runner/pricing.js';
@@ -127,8 +128,7 @@ async function cacheProbe(
       const namespace = namespaces.get(suite.target);
       if (namespace === null || namespace === undefined) return false;
       const key = cacheKey(namespace, request, index);
-      if (!options.refreshFailures)
-        return cache.has ? await cache.has(key) : (await cache.get(key)) !== undefined;
+      if (!options.refreshFailures) return cacheAnswers(cache, key);
       if (c.graders.some(callsAModel)) return false;
       const hit = await cache.get(key);
       if (!hit) return false;

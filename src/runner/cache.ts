@@ -34,6 +34,18 @@ export interface ResponseCache {
   has?(key: string): boolean | Promise<boolean>;
 }
 
+/**
+ * Whether `cache` answers `key`: its `has` when it has one (no whole read), else a `get`.
+ * An error is a miss, as the runner treats an unreadable entry.
+ */
+export async function cacheAnswers(cache: ResponseCache, key: string): Promise<boolean> {
+  try {
+    return cache.has ? await cache.has(key) : (await cache.get(key)) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 export function createMemoryCache(): ResponseCache & { readonly size: number } {
   const entries = new Map<string, string>();
   return {

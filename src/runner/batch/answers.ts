@@ -5,9 +5,6 @@ import { TargetError } from '../../targets/types.js';
 /** What the batch said to one request: the answer, or why there is none. */
 export type Answer = { output: TargetOutput } | { error: TargetError };
 
-/** The statuses after which a batch changes no more. */
-export const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
-
 /**
  * Reads one line of a batch's output or error file, a BatchRequestOutput:
  * `{ id, custom_id, response: { status_code, request_id, body } | null, error: { code, message } | null }`.

@@ -61,6 +61,9 @@ export interface PollOptions {
   onStatus: (batch: Batch) => void;
 }
 
+/** The statuses after which a batch changes no more. */
+const TERMINAL: ReadonlySet<Batch['status']> = new Set(['completed', 'failed', 'expired', 'cancelled']);
+
 /** Retrieves the batch every `intervalMs` until it is completed, failed, expired or cancelled. */
 export async function pollBatch(client: OpenAI, batchId: string, options: PollOptions): Promise<Batch> {
   const { signal } = options;
@@ -76,13 +79,7 @@ export async function pollBatch(client: OpenAI, batchId: string, options: PollOp
       last = seen;
       options.onStatus(batch);
     }
-    if (
-      batch.status === 'completed' ||
-      batch.status === 'failed' ||
-      batch.status === 'expired' ||
-      batch.status === 'cancelled'
-    )
-      return batch;
+    if (TERMINAL.has(batch.status)) return batch;
     await sleep(options.intervalMs, undefined, signal ? { signal } : {});
   }
 }

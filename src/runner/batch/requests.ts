@@ -1,18 +1,14 @@
 import type { LoadedSuite } from '../../config/load.js';
 import { caseInput } from '../../config/targets.js';
 import type { Target } from '../../targets/types.js';
-import type { ResponseCache } from '../cache.js';
+import { cacheAnswers, type ResponseCache } from '../cache.js';
 import { cacheKey } from '../key.js';
 
-/** One request of a batch: the body as it would be sent live, and the sample it answers. */
+/** One request of a batch: its cache key and the body as it would be sent live. */
 export interface BatchRequest {
   /** The response cache key of the request (key.ts): what identifies it, and its answer. */
   key: string;
   body: unknown;
-  /** The first sample it answers, for messages; identical requests are sent once. */
-  suite: string;
-  case: string;
-  sample: number;
 }
 
 /**
@@ -39,21 +35,13 @@ export async function collectRequests(
         const key = cacheKey(target.name, request, index);
         if (seen.has(key)) continue;
         seen.add(key);
-        if (cache && (await cachedAnswer(cache, key))) {
+        if (cache && (await cacheAnswers(cache, key))) {
           cached++;
           continue;
         }
-        requests.push({ key, body: request.body, suite: suite.id, case: c.id, sample: index });
+        requests.push({ key, body: request.body });
       }
     }
   }
   return { requests, cached };
-}
-
-async function cachedAnswer(cache: ResponseCache, key: string): Promise<boolean> {
-  try {
-    return (await cache.get(key)) !== undefined;
-  } catch {
-    return false; // an unreadable entry is a miss, as the runner treats it
-  }
 }
