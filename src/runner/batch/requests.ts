@@ -1,7 +1,7 @@
 import type { LoadedSuite } from '../../config/load.js';
 import { caseInput } from '../../config/targets.js';
 import type { Target } from '../../targets/types.js';
-import { cacheAnswers, type ResponseCache } from '../cache.js';
+import type { ResponseCache } from '../cache.js';
 import { cacheKey } from '../key.js';
 
 /** One request of a batch: its cache key and the body as it would be sent live. */
@@ -35,7 +35,7 @@ export async function collectRequests(
         const key = cacheKey(target.name, request, index);
         if (seen.has(key)) continue;
         seen.add(key);
-        if (cache && (await cacheAnswers(cache, key))) {
+        if (cache && (await cachedAnswer(cache, key))) {
           cached++;
           continue;
         }
@@ -44,4 +44,17 @@ export async function collectRequests(
     }
   }
   return { requests, cached };
+}
+
+/**
+ * Whether the run will answer `key` from the cache: read as the runner reads it (not the
+ * cheaper `has`), so an entry that does not parse goes into the batch rather than being left
+ * to a live call at full price.
+ */
+async function cachedAnswer(cache: ResponseCache, key: string): Promise<boolean> {
+  try {
+    return (await cache.get(key)) !== undefined;
+  } catch {
+    return false; // an unreadable entry is a miss, as the runner treats it
+  }
 }
