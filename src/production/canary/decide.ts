@@ -69,7 +69,7 @@ export interface CanaryDecision {
  * read straight off (Date.parse is most of a look's time over thousands of records); any
  * other form goes through Date.parse.
  */
-function timeOf(r: ProductionRecord): number {
+export function timeOf(r: ProductionRecord): number {
   const at = r.at;
   if (at.length === 24 && at[10] === 'T' && at[23] === 'Z' && at[19] === '.') {
     const d = (from: number, to: number) => {

@@ -1,5 +1,6 @@
 import type { ProductionRecord } from '../record.js';
 import { readRecords } from '../records-file.js';
+import { timeOf } from './decide.js';
 
 export interface RecordSlices {
   canary: ProductionRecord[];
@@ -21,8 +22,15 @@ export function readRecordSlices(files: readonly string[], canary: string, contr
     if (system === canary) slices.canary.push(r);
     else if (system === control) slices.control.push(r);
   }
-  const byTime = (a: ProductionRecord, b: ProductionRecord) => Date.parse(a.at) - Date.parse(b.at);
-  slices.canary.sort(byTime);
-  slices.control.sort(byTime);
+  slices.canary = byTime(slices.canary);
+  slices.control = byTime(slices.control);
   return slices;
+}
+
+/** The records in time order, each record's time computed once (timeOf), not at every comparison. */
+function byTime(records: readonly ProductionRecord[]): ProductionRecord[] {
+  return records
+    .map((record) => ({ record, t: timeOf(record) }))
+    .sort((a, b) => a.t - b.t)
+    .map(({ record }) => record);
 }

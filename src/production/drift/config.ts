@@ -6,6 +6,12 @@ import { z } from 'zod';
  * carries this schema and none of the drift code.
  */
 
+/** An online grader's pass rate: `grades.<grader>` in the records, the grader's verdicts in a baseline. */
+export const GRADE_PREFIX = 'grades.';
+
+/** A grader's name as a feature: `grades.` + this is at most 100 characters (incident markers' limit). */
+export const GRADER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,92}$/;
+
 /** The features `evalgate drift` compares; see src/production/drift/features.ts. */
 export const DRIFT_FEATURES = [
   'inputChars',
@@ -46,7 +52,12 @@ export const DriftConfigSchema = z.strictObject({
       z.union([
         z.enum(DRIFT_FEATURES),
         // An online grader's pass rate, by the grader's name (see drift/quality.ts).
-        z.string().regex(/^grades\.[A-Za-z0-9][A-Za-z0-9_.:-]{0,92}$/, 'a drift feature, or grades.<grader>'),
+        z
+          .string()
+          .refine(
+            (name) => name.startsWith(GRADE_PREFIX) && GRADER_NAME.test(name.slice(GRADE_PREFIX.length)),
+            'a drift feature, or grades.<grader>',
+          ),
       ]),
       z.strictObject({ threshold: z.number().positive().optional(), ignore: z.boolean().optional() }),
     )

@@ -1,4 +1,5 @@
 import type { ProductionRecord } from '../record.js';
+import { GRADE_PREFIX, GRADER_NAME } from './config.js';
 
 /**
  * Online graders' verdicts in production records, read generically: a record's `online`
@@ -12,11 +13,9 @@ import type { ProductionRecord } from '../record.js';
  * a fail, and a name that reaches reports, logs and incident markers is a plain name.
  */
 
-/** An online grader's pass rate: `grades.<grader>` in the records, the grader's verdicts in a baseline. */
-export const GRADE_PREFIX = 'grades.';
-
-/** A grader's name as a feature: `grades.` + this is at most 100 characters (incident markers' limit). */
-export const GRADER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,92}$/;
+// Defined beside the config schema, which checks `production.drift.features` keys with them
+// and must import no drift code (drift/config.ts).
+export { GRADE_PREFIX, GRADER_NAME };
 
 export function gradesOf(grades: unknown): [string, boolean][] {
   if (typeof grades !== 'object' || grades === null || Array.isArray(grades)) return [];

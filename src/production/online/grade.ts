@@ -153,7 +153,6 @@ export function compileOnlineGraders(
         grader = compileHardCheck(spec, ctx);
     }
     const name = entry.name;
-    const named = (v: GraderVerdict): GraderVerdict => ({ ...v, grader: name });
     const input = (r: ProductionRecord, text: string): GradeInput => {
       const tokens: TokenUsage | undefined = r.tokens && {
         prompt: r.tokens.input ?? 0,
@@ -188,7 +187,7 @@ export function compileOnlineGraders(
             };
           }
           if (text === undefined) return { status: 'unmeasured', reason: 'no output (an errored call)' };
-          return outcome(named(grader.grade(input(r, text)) as GraderVerdict));
+          return outcome(grader.grade(input(r, text)) as GraderVerdict);
         }
         case 'latency':
           if (r.latencyMs === undefined) return { status: 'unmeasured', reason: 'no latencyMs' };

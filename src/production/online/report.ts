@@ -1,7 +1,6 @@
 import { escapeMarkdown, inlineCode } from '../../report/escape.js';
+import { pct } from '../format.js';
 import type { OnlineReport } from './summarize.js';
-
-const pct = (x: number | null) => (x === null ? '–' : `${+(x * 100).toPrecision(3)} %`);
 
 /**
  * The online grades as Markdown: one row per grader with its pass rate over the records it

@@ -1,6 +1,7 @@
 import { holmAdjust } from '../../compare/stats/holm.js';
 import { mcnemarExact } from '../../compare/stats/mcnemar.js';
 import { newcombePairedDifference } from '../../compare/stats/newcombe.js';
+import { pct } from '../format.js';
 import type { OnlineGrader, OnlineOutcome } from '../online/grade.js';
 import type { ProductionRecord } from '../record.js';
 
@@ -128,7 +129,6 @@ export function compareShadow(
           : 'better'
         : 'no-difference';
   }
-  const pct = (x: number | null) => (x === null ? '–' : `${+(x * 100).toPrecision(3)} %`);
   const worse = results.filter((r) => r.gate && r.verdict === 'worse');
   const reasons = worse.length
     ? worse.map(

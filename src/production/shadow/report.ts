@@ -1,4 +1,5 @@
 import { escapeMarkdown, inlineCode } from '../../report/escape.js';
+import { pct } from '../format.js';
 import type { ShadowReport, ShadowVerdict } from './compare.js';
 
 const VERDICT: Record<ShadowVerdict, string> = {
@@ -8,7 +9,6 @@ const VERDICT: Record<ShadowVerdict, string> = {
   'not-measurable': '⚪ not measurable',
 };
 
-const pct = (x: number | null) => (x === null ? '–' : `${+(x * 100).toPrecision(3)} %`);
 const pt = (x: number) => `${x >= 0 ? '+' : '−'}${+(Math.abs(x) * 100).toPrecision(3)} pt`;
 
 /**
